@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of uvws into build/<flavour>:
+#   scripts/build.sh release   optimised, with tests, examples and benchmarks
+#   scripts/build.sh asan      AddressSanitizer + UBSan, tests only
+#   scripts/build.sh fuzz      clang + libFuzzer targets
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+jobs=$(nproc)
+case "$flavour" in
+  release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DUVWS_SANITIZE=ON -DUVWS_BUILD_BENCH=OFF
+                 -DUVWS_BUILD_EXAMPLES=ON) ;;
+  fuzz)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
+                 -DCMAKE_CXX_COMPILER=clang++ -DUVWS_BUILD_FUZZ=ON -DUVWS_BUILD_TESTS=OFF
+                 -DUVWS_BUILD_BENCH=OFF -DUVWS_BUILD_EXAMPLES=OFF) ;;
+  *) echo "usage: scripts/build.sh release|asan|fuzz" >&2; exit 2 ;;
+esac
+cmake -S . -B "build/$flavour" "${args[@]}" >/dev/null
+cmake --build "build/$flavour" -j"$jobs"

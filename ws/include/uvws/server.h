@@ -1,0 +1,99 @@
+// Server: a WebSocket server on one or more libuv loops.
+//
+//   uvws::Server server({.port = 9001});
+//   server.route("/chat", chat_handler);
+//   server.run();   // until SIGINT/SIGTERM or stop(), then a graceful close
+//
+// Each of `threads` loops runs on its own thread with its own SO_REUSEPORT listener; a
+// connection lives and dies on the loop that accepted it, and its Handler callbacks run
+// there. Plain HTTP requests go to Handler::on_http (426 by default), unknown paths get 404.
+//
+// Ownership: the Server owns its loops, listeners and connections; Handlers are the
+// application's and must outlive run(). Threads: construct, route() and listen() on one
+// thread before run(); stop() and port() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "uvws/handler.h"
+#include "uvws/ws/permessage_deflate.h"
+
+namespace uvws {
+
+enum class BackpressurePolicy : std::uint8_t {
+  drop,   // a send over the limit is dropped (send returns dropped); the connection stays
+  close,  // the connection is closed with 1008 (policy violation)
+};
+
+// Server configuration: plain values with safe defaults. Invalid values make the Server
+// constructor throw std::invalid_argument naming the field.
+struct ServerOptions {
+  std::string host = "0.0.0.0";  // "::" for IPv6 (and IPv4 where the system maps it)
+  std::uint16_t port = 9001;     // 0: any free port (see Server::port())
+  std::string unix_path;         // non-empty: listen on this Unix socket instead
+  unsigned threads = 1;          // loops, each on its own thread with its own listener
+  int backlog = 511;
+  std::size_t max_connections = 100000;  // per server; more are accepted and closed at once
+
+  // Protocol limits (RFC 6455 has none; these keep hostile peers bounded).
+  std::size_t max_message_size = 16u << 20;
+  std::size_t max_frame_size = 16u << 20;
+  std::size_t max_header_bytes = 8192;  // opening handshake: answered with 431 past these
+  std::size_t max_headers = 100;
+
+  std::chrono::milliseconds handshake_timeout{10000};  // TCP accepted, no complete handshake
+  std::chrono::milliseconds idle_timeout{120000};      // nothing received; 0 = off
+  std::chrono::milliseconds ping_interval{0};  // ping idle peers this often; 0 = off
+  std::chrono::milliseconds close_timeout{5000};  // wait this long for the peer's close frame
+
+  std::size_t max_backpressure = 1u << 20;  // bytes queued per connection before the policy
+  BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
+
+  std::vector<std::string> allowed_origins;  // empty: any origin
+  std::vector<std::string> subprotocols;     // supported, preferred first
+  ws::DeflateOptions compression;            // permessage-deflate; off unless .enabled
+
+  bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves `handler` on `path` (exact match of the request path, query ignored).
+  void route(std::string path, Handler& handler);
+
+  // Binds the listeners now (run() does it if not done): throws std::system_error when the
+  // address cannot be bound. After it, port() is the bound port.
+  void listen();
+  std::uint16_t port() const;
+
+  // Runs every loop until stop() (or a signal with handle_signals): `threads - 1` new threads
+  // plus the calling one. Returns after the graceful shutdown: listeners closed, every
+  // connection sent 1001 and given close_timeout to answer, every loop closed.
+  void run();
+  // Starts the graceful shutdown; any thread, any number of times.
+  void stop();
+
+  // Open WebSocket connections, all loops together (approximate while connections come and
+  // go on other threads).
+  std::size_t connection_count() const;
+
+  const ServerOptions& options() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace uvws

@@ -1,0 +1,137 @@
+// WebSocket: what a Handler holds — one open server- or client-side WebSocket connection.
+//
+// Ownership: the connection is owned by its loop; the application gets a WebSocket& that is
+// valid during a callback only. To keep a connection beyond a callback (to send later, from
+// a timer or another thread), take handle(): a WebSocketHandle that safely does nothing once
+// the connection is gone.
+//
+// Threads: every WebSocket member must be called on the connection's loop thread (inside a
+// callback, or from a task posted to that loop). WebSocketHandle may be used from any thread.
+//
+// Sending never blocks. Frames sent during one loop iteration are corked and written with one
+// system call. send_*() returns:
+//   ok            queued (and probably already written);
+//   backpressure  queued, but more than max_backpressure bytes now wait for the peer: stop
+//                 sending until on_drain;
+//   dropped       not sent: the connection is closing or closed, or (with the drop policy)
+//                 the backlog was already over max_backpressure.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "uvws/ws/frame.h"
+
+namespace uvws {
+
+using ws::Opcode;
+
+enum class SendStatus : std::uint8_t { ok, backpressure, dropped };
+
+// A received message: a view valid during the callback only (copy what you keep).
+class Message {
+ public:
+  Message(Opcode opcode, std::span<const std::uint8_t> data) : data_(data), opcode_(opcode) {}
+  Opcode opcode() const { return opcode_; }
+  bool is_text() const { return opcode_ == Opcode::text; }
+  bool is_binary() const { return opcode_ == Opcode::binary; }
+  // The payload; for text it is valid UTF-8.
+  std::span<const std::uint8_t> data() const { return data_; }
+  std::string_view text() const {
+    return {reinterpret_cast<const char*>(data_.data()), data_.size()};
+  }
+  std::size_t size() const { return data_.size(); }
+
+ private:
+  std::span<const std::uint8_t> data_;
+  Opcode opcode_;
+};
+
+class WebSocketHandle;
+namespace detail {
+class Connection;
+}
+
+class WebSocket {
+ public:
+  WebSocket(const WebSocket&) = delete;
+  WebSocket& operator=(const WebSocket&) = delete;
+
+  SendStatus send_text(std::string_view text);
+  SendStatus send_binary(std::span<const std::uint8_t> data);
+  SendStatus send(std::span<const std::uint8_t> data, Opcode opcode);
+  SendStatus send(std::string_view data, Opcode opcode) {
+    return send({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, opcode);
+  }
+  // One fragment of a message (RFC 6455 5.4): `opcode` (text or binary) on every call, `fin`
+  // on the last. Other data messages wait until it ends (they return dropped meanwhile).
+  SendStatus send_fragment(std::span<const std::uint8_t> data, Opcode opcode, bool fin);
+  // Ping with up to 125 bytes of payload (std::invalid_argument beyond).
+  SendStatus ping(std::span<const std::uint8_t> payload = {});
+  SendStatus pong(std::span<const std::uint8_t> payload = {});
+
+  // Starts the close handshake (RFC 6455 7.1.2) with `code` (1000 by default) and a reason of
+  // at most 123 bytes of UTF-8; the connection ends when the peer answers, or after the close
+  // timeout. on_close follows. Idempotent.
+  void close(std::uint16_t code = 1000, std::string_view reason = {});
+  // Ends the TCP connection at once, with no close handshake (on_close reports 1006).
+  void terminate();
+
+  // Bytes queued and not yet taken by the kernel.
+  std::size_t buffered_amount() const;
+  bool is_open() const;
+
+  // The peer as "ip:port", "[ipv6]:port" or a Unix socket path; empty if unknown.
+  std::string remote_address() const;
+  // The path of the route that accepted the connection (server side; empty on clients).
+  std::string_view path() const;
+  // The request's query (after '?') and headers (case-insensitive; empty when absent). Only
+  // during on_open: the request is not kept afterwards, to keep an open connection small —
+  // copy what you need into your user data.
+  std::string_view query() const;
+  std::string_view header(std::string_view name) const;
+  std::string_view subprotocol() const;
+  bool compressed() const;
+
+  // The application's per-connection pointer (nullptr until set). Not owned; see TypedHandler
+  // for owned, typed user data.
+  void* user_data() const;
+  void set_user_data(void* data);
+
+  // A handle to keep beyond the callback (see WebSocketHandle).
+  WebSocketHandle handle();
+
+ protected:
+  WebSocket() = default;
+  ~WebSocket() = default;
+
+ private:
+  detail::Connection& self();
+  const detail::Connection& self() const;
+};
+
+// A weak, copyable reference to a connection, usable from any thread. Sends from the
+// connection's own loop thread happen at once; from other threads they are posted to that
+// loop (the data is copied) and silently dropped if the connection is gone by then.
+class WebSocketHandle {
+ public:
+  WebSocketHandle() = default;
+  // True while the connection is open (a hint from other threads: it may close right after).
+  bool alive() const;
+  void send_text(std::string_view text) const;
+  void send_binary(std::span<const std::uint8_t> data) const;
+  void send(std::span<const std::uint8_t> data, Opcode opcode) const;
+  void close(std::uint16_t code = 1000, std::string_view reason = {}) const;
+  explicit operator bool() const { return static_cast<bool>(token_); }
+
+ private:
+  friend class WebSocket;
+  struct Token;
+  explicit WebSocketHandle(std::shared_ptr<Token> token) : token_(std::move(token)) {}
+  std::shared_ptr<Token> token_;
+};
+
+}  // namespace uvws

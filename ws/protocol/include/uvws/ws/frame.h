@@ -1,0 +1,75 @@
+// Frame: the RFC 6455 section 5.2 wire format — header parsing and serialization.
+//
+// Parsing here is only the header; payloads are streamed by the protocol (protocol.h) so that
+// a frame that arrived whole is used in place and a large one is validated as it arrives.
+// Pure functions and plain structs; any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "uvws/core/buffer.h"
+
+namespace uvws::ws {
+
+enum class Opcode : std::uint8_t {
+  continuation = 0x0,
+  text = 0x1,
+  binary = 0x2,
+  close = 0x8,
+  ping = 0x9,
+  pong = 0xA,
+};
+
+constexpr bool is_control(Opcode op) noexcept { return (static_cast<unsigned>(op) & 0x8) != 0; }
+constexpr bool is_known_opcode(unsigned op) noexcept {
+  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
+}
+
+// One frame as seen on the wire. For a parsed frame `payload` is unmasked and points into the
+// parser's input; for one to serialize it is the caller's data.
+struct Frame {
+  bool fin = true;
+  bool rsv1 = false;  // "compressed" with permessage-deflate (RFC 7692 6)
+  bool rsv2 = false;
+  bool rsv3 = false;
+  Opcode opcode = Opcode::text;
+  bool masked = false;
+  std::uint32_t mask_key = 0;  // the 4 key bytes in wire order, as memcpy loads them
+  std::uint64_t length = 0;    // payload length
+  std::span<const std::uint8_t> payload;
+};
+
+// Largest header: 2 + 8 (64-bit length) + 4 (masking key).
+inline constexpr std::size_t max_header_size = 14;
+// RFC 6455 5.5: control frames carry at most 125 bytes.
+inline constexpr std::size_t max_control_payload = 125;
+
+// How many header bytes a frame needs, judged from its second byte (mask bit and 7-bit length).
+constexpr std::size_t header_size(std::uint8_t b1) noexcept {
+  const unsigned len7 = b1 & 0x7Fu;
+  return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((b1 & 0x80u) ? 4u : 0u);
+}
+
+enum class HeaderStatus : std::uint8_t { ok, bad_length, non_minimal_length };
+
+// Parses a complete header of header_size(bytes[1]) bytes into `f` (payload left
+// empty). Checks only what the header alone can show about the length (RFC 6455 5.2: the most
+// significant bit of a 64-bit length must be 0); the protocol checks the rest. With
+// `strict_lengths`, a length not in its shortest form is refused too (RFC 6455 5.2: "the
+// minimal number of bytes MUST be used").
+HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
+                          bool strict_lengths) noexcept;
+
+// Writes the header of `f` (using fin, rsv1-3, opcode, masked, mask_key and length) to `out`,
+// which has room for max_header_size bytes; returns the bytes written.
+std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept;
+
+// Appends a whole frame (header and payload, masked with f.mask_key when f.masked) to `out`.
+// Precondition: f.length == f.payload.size(). One allocation at most (reserved up front), one
+// pass over the payload.
+void serialize(const Frame& f, core::Buffer& out);
+
+}  // namespace uvws::ws

@@ -1,0 +1,228 @@
+// Protocol: the sans-I/O WebSocket state machine shared by ServerProtocol and ClientProtocol.
+//
+// Bytes in (receive_data), events and bytes out; no sockets, no timers, no threads. The I/O
+// glue feeds what it reads, dispatches the events, and writes what the protocol produces.
+//
+// Events and output go to a ProtocolListener. The glue implements one and receives events as
+// they are parsed, with views into the input (a message that arrived whole in the caller's
+// buffer is delivered in place, never copied); output frames are appended to the glue's
+// buffer (the loop's cork buffer). Without a listener the protocol records events and output
+// itself, for tests and simple tools: events_received() and data_to_send() take them.
+//
+// Parsing is incremental: any split of the input, down to one byte at a time, gives the same
+// events. Payloads are unmasked in place and UTF-8-validated as they arrive, so an invalid text
+// message fails at its first bad byte, and a message over the size limit fails as soon as a
+// frame header announces it. After a failure nothing more is parsed: the close frame with the
+// matching code (1002, 1007, 1009) is queued and the state is closed.
+//
+// States (RFC 6455 4, 7): connecting -> open -> closing (we sent a close frame and wait for
+// the peer's) -> closed (close frames exchanged, failure, or EOF). The close handshake:
+// a peer's close frame is answered with the same code (or an empty close when it carried
+// none, reported as 1005); once closed, close_expected() tells the glue to end the TCP
+// connection (a server at once, a client after waiting for the server to do so).
+//
+// Ownership: a Protocol is owned by its connection; `options` and `listener` are not owned
+// and must outlive it. Threads: one at a time (the connection's loop thread).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "uvws/core/buffer.h"
+#include "uvws/core/stream_reader.h"
+#include "uvws/core/utf8.h"
+#include "uvws/ws/error.h"
+#include "uvws/ws/frame.h"
+#include "uvws/ws/http_request.h"
+#include "uvws/ws/http_response.h"
+#include "uvws/ws/permessage_deflate.h"
+
+namespace uvws::ws {
+
+enum class State : std::uint8_t { connecting, open, closing, closed };
+enum class Role : std::uint8_t { server, client };
+
+// Limits and behaviour common to both roles. Plain values with safe defaults; validate()
+// throws std::invalid_argument naming the bad field.
+struct ProtocolOptions {
+  // Largest message delivered, counted as data arrives (after inflating, when compressed).
+  std::size_t max_message_size = 16u << 20;
+  // Largest single frame accepted (its header announces it, so this fails before any payload).
+  std::size_t max_frame_size = 16u << 20;
+  // Deliver data frame by frame (ProtocolListener::on_fragment) instead of whole messages.
+  bool frame_mode = false;
+  // Answer pings with pongs automatically (RFC 6455 5.5.2 requires an answer; turn this off
+  // only to answer them yourself).
+  bool auto_pong = true;
+  // Refuse payload lengths not in their shortest form (RFC 6455 5.2: "MUST be used").
+  bool strict_lengths = true;
+  HttpLimits http;
+  // Server: the subprotocols it supports, preferred first. Client: the ones it offers.
+  std::vector<std::string> subprotocols;
+  // permessage-deflate (RFC 7692): off unless enabled.
+  DeflateOptions deflate;
+
+  void validate() const;
+};
+
+// Receives what a Protocol parses and provides where its output goes. Called synchronously
+// from receive_*() and send_*(); views are valid only during the call.
+class ProtocolListener {
+ public:
+  virtual ~ProtocolListener() = default;
+  // The buffer frames (and handshake bytes) are appended to.
+  virtual core::Buffer& output() = 0;
+  // Server: a complete HTTP request arrived; answer it with accept() or reject().
+  virtual void on_request(const HTTPRequest&) {}
+  // Client: the server accepted the handshake; the state is now open.
+  virtual void on_response(const HTTPResponse&) {}
+  // A whole text or binary message (not in frame_mode). Text is valid UTF-8.
+  virtual void on_message(Opcode, std::span<std::uint8_t>) {}
+  // One data frame's payload (frame_mode only); `opcode` is the message's (text or binary).
+  virtual void on_fragment(Opcode, std::span<std::uint8_t>, bool /*fin*/) {}
+  virtual void on_ping(std::span<std::uint8_t>) {}
+  virtual void on_pong(std::span<std::uint8_t>) {}
+  // The peer's close frame (code 1005 when it carried none). The answer is already queued.
+  virtual void on_close(std::uint16_t /*code*/, std::string_view /*reason*/) {}
+  // The peer broke the protocol or the handshake failed, or the connection ended without a
+  // close frame (Error::unexpected_eof). The answer (close frame / HTTP error) is queued.
+  virtual void on_failed(std::error_code) {}
+};
+
+// One recorded event (the listener-less mode). Payloads are copied.
+struct Event {
+  enum class Type : std::uint8_t { request, response, message, fragment, ping, pong, close, failed };
+  Type type;
+  Opcode opcode = Opcode::text;
+  bool fin = true;
+  std::uint16_t close_code = 0;
+  std::string data;  // payload, or close reason
+  std::error_code error;
+};
+
+class Protocol {
+ public:
+  Protocol(const Protocol&) = delete;
+  Protocol& operator=(const Protocol&) = delete;
+  ~Protocol();
+
+  State state() const { return state_; }
+  Role role() const { return role_; }
+
+  // Feeds received bytes (copied as needed).
+  void receive_data(std::span<const std::uint8_t> data);
+  void receive_data(std::string_view data) {
+    receive_data({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  }
+  // Feeds received bytes without copying them: they are unmasked in place and delivered as
+  // views; only an incomplete tail is copied. `data` may be modified and must stay valid for
+  // the duration of the call only.
+  void receive_data_in_place(std::span<std::uint8_t> data);
+  // The peer closed its side of the TCP connection.
+  void receive_eof();
+
+  // Sending. Each returns false (and sends nothing) when the state does not allow it: data
+  // and pings only while open; close while open. A text payload is sent as given (the
+  // application vouches for its UTF-8). Ping/pong payloads over 125 bytes, and close reasons
+  // over 123 bytes or close codes not allowed on the wire, throw std::invalid_argument.
+  bool send_text(std::string_view text);
+  bool send_binary(std::span<const std::uint8_t> data);
+  bool send_message(Opcode opcode, std::span<const std::uint8_t> data);
+  // One fragment of a message (RFC 6455 5.4): `opcode` is the message's (text or binary) on
+  // every call; fin ends the message. No other data message may start until it ends.
+  bool send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
+  bool send_ping(std::span<const std::uint8_t> payload = {});
+  bool send_pong(std::span<const std::uint8_t> payload = {});
+  // Starts the close handshake (RFC 6455 5.5.1). code 0 sends a close frame with no code.
+  bool send_close(std::uint16_t code = close_code::normal, std::string_view reason = {});
+
+  // True once the TCP connection should end (see the state comment above).
+  bool close_expected() const { return state_ == State::closed; }
+  // Ends the protocol at once (the glue aborted the connection): nothing more is parsed.
+  void terminate();
+
+  // The close codes seen, 0 when none: what the peer sent and what we sent.
+  std::uint16_t close_code_received() const { return close_received_; }
+  std::uint16_t close_code_sent() const { return close_sent_; }
+  // The code and reason to report to the application for this connection's end: the peer's
+  // close frame if one came (1005 if it had no code), else the code we sent for a failure,
+  // else 1006.
+  std::uint16_t close_code_to_report() const;
+  std::string_view close_reason_received() const;
+
+  // The negotiated subprotocol (empty if none) and whether permessage-deflate is on.
+  std::string_view subprotocol() const;
+  bool compression_enabled() const;
+
+  // Listener-less mode: everything recorded since the last call.
+  std::vector<Event> events_received();
+  std::vector<std::uint8_t> data_to_send();
+
+  void set_listener(ProtocolListener* listener) { listener_ = listener; }
+
+ protected:
+  Protocol(Role role, const ProtocolOptions* options, ProtocolListener* listener);
+
+  struct Extras;  // rarely needed state, allocated on demand (handshake, deflate, close reason)
+  Extras& extras();
+  ProtocolListener& listener();
+
+  // Handshake hooks for the role classes: consume handshake bytes from reader_ while
+  // connecting; return false to stop (need more bytes, or the handshake failed).
+  virtual bool receive_handshake() = 0;
+  // Fails the connection: queues the close frame for `e` (if the handshake is done and no
+  // close was sent), stops parsing, reports on_failed.
+  void fail(Error e);
+  void fail_handshake(Error e, std::string_view http_answer);
+  void set_open() { state_ = State::open; }
+  // The next whole HTTP header block from reader_ (consumed), or nullopt: need more bytes, or
+  // (with `too_large` set) the block is over options_->http.max_header_bytes.
+  std::optional<std::span<std::uint8_t>> read_header_block(bool& too_large);
+  // Parses what reader_ holds (used after a handshake answer) and reclaims the loan.
+  void parse_buffered();
+  void enable_deflate(const DeflateParams& params);
+
+  core::StreamReader reader_;
+  const ProtocolOptions* options_;
+  std::unique_ptr<Extras> extras_;
+
+ private:
+  void parse();
+  bool parse_frame_header();
+  bool read_control_frame();
+  bool read_data_payload();
+  bool accept_data(std::span<std::uint8_t> chunk);
+  bool end_data_frame();
+  bool deliver_message(std::span<std::uint8_t> payload);
+  bool handle_close(std::span<std::uint8_t> payload);
+  void write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin, bool rsv1);
+  bool validate_text(std::span<const std::uint8_t> bytes);
+
+  ProtocolListener* listener_;
+  core::Buffer message_;            // payload of a message spanning reads or frames
+  std::uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
+  std::uint64_t message_size_ = 0;     // payload bytes of the current message so far
+  std::uint32_t mask_key_ = 0;
+  core::Utf8Validator utf8_;
+  State state_ = State::connecting;
+  Role role_;
+  Opcode frame_opcode_ = Opcode::continuation;
+  Opcode message_opcode_ = Opcode::continuation;  // continuation = no message open
+  std::uint8_t mask_offset_ = 0;
+  bool in_frame_ = false;
+  bool frame_fin_ = false;
+  bool message_compressed_ = false;
+  bool sending_fragmented_ = false;
+  std::uint16_t close_received_ = 0;
+  std::uint16_t close_sent_ = 0;
+};
+
+}  // namespace uvws::ws

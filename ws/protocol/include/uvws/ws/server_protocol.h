@@ -1,0 +1,63 @@
+// ServerProtocol: the server side of a WebSocket connection, sans-I/O (see protocol.h).
+//
+// While connecting it reads the HTTP request (limits from options.http: 431 past them) and
+// reports it with ProtocolListener::on_request. The glue then answers: accept() validates the
+// request as a WebSocket upgrade (RFC 6455 4.2.1), checks Origin, selects the subprotocol and
+// negotiates permessage-deflate, and queues the 101; reject() queues an HTTP error (or any
+// response the application built) and closes. Frames that arrived behind the request are
+// held until resume() is called after accept(), so nothing is delivered before the
+// application's on_open.
+//
+// Ownership and threads as for Protocol.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "uvws/ws/protocol.h"
+
+namespace uvws::ws {
+
+struct ServerProtocolOptions : ProtocolOptions {
+  // Origins allowed to connect, compared case-insensitively with the Origin header (e.g.
+  // "https://example.com"); empty allows any, including requests without Origin.
+  std::vector<std::string> allowed_origins;
+};
+
+class ServerProtocol final : public Protocol {
+ public:
+  explicit ServerProtocol(const ServerProtocolOptions* options,
+                          ProtocolListener* listener = nullptr);
+
+  // The request, from on_request until release_handshake(); nullptr otherwise.
+  const HTTPRequest* request() const;
+
+  struct AcceptOptions {
+    // When non-empty, the subprotocol to answer with (it must be one the client offered);
+    // otherwise the first of options.subprotocols that the client offered, if any.
+    std::string_view subprotocol;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  };
+  // Answers the request with 101 Switching Protocols, or with the HTTP error for the first
+  // check that fails (the error is returned, the state is then closed).
+  // Precondition: a request was reported and not yet answered (else std::logic_error).
+  std::error_code accept(const AcceptOptions& accept_options);
+  std::error_code accept() { return accept(AcceptOptions{}); }
+  // Answers with the standard HTTP error for `e` (403, 404, 426, ...) and closes.
+  void reject(Error e);
+  // Answers with `http_response` (a whole HTTP response, e.g. from http_response()) and
+  // closes; reported to the listener as Error::rejected.
+  void reject(std::string_view http_response);
+
+  // After accept() and the application's on_open: parses the frames held meanwhile.
+  void resume();
+  // Frees the request (call once the application no longer needs it).
+  void release_handshake();
+
+ private:
+  bool receive_handshake() override;
+  bool awaiting_answer() const;
+};
+
+}  // namespace uvws::ws

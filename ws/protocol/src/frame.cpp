@@ -1,0 +1,78 @@
+#include "uvws/ws/frame.h"
+
+#include <cstring>
+
+#include "uvws/ws/mask.h"
+
+namespace uvws::ws {
+
+HeaderStatus parse_header(std::span<const std::uint8_t> b, Frame& f, bool strict_lengths) noexcept {
+  const std::uint8_t b0 = b[0];
+  const std::uint8_t b1 = b[1];
+  f.fin = (b0 & 0x80) != 0;
+  f.rsv1 = (b0 & 0x40) != 0;
+  f.rsv2 = (b0 & 0x20) != 0;
+  f.rsv3 = (b0 & 0x10) != 0;
+  f.opcode = static_cast<Opcode>(b0 & 0x0F);
+  f.masked = (b1 & 0x80) != 0;
+  std::size_t pos = 2;
+  std::uint64_t len = b1 & 0x7Fu;
+  if (len == 126) {
+    len = (std::uint64_t{b[2]} << 8) | b[3];
+    pos = 4;
+    if (strict_lengths && len < 126) return HeaderStatus::non_minimal_length;
+  } else if (len == 127) {
+    len = 0;
+    for (std::size_t i = 0; i < 8; ++i) len = (len << 8) | b[2 + i];
+    pos = 10;
+    // RFC 6455 5.2: "the most significant bit MUST be 0".
+    if (len >> 63) return HeaderStatus::bad_length;
+    if (strict_lengths && len <= 0xFFFF) return HeaderStatus::non_minimal_length;
+  }
+  f.length = len;
+  f.mask_key = 0;
+  if (f.masked) std::memcpy(&f.mask_key, b.data() + pos, 4);
+  f.payload = {};
+  return HeaderStatus::ok;
+}
+
+std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept {
+  out[0] = static_cast<std::uint8_t>((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) |
+                                     (f.rsv2 ? 0x20 : 0) | (f.rsv3 ? 0x10 : 0) |
+                                     static_cast<unsigned>(f.opcode));
+  const std::uint8_t mask_bit = f.masked ? 0x80 : 0;
+  std::size_t pos;
+  if (f.length < 126) {
+    out[1] = static_cast<std::uint8_t>(mask_bit | f.length);
+    pos = 2;
+  } else if (f.length <= 0xFFFF) {
+    out[1] = static_cast<std::uint8_t>(mask_bit | 126);
+    out[2] = static_cast<std::uint8_t>(f.length >> 8);
+    out[3] = static_cast<std::uint8_t>(f.length);
+    pos = 4;
+  } else {
+    out[1] = static_cast<std::uint8_t>(mask_bit | 127);
+    for (std::size_t i = 0; i < 8; ++i) {
+      out[2 + i] = static_cast<std::uint8_t>(f.length >> (56 - 8 * i));
+    }
+    pos = 10;
+  }
+  if (f.masked) {
+    std::memcpy(out + pos, &f.mask_key, 4);
+    pos += 4;
+  }
+  return pos;
+}
+
+void serialize(const Frame& f, core::Buffer& out) {
+  std::uint8_t* dst = out.prepare(max_header_size + f.payload.size());
+  const std::size_t h = write_header(f, dst);
+  if (f.masked) {
+    mask_copy(dst + h, f.payload.data(), f.payload.size(), f.mask_key);
+  } else if (!f.payload.empty()) {
+    std::memcpy(dst + h, f.payload.data(), f.payload.size());
+  }
+  out.commit(h + f.payload.size());
+}
+
+}  // namespace uvws::ws

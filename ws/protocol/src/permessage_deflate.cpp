@@ -1,0 +1,355 @@
+// The permessage-deflate codec (RFC 7692 7.2) on zlib's raw DEFLATE streams. Negotiation is
+// in deflate_negotiation.cpp.
+#include "uvws/ws/permessage_deflate.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "uvws/ws/error.h"
+
+namespace uvws::ws {
+namespace detail {
+
+// One zlib stream, heap-allocated so that zlib's opaque pointer to it stays valid. zlib
+// allocates through alloc_cb/free_cb, which count the bytes so memory_usage() is exact.
+struct DeflateStream {
+  enum class Kind : std::uint8_t { inflate, deflate };
+
+  // Throws std::bad_alloc when zlib cannot allocate its state.
+  DeflateStream(Kind k, int window_bits, int level, int mem_level) : kind(k) {
+    z.zalloc = &alloc_cb;
+    z.zfree = &free_cb;
+    z.opaque = this;
+    // Negative window bits select raw DEFLATE, without zlib's header and checksum
+    // (RFC 7692 7.2 carries bare DEFLATE data, RFC 1951).
+    const int rc = kind == Kind::inflate ? inflateInit2(&z, -window_bits)
+                                         : deflateInit2(&z, level, Z_DEFLATED, -window_bits,
+                                                        mem_level, Z_DEFAULT_STRATEGY);
+    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
+    assert(rc == Z_OK);
+  }
+  ~DeflateStream() {
+    if (kind == Kind::inflate) {
+      inflateEnd(&z);
+    } else {
+      deflateEnd(&z);
+    }
+  }
+  DeflateStream(const DeflateStream&) = delete;
+  DeflateStream& operator=(const DeflateStream&) = delete;
+
+  static voidpf alloc_cb(voidpf opaque, uInt items, uInt size) {
+    // A size header in front of each block lets free_cb subtract what it frees.
+    constexpr std::size_t header = alignof(std::max_align_t);
+    const std::size_t n = std::size_t{items} * size;
+    auto* p = static_cast<unsigned char*>(std::malloc(header + n));
+    if (p == nullptr) return Z_NULL;
+    std::memcpy(p, &n, sizeof n);
+    static_cast<DeflateStream*>(opaque)->allocated += n;
+    return p + header;
+  }
+  static void free_cb(voidpf opaque, voidpf address) {
+    if (address == Z_NULL) return;
+    constexpr std::size_t header = alignof(std::max_align_t);
+    auto* p = static_cast<unsigned char*>(address) - header;
+    std::size_t n = 0;
+    std::memcpy(&n, p, sizeof n);
+    static_cast<DeflateStream*>(opaque)->allocated -= n;
+    std::free(p);
+  }
+
+  z_stream z{};
+  std::size_t allocated = 0;  // bytes zlib holds for this stream
+  Kind kind;
+  bool in_message = false;        // between the first piece of a message and its end
+  bool ended_in_message = false;  // a BFINAL block ended the stream within this message
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::DeflateStream;
+
+constexpr std::uint8_t deflate_tail[4] = {0x00, 0x00, 0xff, 0xff};
+// zlib counts in uInt; larger spans are fed in slices of this size.
+constexpr std::size_t max_slice = std::size_t{1} << 30;
+constexpr std::size_t max_step = std::size_t{1} << 20;
+
+// zlib refuses raw deflate with 8 window bits; 9 with level 0 (stored blocks only, no
+// back-references at all) is still valid for a peer with a 256-byte window. Inflating with
+// 9 rather than 8 accepts a superset, including peers whose older zlib silently used 9.
+int zlib_window_bits(int bits) {
+  return std::max(bits, 9);
+}
+
+// The compressor every connection of this thread with the same settings may borrow when its
+// own side resets context after each message: the state it would keep is thrown away anyway.
+struct SharedDeflater {
+  std::unique_ptr<DeflateStream> stream;
+  int window_bits = 0;
+  int level = 0;
+  int mem_level = 0;
+};
+thread_local SharedDeflater shared_deflater;
+
+DeflateStream& borrow_shared(int window_bits, int level, int mem_level) {
+  SharedDeflater& s = shared_deflater;
+  if (!s.stream || s.window_bits != window_bits || s.level != level || s.mem_level != mem_level) {
+    s.stream.reset();
+    s.stream = std::make_unique<DeflateStream>(DeflateStream::Kind::deflate, window_bits, level,
+                                               mem_level);
+    s.window_bits = window_bits;
+    s.level = level;
+    s.mem_level = mem_level;
+  }
+  return *s.stream;
+}
+
+// Deflates `data` into `out` ending with a sync flush, so that everything given is in the
+// output and the stream is byte-aligned again (RFC 7692 7.2.1). With `strip_tail` the final
+// 0x00 0x00 0xff 0xff is left out. The last four bytes produced are held back in `held` rather
+// than committed, so they can be dropped however zlib split its output between calls.
+void deflate_into(DeflateStream& s, std::span<const std::uint8_t> data, bool strip_tail,
+                  core::Buffer& out) {
+  z_stream& z = s.z;
+  std::uint8_t held[4];
+  std::size_t held_n = 0;
+  std::size_t offset = 0;
+  // Most messages fit in one round; larger output doubles the room each time.
+  std::size_t room =
+      std::min(deflateBound(&z, static_cast<uLong>(std::min(data.size(), max_slice))) + 16,
+               std::size_t{16384} + data.size() / 2);
+  for (;;) {
+    if (z.avail_in == 0 && offset < data.size()) {
+      const std::size_t n = std::min(data.size() - offset, max_slice);
+      z.next_in = const_cast<Bytef*>(data.data() + offset);
+      z.avail_in = static_cast<uInt>(n);
+      offset += n;
+    }
+    const bool last_slice = offset == data.size();
+    std::uint8_t* p = out.prepare(held_n + room);
+    std::memcpy(p, held, held_n);
+    z.next_out = p + held_n;
+    z.avail_out = static_cast<uInt>(room);
+    [[maybe_unused]] const int rc = ::deflate(&z, last_slice ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+    assert(rc == Z_OK || rc == Z_BUF_ERROR);
+    const std::size_t len = held_n + (room - z.avail_out);
+    held_n = std::min<std::size_t>(len, 4);
+    std::memcpy(held, p + len - held_n, held_n);
+    out.commit(len - held_n);
+    if (last_slice && z.avail_in == 0 && z.avail_out != 0) break;
+    room = std::min(room * 2, max_step);
+  }
+  z.next_in = Z_NULL;
+  z.next_out = Z_NULL;
+  if (strip_tail) {
+    // A sync flush always ends in an empty stored block, 0x00 0x00 0xff 0xff.
+    assert(held_n == 4 && std::memcmp(held, deflate_tail, 4) == 0);
+  } else {
+    out.append(held, held_n);
+  }
+}
+
+}  // namespace
+
+PerMessageDeflate::PerMessageDeflate(const DeflateParams& params, Role role,
+                                     const DeflateOptions& options)
+    : params_(params),
+      role_(role),
+      level_(static_cast<std::uint8_t>(options.compression_level)),
+      mem_level_(static_cast<std::uint8_t>(options.mem_level)),
+      min_size_(options.min_size_to_compress) {
+  assert(params.server_max_window_bits >= 8 && params.server_max_window_bits <= 15);
+  assert(params.client_max_window_bits >= 8 && params.client_max_window_bits <= 15);
+}
+
+PerMessageDeflate::~PerMessageDeflate() = default;
+PerMessageDeflate::PerMessageDeflate(PerMessageDeflate&&) noexcept = default;
+PerMessageDeflate& PerMessageDeflate::operator=(PerMessageDeflate&&) noexcept = default;
+
+bool PerMessageDeflate::own_no_context_takeover() const {
+  return role_ == Role::server ? params_.server_no_context_takeover
+                               : params_.client_no_context_takeover;
+}
+
+bool PerMessageDeflate::peer_no_context_takeover() const {
+  return role_ == Role::server ? params_.client_no_context_takeover
+                               : params_.server_no_context_takeover;
+}
+
+int PerMessageDeflate::own_window_bits() const {
+  return role_ == Role::server ? params_.server_max_window_bits : params_.client_max_window_bits;
+}
+
+int PerMessageDeflate::own_level() const {
+  return own_window_bits() == 8 ? 0 : level_;
+}
+
+PerMessageDeflate::Stream& PerMessageDeflate::inflater() {
+  if (!inflater_) {
+    const int bits =
+        role_ == Role::server ? params_.client_max_window_bits : params_.server_max_window_bits;
+    inflater_ = std::make_unique<Stream>(Stream::Kind::inflate, zlib_window_bits(bits), 0, 0);
+  }
+  return *inflater_;
+}
+
+PerMessageDeflate::Stream& PerMessageDeflate::deflater() {
+  if (!deflater_) {
+    deflater_ = std::make_unique<Stream>(Stream::Kind::deflate, zlib_window_bits(own_window_bits()),
+                                         own_level(), mem_level_);
+  }
+  return *deflater_;
+}
+
+std::error_code PerMessageDeflate::inflate(std::span<const std::uint8_t> in, core::Buffer& out,
+                                           std::size_t max_total_out) {
+  return run_inflate(in, out, max_total_out);
+}
+
+std::error_code PerMessageDeflate::finish_inflate(core::Buffer& out, std::size_t max_total_out) {
+  // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff to the payload, then decompress.
+  const std::error_code ec = run_inflate(deflate_tail, out, max_total_out);
+  if (ec) return ec;
+  Stream& s = *inflater_;
+  s.in_message = false;
+  s.ended_in_message = false;
+  if (peer_no_context_takeover()) inflateReset(&s.z);
+  return {};
+}
+
+std::error_code PerMessageDeflate::run_inflate(std::span<const std::uint8_t> in, core::Buffer& out,
+                                               std::size_t max_total_out) {
+  Stream& s = inflater();
+  z_stream& z = s.z;
+  s.in_message = true;
+  const auto fail = [&s](Error e) {
+    // The message is lost and the caller fails the connection; leave a usable stream.
+    inflateReset(&s.z);
+    s.z.next_in = Z_NULL;
+    s.z.next_out = Z_NULL;
+    s.in_message = false;
+    s.ended_in_message = false;
+    return make_error_code(e);
+  };
+  // Output room per round: enough for typical ratios at once, growing with the output so a
+  // large message costs O(log n) rounds, and never beyond one byte past the limit.
+  std::size_t step = std::clamp(std::max(in.size() * 4, out.size()), std::size_t{1024}, max_step);
+  std::size_t offset = 0;
+  for (;;) {
+    if (z.avail_in == 0 && offset < in.size()) {
+      const std::size_t n = std::min(in.size() - offset, max_slice);
+      z.next_in = const_cast<Bytef*>(in.data() + offset);
+      z.avail_in = static_cast<uInt>(n);
+      offset += n;
+    }
+    if (out.size() > max_total_out) return fail(Error::message_too_big);
+    const std::size_t remaining = max_total_out - out.size();
+    const std::size_t room = remaining < step ? remaining + 1 : step;
+    std::uint8_t* p = out.prepare(room);
+    z.next_out = p;
+    z.avail_out = static_cast<uInt>(room);
+    const int rc = ::inflate(&z, Z_SYNC_FLUSH);
+    out.commit(room - z.avail_out);
+    if (out.size() > max_total_out) return fail(Error::message_too_big);
+    if (rc == Z_STREAM_END) {
+      // A block with BFINAL set ended the DEFLATE stream (RFC 7692 7.2.3.4 lets senders do
+      // this). What follows in the message, at least the tail, starts a new stream, which
+      // keeps the window unless the peer resets context anyway. Once per message at most:
+      // each restart copies the window, and a sender has no reason to end a stream twice.
+      if (s.ended_in_message) return fail(Error::bad_compressed_data);
+      s.ended_in_message = true;
+      if (peer_no_context_takeover()) {
+        inflateReset(&z);
+      } else {
+        uInt n = 0;
+        inflateGetDictionary(&z, Z_NULL, &n);
+        auto window = std::make_unique_for_overwrite<Bytef[]>(std::max<uInt>(n, 1));
+        inflateGetDictionary(&z, window.get(), &n);
+        inflateReset(&z);
+        if (n != 0) inflateSetDictionary(&z, window.get(), n);
+      }
+      continue;
+    }
+    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return fail(Error::bad_compressed_data);
+    step = std::min(step * 2, max_step);
+    // With room left over zlib has used up its input: take the next slice, or stop.
+    if (z.avail_out != 0 && offset == in.size()) break;
+  }
+  z.next_in = Z_NULL;
+  z.next_out = Z_NULL;
+  return {};
+}
+
+bool PerMessageDeflate::should_compress(std::size_t size) const {
+  return size >= min_size_ && own_window_bits() > 8;
+}
+
+void PerMessageDeflate::compress(std::span<const std::uint8_t> message, core::Buffer& out) {
+  assert(!(deflater_ && deflater_->in_message));
+  if (own_no_context_takeover()) {
+    // The shared compressor starts each message reset and ends it reset.
+    Stream& s = borrow_shared(zlib_window_bits(own_window_bits()), own_level(), mem_level_);
+    if (message.empty()) {
+      out.push_back(0x00);
+      return;
+    }
+    try {
+      deflate_into(s, message, true, out);
+    } catch (...) {
+      deflateReset(&s.z);
+      throw;
+    }
+    deflateReset(&s.z);
+    return;
+  }
+  compress_fragment(message, true, out);
+}
+
+void PerMessageDeflate::compress_fragment(std::span<const std::uint8_t> data, bool fin,
+                                          core::Buffer& out) {
+  if (data.empty()) {
+    // zlib emits nothing for a second flush in a row, yet a message must end in a complete
+    // block: 0x00 begins an empty stored block whose 0x00 0x00 0xff 0xff was removed
+    // (RFC 7692 7.2.3.6). Our stream is always flushed and byte-aligned between calls.
+    if (fin) {
+      out.push_back(0x00);
+      if (deflater_) {
+        deflater_->in_message = false;
+        if (own_no_context_takeover()) deflateReset(&deflater_->z);
+      }
+    }
+    return;
+  }
+  Stream& s = deflater();
+  s.in_message = !fin;
+  deflate_into(s, data, fin, out);
+  if (fin && own_no_context_takeover()) deflateReset(&s.z);
+}
+
+void PerMessageDeflate::release_idle() {
+  if (inflater_ && !inflater_->in_message && peer_no_context_takeover()) inflater_.reset();
+  if (deflater_ && !deflater_->in_message && own_no_context_takeover()) deflater_.reset();
+}
+
+std::size_t PerMessageDeflate::memory_usage() const {
+  std::size_t n = 0;
+  for (const Stream* s : {inflater_.get(), deflater_.get()}) {
+    if (s != nullptr) n += sizeof(Stream) + s->allocated;
+  }
+  return n;
+}
+
+std::size_t PerMessageDeflate::shared_compressor_memory() {
+  const SharedDeflater& s = shared_deflater;
+  return s.stream ? sizeof(DeflateStream) + s.stream->allocated : 0;
+}
+
+}  // namespace uvws::ws

@@ -1,0 +1,468 @@
+#include "uvws/ws/protocol.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "protocol_extras.h"
+#include "uvws/core/random.h"
+#include "uvws/ws/mask.h"
+
+namespace uvws::ws {
+
+void ProtocolOptions::validate() const {
+  if (max_message_size == 0 || max_message_size > core::Buffer::max_size) {
+    throw std::invalid_argument("max_message_size must be between 1 and 4 GiB - 1");
+  }
+  if (max_frame_size == 0 || max_frame_size > core::Buffer::max_size) {
+    throw std::invalid_argument("max_frame_size must be between 1 and 4 GiB - 1");
+  }
+  if (http.max_header_bytes < 64 || http.max_headers == 0) {
+    throw std::invalid_argument("http limits: max_header_bytes >= 64 and max_headers >= 1");
+  }
+  ws::validate(deflate);
+}
+
+Protocol::Protocol(Role role, const ProtocolOptions* options, ProtocolListener* listener)
+    : options_(options), listener_(listener), role_(role) {}
+
+Protocol::~Protocol() = default;
+
+Protocol::Extras& Protocol::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
+ProtocolListener& Protocol::listener() {
+  if (listener_ != nullptr) return *listener_;
+  Extras& x = extras();
+  if (!x.recorder) x.recorder = std::make_unique<RecordingListener>();
+  return *x.recorder;
+}
+
+std::vector<Event> Protocol::events_received() {
+  if (!extras_ || !extras_->recorder) return {};
+  return std::exchange(extras_->recorder->events, {});
+}
+
+std::vector<std::uint8_t> Protocol::data_to_send() {
+  if (!extras_ || !extras_->recorder) return {};
+  core::Buffer& out = extras_->recorder->out;
+  std::vector<std::uint8_t> bytes(out.data(), out.data() + out.size());
+  out.release();
+  return bytes;
+}
+
+std::string_view Protocol::subprotocol() const {
+  return extras_ ? std::string_view(extras_->subprotocol) : std::string_view();
+}
+
+bool Protocol::compression_enabled() const { return extras_ && extras_->deflate; }
+
+std::string_view Protocol::close_reason_received() const {
+  return extras_ ? std::string_view(extras_->close_reason) : std::string_view();
+}
+
+std::uint16_t Protocol::close_code_to_report() const {
+  if (close_received_ != 0) return close_received_;
+  if (close_sent_ != 0 && extras_ && extras_->failed) return close_sent_;
+  return close_code::abnormal;
+}
+
+void Protocol::enable_deflate(const DeflateParams& params) {
+  extras().deflate = std::make_unique<PerMessageDeflate>(
+      params,
+      role_ == Role::server ? PerMessageDeflate::Role::server : PerMessageDeflate::Role::client,
+      options_->deflate);
+}
+
+// ---------------------------------------------------------------------------------------
+// Input
+
+void Protocol::receive_data(std::span<const std::uint8_t> data) {
+  if (state_ == State::closed) return;
+  reader_.feed_data(data);
+  parse_buffered();
+}
+
+void Protocol::receive_data_in_place(std::span<std::uint8_t> data) {
+  if (state_ == State::closed) return;
+  reader_.lend(data);
+  parse_buffered();
+}
+
+void Protocol::parse_buffered() {
+  parse();
+  if (state_ == State::closed) reader_.discard();
+  reader_.reclaim();
+}
+
+std::optional<std::span<std::uint8_t>> Protocol::read_header_block(bool& too_large) {
+  too_large = false;
+  const std::size_t limit = options_->http.max_header_bytes;
+  const std::size_t avail = reader_.available();
+  if (avail == 0) return std::nullopt;
+  // Only the first `limit` bytes can hold the end of an acceptable block.
+  const std::size_t window = std::min(avail, limit);
+  auto bytes = reader_.peek(window);
+  Extras& x = extras();
+  const std::size_t end = find_header_end(*bytes, std::min(x.header_scan, window));
+  if (end == std::string_view::npos) {
+    x.header_scan = window;
+    too_large = avail >= limit;
+    return std::nullopt;
+  }
+  x.header_scan = 0;
+  return reader_.read_exact(end);
+}
+
+void Protocol::receive_eof() {
+  reader_.feed_eof();
+  if (state_ == State::closed) return;
+  // RFC 6455 7.1.5: without a close frame the connection closed abnormally (1006). Bytes of an
+  // incomplete frame or handshake still held are dropped with it.
+  state_ = State::closed;
+  reader_.discard();
+  reader_.reclaim();
+  extras().failed = true;
+  listener().on_failed(Error::unexpected_eof);
+}
+
+void Protocol::terminate() {
+  state_ = State::closed;
+  reader_.discard();
+  reader_.reclaim();
+  message_.release();
+}
+
+void Protocol::fail(Error e) {
+  if (state_ == State::closed) return;
+  extras().failed = true;
+  // RFC 6455 7.1.7: fail the connection — send a close frame with the code (unless one was
+  // sent already), then close. Nothing after the failure is parsed.
+  if (state_ == State::open) {
+    const std::uint16_t code = close_code_for(e);
+    if (code != close_code::abnormal) {
+      const std::uint8_t payload[2] = {static_cast<std::uint8_t>(code >> 8),
+                                       static_cast<std::uint8_t>(code)};
+      write_frame(Opcode::close, payload, true, false);
+      close_sent_ = code;
+    }
+  }
+  state_ = State::closed;
+  message_.release();
+  listener().on_failed(e);
+}
+
+void Protocol::fail_handshake(Error e, std::string_view http_answer) {
+  if (!http_answer.empty()) listener().output().append(http_answer);
+  extras().failed = true;
+  state_ = State::closed;
+  listener().on_failed(e);
+}
+
+void Protocol::parse() {
+  if (state_ == State::connecting && !receive_handshake()) return;
+  while (state_ == State::open || state_ == State::closing) {
+    if (!in_frame_ && !parse_frame_header()) return;
+    const bool done = is_control(frame_opcode_) ? read_control_frame() : read_data_payload();
+    if (!done) return;
+  }
+}
+
+bool Protocol::parse_frame_header() {
+  auto first = reader_.peek(2);
+  if (!first) return false;
+  auto bytes = reader_.read_exact(header_size((*first)[1]));
+  if (!bytes) return false;
+  Frame f;
+  switch (parse_header(*bytes, f, options_->strict_lengths)) {
+    case HeaderStatus::ok: break;
+    case HeaderStatus::bad_length: return fail(Error::bad_length), false;
+    case HeaderStatus::non_minimal_length: return fail(Error::non_minimal_length), false;
+  }
+  const auto op = static_cast<unsigned>(f.opcode);
+  if (!is_known_opcode(op)) return fail(Error::bad_opcode), false;
+  const bool control = is_control(f.opcode);
+  // RFC 6455 5.2: reserved bits must be 0 unless an extension defines them; permessage-deflate
+  // defines RSV1 on the first frame of a data message only (RFC 7692 6).
+  if (f.rsv2 || f.rsv3) return fail(Error::reserved_bits), false;
+  if (f.rsv1 && (control || f.opcode == Opcode::continuation || !compression_enabled())) {
+    return fail(Error::reserved_bits), false;
+  }
+  // RFC 6455 5.1: clients mask every frame, servers none.
+  if (role_ == Role::server && !f.masked) return fail(Error::unmasked_frame), false;
+  if (role_ == Role::client && f.masked) return fail(Error::masked_frame), false;
+  if (control) {
+    // RFC 6455 5.5: control frames are never fragmented and carry at most 125 bytes.
+    if (!f.fin) return fail(Error::control_fragmented), false;
+    if (f.length > max_control_payload) return fail(Error::control_too_long), false;
+  } else {
+    // RFC 6455 5.4: a continuation needs an open message; a new message needs none open.
+    const bool open_message = message_opcode_ != Opcode::continuation;
+    if (f.opcode == Opcode::continuation && !open_message) {
+      return fail(Error::unexpected_continuation), false;
+    }
+    if (f.opcode != Opcode::continuation && open_message) {
+      return fail(Error::expected_continuation), false;
+    }
+    if (f.length > options_->max_frame_size) return fail(Error::frame_too_big), false;
+    if (f.opcode != Opcode::continuation) {
+      message_opcode_ = f.opcode;
+      message_compressed_ = f.rsv1;
+      message_size_ = 0;
+      utf8_.reset();
+    }
+    // Uncompressed sizes are known from the header: fail before any payload is read.
+    if (!message_compressed_ && f.length > options_->max_message_size - message_size_) {
+      return fail(Error::message_too_big), false;
+    }
+  }
+  frame_opcode_ = f.opcode;
+  frame_fin_ = f.fin;
+  frame_remaining_ = f.length;
+  mask_key_ = f.mask_key;
+  mask_offset_ = 0;
+  in_frame_ = true;
+  return true;
+}
+
+bool Protocol::read_control_frame() {
+  // Control payloads are small: wait for all of it, then act.
+  auto bytes = reader_.read_exact(static_cast<std::size_t>(frame_remaining_));
+  if (!bytes) return false;
+  std::span<std::uint8_t> payload = *bytes;
+  if (role_ == Role::server) mask_in_place(payload, mask_key_, 0);
+  in_frame_ = false;
+  frame_remaining_ = 0;
+  switch (frame_opcode_) {
+    case Opcode::ping:
+      // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless we already sent
+      // a close frame.
+      if (options_->auto_pong && state_ == State::open) {
+        write_frame(Opcode::pong, payload, true, false);
+      }
+      listener().on_ping(payload);
+      return true;
+    case Opcode::pong:
+      listener().on_pong(payload);
+      return true;
+    default:
+      return handle_close(payload);
+  }
+}
+
+bool Protocol::handle_close(std::span<std::uint8_t> payload) {
+  // RFC 6455 5.5.1: an optional 2-byte code, then an optional UTF-8 reason.
+  if (payload.size() == 1) return fail(Error::bad_close_payload), false;
+  std::uint16_t code = close_code::no_status;
+  std::string_view reason;
+  if (payload.size() >= 2) {
+    code = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);
+    if (!is_valid_close_code(code)) return fail(Error::bad_close_code), false;
+    auto text = payload.subspan(2);
+    if (!core::is_valid_utf8(text)) return fail(Error::bad_close_reason), false;
+    reason = {reinterpret_cast<const char*>(text.data()), text.size()};
+  }
+  close_received_ = code;
+  if (!reason.empty()) extras().close_reason.assign(reason);
+  if (state_ == State::open) {
+    // Echo the code (RFC 6455 5.5.1 "typically echos the status code it received"); an empty
+    // close answers an empty one.
+    write_frame(Opcode::close, payload.first(payload.empty() ? 0 : 2), true, false);
+    close_sent_ = code == close_code::no_status ? 0 : code;
+  }
+  // Both close frames are now sent and received: the handshake is over. Anything after the
+  // peer's close frame is ignored (RFC 6455 5.5.1: nothing may follow it).
+  state_ = State::closed;
+  message_.release();
+  listener().on_close(code, reason);
+  return false;
+}
+
+bool Protocol::validate_text(std::span<const std::uint8_t> bytes) {
+  if (message_opcode_ != Opcode::text) return true;
+  if (utf8_.feed(bytes)) return true;
+  fail(Error::bad_utf8);
+  return false;
+}
+
+bool Protocol::read_data_payload() {
+  // Fast path: a frame that is a whole message (or, in frame mode, a whole frame) and whose
+  // payload is already here is delivered in place, with no copy.
+  if (!message_compressed_ && message_.empty() && (frame_fin_ || options_->frame_mode) &&
+      reader_.available() >= frame_remaining_) {
+    auto payload = *reader_.read_exact(static_cast<std::size_t>(frame_remaining_));
+    if (role_ == Role::server) mask_in_place(payload, mask_key_, 0);
+    frame_remaining_ = 0;
+    in_frame_ = false;
+    message_size_ += payload.size();
+    if (!validate_text(payload)) return false;
+    return deliver_message(payload);
+  }
+  // General path: take the payload as it comes, unmasking, validating and (when compressed)
+  // inflating each piece, so failures show at the first bad byte.
+  while (frame_remaining_ > 0) {
+    auto chunk = reader_.read_some(static_cast<std::size_t>(frame_remaining_));
+    if (chunk.empty()) return false;
+    if (role_ == Role::server) {
+      mask_offset_ = static_cast<std::uint8_t>(mask_in_place(chunk, mask_key_, mask_offset_) & 3);
+    }
+    frame_remaining_ -= chunk.size();
+    if (!accept_data(chunk)) return false;
+  }
+  in_frame_ = false;
+  return end_data_frame();
+}
+
+bool Protocol::accept_data(std::span<std::uint8_t> chunk) {
+  if (message_compressed_) {
+    const std::size_t before = message_.size();
+    const std::size_t room = options_->max_message_size - message_size_;
+    if (auto ec = extras_->deflate->inflate(chunk, message_, room + before)) {
+      return fail(static_cast<Error>(ec.value())), false;
+    }
+    const auto produced = message_.span().subspan(before);
+    message_size_ += produced.size();
+    return validate_text(produced);
+  }
+  message_size_ += chunk.size();
+  if (!validate_text(chunk)) return false;
+  message_.append(chunk);
+  return true;
+}
+
+bool Protocol::end_data_frame() {
+  if (message_compressed_ && frame_fin_) {
+    // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff and inflate the end of the message.
+    const std::size_t before = message_.size();
+    const std::size_t room = options_->max_message_size - message_size_;
+    if (auto ec = extras_->deflate->finish_inflate(message_, room + before)) {
+      return fail(static_cast<Error>(ec.value())), false;
+    }
+    const auto produced = message_.span().subspan(before);
+    message_size_ += produced.size();
+    if (!validate_text(produced)) return false;
+  }
+  if (!options_->frame_mode && !frame_fin_) return true;  // more fragments to come
+  return deliver_message(message_.span());
+}
+
+bool Protocol::deliver_message(std::span<std::uint8_t> payload) {
+  const Opcode op = message_opcode_;
+  const bool fin = frame_fin_;
+  if (fin) {
+    // RFC 6455 8.1: a text message must end on a whole code point.
+    if (op == Opcode::text && !utf8_.complete()) return fail(Error::bad_utf8), false;
+    message_opcode_ = Opcode::continuation;
+  }
+  if (options_->frame_mode) {
+    listener().on_fragment(op, payload, fin);
+  } else {
+    listener().on_message(op, payload);
+  }
+  // An idle connection holds no buffer: the reassembly buffer is freed once delivered.
+  if (fin) {
+    message_.release();
+  } else {
+    message_.clear();
+  }
+  return state_ == State::open || state_ == State::closing;
+}
+
+// ---------------------------------------------------------------------------------------
+// Output
+
+void Protocol::write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin,
+                           bool rsv1) {
+  Frame f;
+  f.fin = fin;
+  f.rsv1 = rsv1;
+  f.opcode = opcode;
+  f.length = payload.size();
+  f.payload = payload;
+  if (role_ == Role::client) {
+    // RFC 6455 5.3: a fresh, unpredictable key per frame, from a CSPRNG.
+    f.masked = true;
+    f.mask_key = extras_ && extras_->mask_key_source ? extras_->mask_key_source()
+                                                      : core::random_mask_key();
+  }
+  serialize(f, listener().output());
+}
+
+bool Protocol::send_message(Opcode opcode, std::span<const std::uint8_t> data) {
+  if (state_ != State::open || sending_fragmented_) return false;
+  if (compression_enabled() && extras_->deflate->should_compress(data.size())) {
+    // Compressed into a per-thread scratch buffer, then framed: no per-message allocation.
+    thread_local core::Buffer scratch;
+    scratch.clear();
+    extras_->deflate->compress(data, scratch);
+    write_frame(opcode, scratch.span(), true, true);
+    if (scratch.capacity() > (1u << 20)) scratch.release();
+    return true;
+  }
+  write_frame(opcode, data, true, false);
+  return true;
+}
+
+bool Protocol::send_text(std::string_view text) {
+  return send_message(Opcode::text, {reinterpret_cast<const std::uint8_t*>(text.data()),
+                                     text.size()});
+}
+
+bool Protocol::send_binary(std::span<const std::uint8_t> data) {
+  return send_message(Opcode::binary, data);
+}
+
+bool Protocol::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
+  if (opcode != Opcode::text && opcode != Opcode::binary) {
+    throw std::invalid_argument("send_fragment: opcode must be text or binary");
+  }
+  if (state_ != State::open) return false;
+  // Fragments are sent uncompressed (RSV1 clear), which RFC 7692 allows for any message.
+  write_frame(sending_fragmented_ ? Opcode::continuation : opcode, data, fin, false);
+  sending_fragmented_ = !fin;
+  return true;
+}
+
+bool Protocol::send_ping(std::span<const std::uint8_t> payload) {
+  if (payload.size() > max_control_payload) throw std::invalid_argument("ping over 125 bytes");
+  if (state_ != State::open) return false;
+  write_frame(Opcode::ping, payload, true, false);
+  return true;
+}
+
+bool Protocol::send_pong(std::span<const std::uint8_t> payload) {
+  if (payload.size() > max_control_payload) throw std::invalid_argument("pong over 125 bytes");
+  if (state_ != State::open) return false;
+  write_frame(Opcode::pong, payload, true, false);
+  return true;
+}
+
+bool Protocol::send_close(std::uint16_t code, std::string_view reason) {
+  if (code != 0 && !is_valid_close_code(code)) {
+    throw std::invalid_argument("send_close: close code not allowed on the wire");
+  }
+  if (code == 0 && !reason.empty()) throw std::invalid_argument("send_close: reason needs a code");
+  if (reason.size() > max_control_payload - 2) {
+    throw std::invalid_argument("send_close: reason over 123 bytes");
+  }
+  if (!core::is_valid_utf8({reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()})) {
+    throw std::invalid_argument("send_close: reason is not UTF-8");
+  }
+  if (state_ != State::open) return false;
+  std::uint8_t payload[max_control_payload];
+  std::size_t n = 0;
+  if (code != 0) {
+    payload[0] = static_cast<std::uint8_t>(code >> 8);
+    payload[1] = static_cast<std::uint8_t>(code);
+    std::memcpy(payload + 2, reason.data(), reason.size());
+    n = 2 + reason.size();
+  }
+  write_frame(Opcode::close, {payload, n}, true, false);
+  close_sent_ = code;
+  state_ = State::closing;
+  return true;
+}
+
+}  // namespace uvws::ws

@@ -1,0 +1,114 @@
+#include "uvws/ws/server_protocol.h"
+
+#include <stdexcept>
+
+#include "protocol_extras.h"
+#include "uvws/ws/handshake.h"
+
+namespace uvws::ws {
+
+ServerProtocol::ServerProtocol(const ServerProtocolOptions* options, ProtocolListener* listener)
+    : Protocol(Role::server, options, listener) {}
+
+const HTTPRequest* ServerProtocol::request() const {
+  return extras_ ? extras_->request.get() : nullptr;
+}
+
+bool ServerProtocol::awaiting_answer() const {
+  return state() == State::connecting && request() != nullptr;
+}
+
+bool ServerProtocol::receive_handshake() {
+  // Bytes after the request wait in reader_ until the answer (see resume()).
+  if (awaiting_answer()) return false;
+  bool too_large = false;
+  auto block = read_header_block(too_large);
+  if (!block) {
+    if (too_large) reject(Error::headers_too_large);
+    return false;
+  }
+  auto req = std::make_unique<HTTPRequest>();
+  if (auto ec = req->parse(*block, options_->http)) {
+    reject(static_cast<Error>(ec.value()));
+    return false;
+  }
+  extras().request = std::move(req);
+  listener().on_request(*extras_->request);
+  return false;
+}
+
+std::error_code ServerProtocol::accept(const AcceptOptions& accept_options) {
+  if (!awaiting_answer()) throw std::logic_error("ServerProtocol::accept: no request to answer");
+  const HTTPRequest& req = *extras_->request;
+  const auto& opts = static_cast<const ServerProtocolOptions&>(*options_);
+
+  auto refuse = [this](Error e) -> std::error_code {
+    reject(e);
+    return e;
+  };
+  if (auto ec = check_client_request(req)) return refuse(static_cast<Error>(ec.value()));
+
+  // Origin (RFC 6455 10.2): browsers always send it; a server that restricts origins refuses
+  // requests without one too.
+  if (!opts.allowed_origins.empty()) {
+    const auto origin = req.header("Origin");
+    bool allowed = false;
+    for (const std::string& o : opts.allowed_origins) {
+      if (origin && ascii_iequals(*origin, o)) allowed = true;
+    }
+    if (!allowed) return refuse(Error::origin_refused);
+  }
+
+  // Subprotocol (RFC 6455 4.2.2 /subprotocol/): the application's choice, else ours.
+  const auto offered = offered_subprotocols(req);
+  std::string_view subprotocol = accept_options.subprotocol;
+  if (!subprotocol.empty()) {
+    bool was_offered = false;
+    for (auto o : offered) was_offered = was_offered || o == subprotocol;
+    if (!was_offered) {
+      throw std::logic_error("ServerProtocol::accept: subprotocol not offered by the client");
+    }
+  } else {
+    subprotocol = select_subprotocol(offered, opts.subprotocols);
+  }
+
+  // permessage-deflate (RFC 7692 5): every Sec-WebSocket-Extensions field, in order.
+  std::string extensions_answer;
+  if (opts.deflate.enabled) {
+    std::string joined;
+    req.for_each_header_value("Sec-WebSocket-Extensions", [&](std::string_view v) {
+      if (!joined.empty()) joined += ", ";
+      joined.append(v);
+    });
+    if (!joined.empty()) {
+      std::error_code ec;
+      auto params = negotiate_server(joined, opts.deflate, extensions_answer, ec);
+      if (ec) return refuse(Error::bad_extension_offer);
+      if (params) enable_deflate(*params);
+    }
+  }
+
+  const auto key = req.header("Sec-WebSocket-Key");
+  listener().output().append(
+      accept_response(*key, subprotocol, extensions_answer, accept_options.headers));
+  if (!subprotocol.empty()) extras().subprotocol.assign(subprotocol);
+  set_open();
+  return {};
+}
+
+void ServerProtocol::reject(Error e) { fail_handshake(e, error_response(e)); }
+
+void ServerProtocol::reject(std::string_view http_response) {
+  if (state() != State::connecting) throw std::logic_error("ServerProtocol::reject: not connecting");
+  fail_handshake(Error::rejected, http_response);
+}
+
+void ServerProtocol::resume() {
+  if (state() == State::open) parse_buffered();
+}
+
+void ServerProtocol::release_handshake() {
+  if (extras_) extras_->request.reset();
+}
+
+}  // namespace uvws::ws
