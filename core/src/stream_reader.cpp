@@ -79,12 +79,14 @@ StreamReader::Line StreamReader::read_line(std::size_t limit) {
   const std::size_t window = std::min(avail, limit);
   std::size_t found = window;  // index of "\n" within the available bytes
   const std::size_t in_own = std::min(own_.size(), window);
-  if (const void* p = std::memchr(own_.data(), '\n', in_own)) {
+  // memchr must not be given a null pointer, even for 0 bytes: an empty own_ may have none.
+  const void* p = in_own > 0 ? std::memchr(own_.data(), '\n', in_own) : nullptr;
+  if (p != nullptr) {
     found = static_cast<std::size_t>(static_cast<const std::uint8_t*>(p) - own_.data());
   } else if (window > in_own) {
     if (const void* q = std::memchr(lent_ + lent_pos_, '\n', window - in_own)) {
-      found = in_own + static_cast<std::size_t>(static_cast<const std::uint8_t*>(q) -
-                                                (lent_ + lent_pos_));
+      found = in_own +
+              static_cast<std::size_t>(static_cast<const std::uint8_t*>(q) - (lent_ + lent_pos_));
     }
   }
   if (found == window) {

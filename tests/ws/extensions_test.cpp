@@ -47,19 +47,18 @@ TEST_CASE("extension lists allow whitespace, empty elements and quoted tokens",
 }
 
 TEST_CASE("malformed extension lists are refused", "[ws][extensions]") {
-  const char* bad = GENERATE("", "   ", ",", " , ,", "; a", "foo;", "foo; =1", "foo; a=",
-                             "foo; a=\"\"", "foo; a=\"1 2\"", "foo; a=\"open", "foo bar",
-                             "foo; a=1 2", "fo@o", "foo; a=\"x\\", "foo;;a", "foo; a==1",
-                             "foo; a=\"1\"2", "foo; a=b=c", "foo,; a", "foo; a=\"\x01\"",
-                             "foo; a=\"b,c\"", "foo; a=\"b;c\"", "foo\x7f");
+  const char* bad =
+      GENERATE("", "   ", ",", " , ,", "; a", "foo;", "foo; =1", "foo; a=", "foo; a=\"\"",
+               "foo; a=\"1 2\"", "foo; a=\"open", "foo bar", "foo; a=1 2", "fo@o", "foo; a=\"x\\",
+               "foo;;a", "foo; a==1", "foo; a=\"1\"2", "foo; a=b=c", "foo,; a", "foo; a=\"\x01\"",
+               "foo; a=\"b,c\"", "foo; a=\"b;c\"", "foo\x7f");
   CAPTURE(bad);
   CHECK_FALSE(ws::parse_extensions(bad));
 }
 
 TEST_CASE("formatting extension lists inverts parsing", "[ws][extensions]") {
   const std::vector<ws::ExtensionOffer> list{
-      {"permessage-deflate", {{"client_max_window_bits", std::nullopt}, {"x", "10"}}},
-      {"foo", {}}};
+      {"permessage-deflate", {{"client_max_window_bits", std::nullopt}, {"x", "10"}}}, {"foo", {}}};
   const std::string text = ws::format_extensions(list);
   CHECK(text == "permessage-deflate; client_max_window_bits; x=10, foo");
   CHECK(ws::parse_extensions(text) == list);
@@ -76,8 +75,7 @@ TEST_CASE("the server answers the offers of real clients", "[ws][extensions][def
     int client_bits;
   };
   const Row row = GENERATE(
-      Row{"Chrome", "permessage-deflate; client_max_window_bits", 15, "permessage-deflate",
-          15},
+      Row{"Chrome", "permessage-deflate; client_max_window_bits", 15, "permessage-deflate", 15},
       Row{"Chrome, small client window", "permessage-deflate; client_max_window_bits", 10,
           "permessage-deflate; client_max_window_bits=10", 10},
       Row{"Firefox", "permessage-deflate", 15, "permessage-deflate", 15},
@@ -100,8 +98,7 @@ TEST_CASE("the server answers the offers of real clients", "[ws][extensions][def
   CHECK(params->server_max_window_bits == 15);
 }
 
-TEST_CASE("the server honours context takeover and window requests",
-          "[ws][extensions][deflate]") {
+TEST_CASE("the server honours context takeover and window requests", "[ws][extensions][deflate]") {
   struct Row {
     const char* offer;
     int server_bits_option;
@@ -109,23 +106,46 @@ TEST_CASE("the server honours context takeover and window requests",
     const char* response;
     ws::DeflateParams params;
   };
-  const Row row = GENERATE(
-      Row{"permessage-deflate; server_no_context_takeover", 15, false,
-          "permessage-deflate; server_no_context_takeover", {15, 15, true, false}},
-      Row{"permessage-deflate; client_no_context_takeover", 15, false,
-          "permessage-deflate; client_no_context_takeover", {15, 15, false, true}},
-      Row{"permessage-deflate", 15, true, "permessage-deflate; server_no_context_takeover",
-          {15, 15, true, false}},
-      Row{"permessage-deflate; server_max_window_bits=10", 15, false,
-          "permessage-deflate; server_max_window_bits=10", {10, 15, false, false}},
-      Row{"permessage-deflate; server_max_window_bits=14", 12, false,
-          "permessage-deflate; server_max_window_bits=12", {12, 15, false, false}},
-      Row{"permessage-deflate", 11, false, "permessage-deflate; server_max_window_bits=11",
-          {11, 15, false, false}},
-      Row{"permessage-deflate; server_max_window_bits=\"9\"", 15, false,
-          "permessage-deflate; server_max_window_bits=9", {9, 15, false, false}},
-      Row{"permessage-deflate; server_max_window_bits=8", 15, false,
-          "permessage-deflate; server_max_window_bits=8", {8, 15, false, false}});
+  const Row row = GENERATE(Row{"permessage-deflate; server_no_context_takeover",
+                               15,
+                               false,
+                               "permessage-deflate; server_no_context_takeover",
+                               {15, 15, true, false}},
+                           Row{"permessage-deflate; client_no_context_takeover",
+                               15,
+                               false,
+                               "permessage-deflate; client_no_context_takeover",
+                               {15, 15, false, true}},
+                           Row{"permessage-deflate",
+                               15,
+                               true,
+                               "permessage-deflate; server_no_context_takeover",
+                               {15, 15, true, false}},
+                           Row{"permessage-deflate; server_max_window_bits=10",
+                               15,
+                               false,
+                               "permessage-deflate; server_max_window_bits=10",
+                               {10, 15, false, false}},
+                           Row{"permessage-deflate; server_max_window_bits=14",
+                               12,
+                               false,
+                               "permessage-deflate; server_max_window_bits=12",
+                               {12, 15, false, false}},
+                           Row{"permessage-deflate",
+                               11,
+                               false,
+                               "permessage-deflate; server_max_window_bits=11",
+                               {11, 15, false, false}},
+                           Row{"permessage-deflate; server_max_window_bits=\"9\"",
+                               15,
+                               false,
+                               "permessage-deflate; server_max_window_bits=9",
+                               {9, 15, false, false}},
+                           Row{"permessage-deflate; server_max_window_bits=8",
+                               15,
+                               false,
+                               "permessage-deflate; server_max_window_bits=8",
+                               {8, 15, false, false}});
   CAPTURE(row.offer);
   ws::DeflateOptions options = enabled();
   options.server_max_window_bits = row.server_bits_option;
@@ -156,8 +176,8 @@ TEST_CASE("the server declines bad offers and falls back to the next one",
   CHECK_FALSE(ec);  // declining is not a handshake failure (RFC 7692 7.1)
   CHECK(response.empty());
 
-  const std::string with_fallback =
-      std::string("x-webkit-deflate-frame, ") + bad + ", permessage-deflate; client_no_context_takeover";
+  const std::string with_fallback = std::string("x-webkit-deflate-frame, ") + bad +
+                                    ", permessage-deflate; client_no_context_takeover";
   const auto params = ws::negotiate_server(with_fallback, enabled(), response, ec);
   REQUIRE(params);
   CHECK(params->client_no_context_takeover);
@@ -223,17 +243,17 @@ TEST_CASE("the client fails on responses it did not ask for", "[ws][extensions][
     int offered_server_bits;
     int offered_client_bits;
   };
-  const Row row = GENERATE(Row{"x-webkit-deflate-frame", false, 15, 15},
-                           Row{"permessage-deflate, permessage-deflate", false, 15, 15},
-                           Row{"permessage-deflate; bogus", false, 15, 15},
-                           Row{"permessage-deflate; client_max_window_bits", false, 15, 15},
-                           Row{"permessage-deflate; server_max_window_bits=16", false, 15, 15},
-                           Row{"permessage-deflate; server_no_context_takeover=x", false, 15, 15},
-                           Row{"permessage-deflate;", false, 15, 15},
-                           Row{"permessage-deflate", true, 15, 15},
-                           Row{"permessage-deflate", false, 10, 15},
-                           Row{"permessage-deflate; server_max_window_bits=11", false, 10, 15},
-                           Row{"permessage-deflate; client_max_window_bits=13", false, 15, 12});
+  const Row row =
+      GENERATE(Row{"x-webkit-deflate-frame", false, 15, 15},
+               Row{"permessage-deflate, permessage-deflate", false, 15, 15},
+               Row{"permessage-deflate; bogus", false, 15, 15},
+               Row{"permessage-deflate; client_max_window_bits", false, 15, 15},
+               Row{"permessage-deflate; server_max_window_bits=16", false, 15, 15},
+               Row{"permessage-deflate; server_no_context_takeover=x", false, 15, 15},
+               Row{"permessage-deflate;", false, 15, 15}, Row{"permessage-deflate", true, 15, 15},
+               Row{"permessage-deflate", false, 10, 15},
+               Row{"permessage-deflate; server_max_window_bits=11", false, 10, 15},
+               Row{"permessage-deflate; client_max_window_bits=13", false, 15, 12});
   CAPTURE(row.response);
   ws::DeflateOptions o = enabled();
   o.server_no_context_takeover = row.offered_server_nct;

@@ -113,9 +113,9 @@ class WebSocket {
   const detail::Connection& self() const;
 };
 
-// A weak, copyable reference to a connection, usable from any thread. Sends from the
-// connection's own loop thread happen at once; from other threads they are posted to that
-// loop (the data is copied) and silently dropped if the connection is gone by then.
+// A weak, copyable reference to a connection, usable from any thread. Each call is posted to
+// the connection's loop (the data is copied) and does nothing if the connection is gone by
+// then; calls from one thread keep their order. Inside a callback, use the WebSocket itself.
 class WebSocketHandle {
  public:
   WebSocketHandle() = default;
@@ -127,9 +127,10 @@ class WebSocketHandle {
   void close(std::uint16_t code = 1000, std::string_view reason = {}) const;
   explicit operator bool() const { return static_cast<bool>(token_); }
 
+  struct Token;  // opaque: shared by the connection and its handles
+
  private:
   friend class WebSocket;
-  struct Token;
   explicit WebSocketHandle(std::shared_ptr<Token> token) : token_(std::move(token)) {}
   std::shared_ptr<Token> token_;
 };

@@ -20,7 +20,9 @@ const HTTPResponse* ClientProtocol::response() const {
 }
 
 void ClientProtocol::release_handshake() {
-  if (extras_) extras_->response.reset();
+  if (!extras_) return;
+  extras_->response.reset();
+  trim_extras();
 }
 
 void ClientProtocol::connect(std::string_view host_header, std::string_view target) {
@@ -32,10 +34,14 @@ void ClientProtocol::connect(std::string_view host_header, std::string_view targ
   // RFC 6455 4.1: the key is 16 random bytes, base64-encoded, new for each connection.
   std::array<std::uint8_t, 16> nonce;
   core::random_bytes(nonce);
-  x.client_key = core::base64_encode(nonce);
+  std::string key = core::base64_encode(nonce);
   const std::string offer = opts.deflate.enabled ? client_offer(opts.deflate) : std::string();
-  listener().output().append(
-      client_request(host_header, target, x.client_key, opts.subprotocols, offer, opts.headers));
+  // Built before anything is recorded, so that a bad argument (which throws) leaves the
+  // protocol as it was.
+  const std::string request =
+      client_request(host_header, target, key, opts.subprotocols, offer, opts.headers);
+  x.client_key = std::move(key);
+  listener().output().append(request);
 }
 
 bool ClientProtocol::receive_handshake() {
@@ -74,7 +80,9 @@ bool ClientProtocol::receive_handshake() {
   if (const auto sub = resp.header("Sec-WebSocket-Protocol")) x.subprotocol.assign(*sub);
   set_open();
   listener().on_response(resp);
-  return state() == State::open;
+  // Frames that came with the response are parsed now, also when on_response already sent a
+  // close frame (closing); not after terminate().
+  return state() != State::closed;
 }
 
 }  // namespace uvws::ws

@@ -2,9 +2,12 @@
 
 #include <stdexcept>
 
+#include "uvws/ws/http_request.h"  // is_token (RFC 7230 3.2.6)
+
 namespace uvws::ws {
 namespace {
 
+// RFC 7230 3.2.6 tchar: visible ASCII except the delimiters "(),/:;<=>?@[\]{}.
 bool is_tchar(char c) noexcept {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
   switch (c) {
@@ -136,14 +139,6 @@ void append_extension(const ExtensionOffer& extension, std::string& out) {
 }
 
 }  // namespace
-
-bool is_token(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
 
 std::optional<std::vector<ExtensionOffer>> parse_extensions(std::string_view header_value) {
   std::vector<ExtensionOffer> result;

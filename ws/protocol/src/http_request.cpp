@@ -3,6 +3,7 @@
 #include <llhttp.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "uvws/ws/error.h"
@@ -15,10 +16,24 @@ char ascii_lower(char c) noexcept {
 }
 
 // RFC 7230 3.2.6: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
-// "_" / "`" / "|" / "~" / DIGIT / ALPHA.
+// "_" / "`" / "|" / "~" / DIGIT / ALPHA. A table, since every received field name is checked.
+constexpr std::array<bool, 256> tchar_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 bool is_tchar(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  return tchar_table[static_cast<unsigned char>(c)];
+}
+
+std::size_t count_lines(std::string_view s) noexcept {
+  std::size_t n = 0;
+  for (std::size_t at = s.find('\n'); at != std::string_view::npos; at = s.find('\n', at + 1)) ++n;
+  return n;
 }
 
 bool is_ows(char c) noexcept {
@@ -40,7 +55,7 @@ std::size_t find_header_end(std::span<const std::uint8_t> bytes, std::size_t fro
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    if (a[i] != b[i] && ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }
@@ -52,7 +67,11 @@ std::string_view trim_ows(std::string_view s) noexcept {
 }
 
 bool is_token(std::string_view s) noexcept {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
+  if (s.empty()) return false;
+  for (const char c : s) {
+    if (!is_tchar(c)) return false;
+  }
+  return true;
 }
 
 std::optional<std::string_view> HTTPMessage::header(std::string_view name) const noexcept {
@@ -130,6 +149,14 @@ class HTTPMessage::Parser {
     msg_.status_ = parser_.status_code;
     for (Field& f : msg_.fields_) {
       if (!is_token(msg_.view(f.name))) return Error::bad_http;  // e.g. "Host :" (RFC 7230 3.2.4)
+      // llhttp takes a line break inside the whitespace before a value ("X:\r\n\tv") as part
+      // of that whitespace; a line break between a name and a non-empty value is an obs-fold
+      // too. (An empty value's zero-length span may sit after the line break: not a fold.)
+      const std::uint32_t name_end = f.name.offset + f.name.length;
+      if (f.value.length > 0 && f.value.offset > name_end &&
+          msg_.view({name_end, f.value.offset - name_end}).find('\n') != std::string_view::npos) {
+        return Error::bad_http;
+      }
       const std::string_view raw = msg_.view(f.value);
       const std::string_view value = trim_ows(raw);
       f.value.offset += static_cast<std::uint32_t>(value.data() - raw.data());
@@ -253,8 +280,7 @@ std::error_code HTTPMessage::parse_message(std::span<const std::uint8_t> block,
   }
   text_.assign(reinterpret_cast<const char*>(block.data()), block.size());
   // Each field takes at least one line, so this bounds the vector to a single allocation.
-  const auto lines = static_cast<std::size_t>(std::count(text_.begin(), text_.end(), '\n'));
-  fields_.reserve(std::min(lines, limits.max_headers));
+  fields_.reserve(std::min(count_lines(text_), limits.max_headers));
   const std::error_code ec = Parser(*this, limits, request).run();
   if (ec) clear();
   return ec;

@@ -81,6 +81,14 @@ constexpr std::uint8_t deflate_tail[4] = {0x00, 0x00, 0xff, 0xff};
 constexpr std::size_t max_slice = std::size_t{1} << 30;
 constexpr std::size_t max_step = std::size_t{1} << 20;
 
+// Forgets the caller's buffers, so that no later call can touch them through the stream.
+void detach(z_stream& z) {
+  z.next_in = Z_NULL;
+  z.avail_in = 0;
+  z.next_out = Z_NULL;
+  z.avail_out = 0;
+}
+
 // zlib refuses raw deflate with 8 window bits; 9 with level 0 (stored blocks only, no
 // back-references at all) is still valid for a peer with a 256-byte window. Inflating with
 // 9 rather than 8 accepts a superset, including peers whose older zlib silently used 9.
@@ -124,7 +132,7 @@ void deflate_into(DeflateStream& s, std::span<const std::uint8_t> data, bool str
   // Most messages fit in one round; larger output doubles the room each time.
   std::size_t room =
       std::min(deflateBound(&z, static_cast<uLong>(std::min(data.size(), max_slice))) + 16,
-               std::size_t{16384} + data.size() / 2);
+               std::size_t{4096} + data.size() / 4);
   for (;;) {
     if (z.avail_in == 0 && offset < data.size()) {
       const std::size_t n = std::min(data.size() - offset, max_slice);
@@ -146,8 +154,7 @@ void deflate_into(DeflateStream& s, std::span<const std::uint8_t> data, bool str
     if (last_slice && z.avail_in == 0 && z.avail_out != 0) break;
     room = std::min(room * 2, max_step);
   }
-  z.next_in = Z_NULL;
-  z.next_out = Z_NULL;
+  detach(z);
   if (strip_tail) {
     // A sync flush always ends in an empty stored block, 0x00 0x00 0xff 0xff.
     assert(held_n == 4 && std::memcmp(held, deflate_tail, 4) == 0);
@@ -210,38 +217,63 @@ PerMessageDeflate::Stream& PerMessageDeflate::deflater() {
 
 std::error_code PerMessageDeflate::inflate(std::span<const std::uint8_t> in, core::Buffer& out,
                                            std::size_t max_total_out) {
+  if (in.empty()) return {};  // nothing to do, and nothing to allocate yet
+  Stream& s = inflater();
+  s.in_message = true;
+  // RFC 7692 7.2.3.4: after a block with BFINAL set only padding follows; zlib would not
+  // read past the end of the stream either.
+  if (s.ended_in_message) return {};
   return run_inflate(in, out, max_total_out);
 }
 
 std::error_code PerMessageDeflate::finish_inflate(core::Buffer& out, std::size_t max_total_out) {
-  // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff to the payload, then decompress.
-  const std::error_code ec = run_inflate(deflate_tail, out, max_total_out);
-  if (ec) return ec;
+  // A compressed message with an empty payload is an empty message: the stream never saw it.
+  if (!inflater_ || !inflater_->in_message) return {};
   Stream& s = *inflater_;
+  if (!s.ended_in_message) {
+    // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff to the payload, then decompress.
+    if (auto ec = run_inflate(deflate_tail, out, max_total_out)) return ec;
+    // With the tail a conforming payload ends on a block boundary (RFC 7692 7.2.1: it ended
+    // in an empty stored block), where zlib waits for a block header (data_type bit 7).
+    // Anything else is truncated data that would corrupt the next message.
+    if (!s.ended_in_message && (s.z.data_type & 128) == 0) {
+      return fail_inflate(Error::bad_compressed_data);
+    }
+  }
+  if (s.ended_in_message && !peer_no_context_takeover()) {
+    // The sender ended its DEFLATE stream; the next message starts a new one, which may
+    // still refer to what came before (context takeover), so the window is carried over.
+    uInt n = 0;
+    inflateGetDictionary(&s.z, Z_NULL, &n);
+    auto window = std::make_unique_for_overwrite<Bytef[]>(std::max<uInt>(n, 1));
+    inflateGetDictionary(&s.z, window.get(), &n);
+    inflateReset(&s.z);
+    if (n != 0) inflateSetDictionary(&s.z, window.get(), n);
+  } else if (s.ended_in_message || peer_no_context_takeover()) {
+    inflateReset(&s.z);
+  }
   s.in_message = false;
   s.ended_in_message = false;
-  if (peer_no_context_takeover()) inflateReset(&s.z);
   return {};
+}
+
+std::error_code PerMessageDeflate::fail_inflate(Error e) {
+  // The message is lost and the caller fails the connection; leave a usable stream anyway.
+  Stream& s = *inflater_;
+  inflateReset(&s.z);
+  s.in_message = false;
+  s.ended_in_message = false;
+  return make_error_code(e);
 }
 
 std::error_code PerMessageDeflate::run_inflate(std::span<const std::uint8_t> in, core::Buffer& out,
                                                std::size_t max_total_out) {
-  Stream& s = inflater();
-  z_stream& z = s.z;
-  s.in_message = true;
-  const auto fail = [&s](Error e) {
-    // The message is lost and the caller fails the connection; leave a usable stream.
-    inflateReset(&s.z);
-    s.z.next_in = Z_NULL;
-    s.z.next_out = Z_NULL;
-    s.in_message = false;
-    s.ended_in_message = false;
-    return make_error_code(e);
-  };
+  z_stream& z = inflater_->z;
   // Output room per round: enough for typical ratios at once, growing with the output so a
   // large message costs O(log n) rounds, and never beyond one byte past the limit.
   std::size_t step = std::clamp(std::max(in.size() * 4, out.size()), std::size_t{1024}, max_step);
   std::size_t offset = 0;
+  int rc = Z_OK;
   for (;;) {
     if (z.avail_in == 0 && offset < in.size()) {
       const std::size_t n = std::min(in.size() - offset, max_slice);
@@ -249,42 +281,30 @@ std::error_code PerMessageDeflate::run_inflate(std::span<const std::uint8_t> in,
       z.avail_in = static_cast<uInt>(n);
       offset += n;
     }
-    if (out.size() > max_total_out) return fail(Error::message_too_big);
+    if (out.size() > max_total_out) break;
     const std::size_t remaining = max_total_out - out.size();
     const std::size_t room = remaining < step ? remaining + 1 : step;
-    std::uint8_t* p = out.prepare(room);
-    z.next_out = p;
+    z.next_out = out.prepare(room);
     z.avail_out = static_cast<uInt>(room);
-    const int rc = ::inflate(&z, Z_SYNC_FLUSH);
+    rc = ::inflate(&z, Z_SYNC_FLUSH);
     out.commit(room - z.avail_out);
-    if (out.size() > max_total_out) return fail(Error::message_too_big);
-    if (rc == Z_STREAM_END) {
-      // A block with BFINAL set ended the DEFLATE stream (RFC 7692 7.2.3.4 lets senders do
-      // this). What follows in the message, at least the tail, starts a new stream, which
-      // keeps the window unless the peer resets context anyway. Once per message at most:
-      // each restart copies the window, and a sender has no reason to end a stream twice.
-      if (s.ended_in_message) return fail(Error::bad_compressed_data);
-      s.ended_in_message = true;
-      if (peer_no_context_takeover()) {
-        inflateReset(&z);
-      } else {
-        uInt n = 0;
-        inflateGetDictionary(&z, Z_NULL, &n);
-        auto window = std::make_unique_for_overwrite<Bytef[]>(std::max<uInt>(n, 1));
-        inflateGetDictionary(&z, window.get(), &n);
-        inflateReset(&z);
-        if (n != 0) inflateSetDictionary(&z, window.get(), n);
-      }
-      continue;
+    if (out.size() > max_total_out || rc == Z_STREAM_END) break;
+    if (rc == Z_MEM_ERROR) {
+      detach(z);
+      throw std::bad_alloc();
     }
-    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return fail(Error::bad_compressed_data);
+    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
     step = std::min(step * 2, max_step);
     // With room left over zlib has used up its input: take the next slice, or stop.
     if (z.avail_out != 0 && offset == in.size()) break;
   }
-  z.next_in = Z_NULL;
-  z.next_out = Z_NULL;
+  detach(z);  // `in` and `out` may move or die after this call
+  if (out.size() > max_total_out) return fail_inflate(Error::message_too_big);
+  if (rc == Z_STREAM_END) {
+    inflater_->ended_in_message = true;
+    return {};
+  }
+  if (rc != Z_OK && rc != Z_BUF_ERROR) return fail_inflate(Error::bad_compressed_data);
   return {};
 }
 
@@ -304,6 +324,7 @@ void PerMessageDeflate::compress(std::span<const std::uint8_t> message, core::Bu
     try {
       deflate_into(s, message, true, out);
     } catch (...) {
+      detach(s.z);
       deflateReset(&s.z);
       throw;
     }
@@ -330,7 +351,12 @@ void PerMessageDeflate::compress_fragment(std::span<const std::uint8_t> data, bo
   }
   Stream& s = deflater();
   s.in_message = !fin;
-  deflate_into(s, data, fin, out);
+  try {
+    deflate_into(s, data, fin, out);
+  } catch (...) {
+    detach(s.z);  // the message is lost; the stream must not keep pointers into `data`
+    throw;
+  }
   if (fin && own_no_context_takeover()) deflateReset(&s.z);
 }
 

@@ -65,8 +65,25 @@ std::string_view Protocol::close_reason_received() const {
 
 std::uint16_t Protocol::close_code_to_report() const {
   if (close_received_ != 0) return close_received_;
-  if (close_sent_ != 0 && extras_ && extras_->failed) return close_sent_;
+  // RFC 6455 7.1.5: without the peer's close frame the code is 1006, even after we sent ours;
+  // a failure we detected reports its own code instead, which says more.
+  if (extras_ && extras_->failure_code != 0) return extras_->failure_code;
   return close_code::abnormal;
+}
+
+void Protocol::trim_extras() {
+  if (!extras_) return;
+  Extras& x = *extras_;
+  // The handshake's leftovers are no longer needed once the connection is open.
+  if (state_ != State::connecting) {
+    std::string().swap(x.client_key);
+    x.header_scan = 0;
+  }
+  const bool needed = x.recorder || x.deflate || !x.subprotocol.empty() ||
+                      !x.close_reason.empty() || x.failure_code != 0 ||
+                      x.mask_key_source != nullptr || !x.client_key.empty() ||
+                      x.header_scan != 0 || x.request || x.response;
+  if (!needed) extras_.reset();
 }
 
 void Protocol::enable_deflate(const DeflateParams& params) {
@@ -124,7 +141,8 @@ void Protocol::receive_eof() {
   state_ = State::closed;
   reader_.discard();
   reader_.reclaim();
-  extras().failed = true;
+  message_.release();
+  extras().failure_code = close_code::abnormal;
   listener().on_failed(Error::unexpected_eof);
 }
 
@@ -137,11 +155,11 @@ void Protocol::terminate() {
 
 void Protocol::fail(Error e) {
   if (state_ == State::closed) return;
-  extras().failed = true;
+  const std::uint16_t code = close_code_for(e);
+  extras().failure_code = code;
   // RFC 6455 7.1.7: fail the connection — send a close frame with the code (unless one was
   // sent already), then close. Nothing after the failure is parsed.
   if (state_ == State::open) {
-    const std::uint16_t code = close_code_for(e);
     if (code != close_code::abnormal) {
       const std::uint8_t payload[2] = {static_cast<std::uint8_t>(code >> 8),
                                        static_cast<std::uint8_t>(code)};
@@ -156,7 +174,7 @@ void Protocol::fail(Error e) {
 
 void Protocol::fail_handshake(Error e, std::string_view http_answer) {
   if (!http_answer.empty()) listener().output().append(http_answer);
-  extras().failed = true;
+  extras().failure_code = close_code::abnormal;
   state_ = State::closed;
   listener().on_failed(e);
 }

@@ -3,6 +3,7 @@
 // Private to the protocol's implementation files.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,7 +57,10 @@ struct Protocol::Extras {
   std::unique_ptr<PerMessageDeflate> deflate;
   std::string subprotocol;
   std::string close_reason;
-  bool failed = false;  // the connection failed (protocol error, handshake, EOF)
+  // The close code to report for a failure (see close_code_to_report()): the one a protocol
+  // failure called for, whether or not it could be sent, or 1006 after EOF or a failed
+  // handshake. 0 while the connection has not failed.
+  std::uint16_t failure_code = 0;
   // Client: the key sent, the masking key source, and where the header search resumes.
   std::string client_key;
   std::uint32_t (*mask_key_source)() = nullptr;

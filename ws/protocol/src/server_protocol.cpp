@@ -34,7 +34,9 @@ bool ServerProtocol::receive_handshake() {
   }
   extras().request = std::move(req);
   listener().on_request(*extras_->request);
-  return false;
+  // Accepted during the callback: the frames behind the request are parsed right away.
+  // (also when the application started closing meanwhile: the peer's frames still count).
+  return state() == State::open || state() == State::closing;
 }
 
 std::error_code ServerProtocol::accept(const AcceptOptions& accept_options) {
@@ -96,7 +98,10 @@ std::error_code ServerProtocol::accept(const AcceptOptions& accept_options) {
   return {};
 }
 
-void ServerProtocol::reject(Error e) { fail_handshake(e, error_response(e)); }
+void ServerProtocol::reject(Error e) {
+  if (state() != State::connecting) throw std::logic_error("ServerProtocol::reject: not connecting");
+  fail_handshake(e, error_response(e));
+}
 
 void ServerProtocol::reject(std::string_view http_response) {
   if (state() != State::connecting) throw std::logic_error("ServerProtocol::reject: not connecting");
@@ -108,7 +113,9 @@ void ServerProtocol::resume() {
 }
 
 void ServerProtocol::release_handshake() {
-  if (extras_) extras_->request.reset();
+  if (!extras_) return;
+  extras_->request.reset();
+  trim_extras();
 }
 
 }  // namespace uvws::ws

@@ -18,6 +18,7 @@
 // costly formatting is guarded by should_log().
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 

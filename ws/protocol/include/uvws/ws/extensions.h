@@ -43,9 +43,6 @@ struct ExtensionOffer {
   bool operator==(const ExtensionOffer&) const = default;
 };
 
-// RFC 7230 3.2.6 tchar: any visible ASCII character except the delimiters "(),/:;<=>?@[\]{}.
-bool is_token(std::string_view s) noexcept;
-
 // Parses one Sec-WebSocket-Extensions value. nullopt when it does not follow the grammar
 // above (including an empty value, a missing name, a bad character, an unterminated or
 // non-token quoted-string, or anything after the last element but whitespace). `header_value`

@@ -67,7 +67,9 @@ class HTTPMessage {
  public:
   class HeaderIterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
+    // Dereferencing yields a value, so for the pre-C++20 categories this is an input iterator.
+    using iterator_category = std::input_iterator_tag;
+    using iterator_concept = std::forward_iterator_tag;
     using value_type = HTTPHeader;
     using difference_type = std::ptrdiff_t;
     using pointer = void;

@@ -152,9 +152,11 @@ class Protocol {
   // The close codes seen, 0 when none: what the peer sent and what we sent.
   std::uint16_t close_code_received() const { return close_received_; }
   std::uint16_t close_code_sent() const { return close_sent_; }
-  // The code and reason to report to the application for this connection's end: the peer's
-  // close frame if one came (1005 if it had no code), else the code we sent for a failure,
-  // else 1006.
+  // The code to report to the application for this connection's end: the peer's close frame
+  // if one came (1005 if it had no code); else, when we failed the connection for a protocol
+  // violation, that failure's code (1002, 1007, 1009; sent unless our own close frame had gone
+  // out first); else 1006 (RFC 6455 7.1.5: EOF without the peer's close frame, also after we
+  // sent ours).
   std::uint16_t close_code_to_report() const;
   std::string_view close_reason_received() const;
 
@@ -167,6 +169,9 @@ class Protocol {
   std::vector<std::uint8_t> data_to_send();
 
   void set_listener(ProtocolListener* listener) { listener_ = listener; }
+  // Switches to other options (e.g. a route's frame mode once the request is routed).
+  // Precondition: still connecting; `options` outlives the protocol.
+  void set_options(const ProtocolOptions* options) { options_ = options; }
 
  protected:
   Protocol(Role role, const ProtocolOptions* options, ProtocolListener* listener);
@@ -189,6 +194,10 @@ class Protocol {
   // Parses what reader_ holds (used after a handshake answer) and reclaims the loan.
   void parse_buffered();
   void enable_deflate(const DeflateParams& params);
+  // Frees extras_ when it holds nothing an open connection still needs (called once the
+  // handshake messages are released), so that an idle connection without compression or
+  // subprotocol costs one null pointer.
+  void trim_extras();
 
   core::StreamReader reader_;
   const ProtocolOptions* options_;

@@ -4,9 +4,10 @@
 // reports it with ProtocolListener::on_request. The glue then answers: accept() validates the
 // request as a WebSocket upgrade (RFC 6455 4.2.1), checks Origin, selects the subprotocol and
 // negotiates permessage-deflate, and queues the 101; reject() queues an HTTP error (or any
-// response the application built) and closes. Frames that arrived behind the request are
-// held until resume() is called after accept(), so nothing is delivered before the
-// application's on_open.
+// response the application built) and closes. When the answer is given during on_request,
+// the frames that arrived behind the request are parsed as soon as on_request returns (so the
+// glue calls its application's on_open inside on_request, after accept()); when it is given
+// later, they wait until resume().
 //
 // Ownership and threads as for Protocol.
 #pragma once
@@ -44,15 +45,18 @@ class ServerProtocol final : public Protocol {
   // Precondition: a request was reported and not yet answered (else std::logic_error).
   std::error_code accept(const AcceptOptions& accept_options);
   std::error_code accept() { return accept(AcceptOptions{}); }
-  // Answers with the standard HTTP error for `e` (403, 404, 426, ...) and closes.
+  // Answers with the standard HTTP error for `e` (403, 404, 426, ...) and closes; reported
+  // to the listener as `e`. Precondition: connecting (else std::logic_error).
   void reject(Error e);
   // Answers with `http_response` (a whole HTTP response, e.g. from http_response()) and
-  // closes; reported to the listener as Error::rejected.
+  // closes; reported to the listener as Error::rejected. Precondition: connecting (else
+  // std::logic_error).
   void reject(std::string_view http_response);
 
-  // After accept() and the application's on_open: parses the frames held meanwhile.
+  // After a deferred accept() and the application's on_open: parses the frames held meanwhile.
   void resume();
-  // Frees the request (call once the application no longer needs it).
+  // Frees the request, and the handshake's other state (call once the application no longer
+  // needs it, after accept() or reject()).
   void release_handshake();
 
  private:

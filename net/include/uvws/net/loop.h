@@ -1,0 +1,162 @@
+// Loop: one libuv event loop and the resources its connections share.
+//
+// What: owns a uv_loop_t, the one thread-safe entry point post() (one uv_async_t), signal
+// watchers, the TimerWheel of its connections, and the per-loop buffers that keep connections
+// small: ONE read buffer (256 KiB by default) that every connection reads into, and ONE cork
+// buffer that the connection currently writing appends to (see TCPConnection::output()).
+// Ownership: the creator owns the Loop (not copyable or movable: libuv keeps pointers to it).
+// Connections and listeners made on it must not outlive close_all() (it closes them).
+// Threads: a Loop runs on the thread that calls run(); every function except post() and
+// request_stop() must be called on that thread (or, before and after run(), on the thread that
+// owns the Loop). post() and request_stop() may be called from any thread until the destructor
+// starts.
+// Errors: construction failures throw std::system_error; close_all() returns uv_loop_close()'s
+// status; exceptions thrown by posted tasks and signal handlers are logged, never propagated.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+#include "uvws/core/buffer.h"
+#include "uvws/net/timer_wheel.h"
+
+namespace uvws::net {
+
+class Loop;
+class TCPConnection;
+
+struct LoopOptions {
+  // The tick of the connections' timer wheel: timeouts fire at most this much late.
+  std::uint32_t timer_tick_ms = TimerWheel::default_tick_ms;
+  // The shared read buffer; one read() syscall delivers at most this much.
+  std::uint32_t read_buffer_size = 256 * 1024;
+  // false: run() returns when nothing keeps the loop alive (no listener, connection, pending
+  // timeout...), as libuv does; true: run() returns only after stop(), e.g. for a loop that only
+  // runs posted tasks.
+  bool keep_alive = false;
+};
+
+// Counters of a loop's I/O calls, for tests and benchmarks. Plain increments on the loop thread;
+// read them there, or after run() returned.
+struct LoopStats {
+  std::uint64_t reads = 0;       // read callbacks that delivered bytes
+  std::uint64_t try_writes = 0;  // uv_try_write calls (one write syscall each)
+  std::uint64_t writes = 0;      // uv_write calls (the asynchronous rest of a partial write)
+};
+
+namespace detail {
+
+// A heap object of the net layer that owns a libuv handle and deletes itself in its close
+// callback. It registers with its Loop so that Loop::close_all() can close it if its owner did
+// not. Loop thread only.
+class OwnedHandle {
+ public:
+  OwnedHandle(const OwnedHandle&) = delete;
+  OwnedHandle& operator=(const OwnedHandle&) = delete;
+  // Idempotent: uv_close()s the handle; the close callback deletes this object.
+  virtual void close() noexcept = 0;
+
+ protected:
+  explicit OwnedHandle(Loop& loop);
+  virtual ~OwnedHandle();
+  Loop& owner_loop_;
+};
+
+}  // namespace detail
+
+class Loop {
+ public:
+  explicit Loop(const LoopOptions& options = {});
+  // Calls close_all() if it has not run; logs if uv_loop_close() then fails.
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  uv_loop_t* uv() noexcept { return &uv_; }
+  // The Loop that owns `loop` (its data field).
+  static Loop& from(const uv_loop_t* loop) noexcept { return *static_cast<Loop*>(loop->data); }
+
+  // Runs the loop on the calling thread until stop(), or (without keep_alive) until nothing keeps
+  // it alive and no posted task is waiting. Not re-entrant. Corked bytes are flushed before it
+  // returns.
+  void run();
+  // Runs one iteration (waiting for I/O if there is nothing else to do) and the posted tasks;
+  // returns whether the loop still has work.
+  bool run_once();
+  // Makes run() return after the current iteration; handles stay open and run() may be called
+  // again. Loop thread only.
+  void stop() noexcept;
+  // stop() from any thread, through post(); a no-op once the loop is closed.
+  void request_stop();
+
+  // Queues `task` to run on the loop thread. Thread-safe; tasks run in the order they were
+  // posted (one mutex-protected queue, swapped out whole by the uv_async_t callback, so a burst
+  // of posts costs one wakeup). Returns false, dropping the task, once close_all() has begun.
+  // Tasks still queued when close_all() runs are dropped unrun.
+  bool post(std::function<void()> task);
+
+  // Calls `handler(signum)` on the loop thread when one of `signals` arrives (e.g. SIGINT,
+  // SIGTERM for a graceful shutdown). The watchers are unref'd: they never keep run() going.
+  // Returns the first uv_signal_start() error (EINVAL for a bad signal number).
+  std::error_code watch_signals(std::initializer_list<int> signals,
+                                std::function<void(int)> handler);
+
+  // Closes every handle on the loop: connections (on_closed() runs), listeners, timer wheels,
+  // the loop's own handles, then any other handle with uv_close(h, nullptr) (so its owner gets
+  // no close callback). Runs the loop until all close callbacks ran, then uv_loop_close().
+  // Returns its status (empty on success). Call it when run() is not running; idempotent.
+  std::error_code close_all();
+
+  const LoopStats& stats() const noexcept { return stats_; }
+  // Live connections (constructed and not yet deleted, closing ones included).
+  std::size_t connection_count() const noexcept { return connection_count_; }
+  // A snapshot of the connections that are not closing, e.g. for a graceful shutdown. Safe to
+  // close them while iterating: a connection is deleted only in its close callback.
+  std::vector<TCPConnection*> connections();
+
+ private:
+  friend class TCPConnection;
+  friend class detail::OwnedHandle;
+  struct SignalWatch;
+
+  static void async_cb(uv_async_t* handle);
+  static void prepare_cb(uv_prepare_t* handle);
+  void flush_cork() noexcept;
+  bool has_posted();
+  void run_posted();
+
+  uv_loop_t uv_{};
+  uv_async_t async_{};
+  uv_prepare_t prepare_{};
+  bool closed_ = false;
+  bool stop_requested_ = false;
+
+  std::mutex post_mutex_;
+  std::vector<std::function<void()>> posted_;   // guarded by post_mutex_
+  bool post_closed_ = false;                    // guarded by post_mutex_
+  std::vector<std::function<void()>> running_;  // loop thread: the batch being run
+
+  std::vector<std::unique_ptr<SignalWatch>> signals_;
+  std::vector<detail::OwnedHandle*> owned_;
+
+  // Shared by all connections of the loop (performance: no per-connection buffers).
+  std::unique_ptr<std::uint8_t[]> read_buffer_;
+  std::uint32_t read_buffer_size_;
+  core::Buffer cork_;                      // the bytes cork_holder_ wrote this iteration
+  TCPConnection* cork_holder_ = nullptr;   // at most one connection holds the cork
+  core::Buffer discard_;                   // output() of a connection that can no longer write
+  TimerLink parked_;                       // connections without an armed timer
+  std::unique_ptr<TimerWheel> wheel_;      // connections with an armed timer
+  std::size_t connection_count_ = 0;
+  LoopStats stats_;
+};
+
+}  // namespace uvws::net

@@ -1,0 +1,184 @@
+// TCPConnection: one stream socket on a Loop (TCP, or a Unix-domain socket accepted by a
+// TCPListener); the base class of every connection object.
+//
+// Ownership: made on the heap with TCPConnection::create<T>(loop, args...), never copied or
+// moved. A connection owns itself and is deleted in exactly ONE place: its uv_close callback,
+// right after on_closed() returned (the destructor is protected; nothing else may delete it).
+// So `this` stays valid in every hook and until the end of the loop iteration in which it was
+// closed. A connection that never started (no accept, no connect) is discarded with close() too.
+// Threads: loop thread only. Every hook runs on the loop thread; other threads use Loop::post().
+// Errors: a read or write failure calls on_error() once and then closes the connection; a hook
+// that throws is logged and closes the connection (the ws glue should catch its own exceptions
+// first and send 1011, STYLE 3). Nothing is thrown from libuv callbacks.
+// Memory: at most 320 bytes including libuv's 248-byte uv_tcp_t (static_assert below), and no
+// buffer while idle: reads land in the Loop's shared read buffer, writes in the Loop's shared
+// cork buffer, and a per-connection write state exists only while the kernel refuses bytes.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "uvws/core/buffer.h"
+#include "uvws/net/loop.h"
+#include "uvws/net/timer_wheel.h"
+
+namespace uvws::net {
+
+class TCPListener;
+
+// The TimerNode base (private) is the connection's slot in its loop's timer wheel; while no
+// timer is armed the same links keep it in the loop's list of connections, so the registry
+// costs no extra bytes.
+class TCPConnection : private TimerNode {
+ public:
+  // Creates a T (derived from TCPConnection, constructor T(Loop&, args...)). The returned
+  // pointer does not own: hand it to a listener factory, or call connect() or close() on it.
+  template <class T, class... Args>
+  static T* create(Loop& loop, Args&&... args) {
+    return new T(loop, std::forward<Args>(args)...);
+  }
+
+  TCPConnection(const TCPConnection&) = delete;
+  TCPConnection& operator=(const TCPConnection&) = delete;
+
+  Loop& loop() const noexcept { return Loop::from(tcp_.loop); }
+  uv_tcp_t* handle() noexcept { return &tcp_; }
+  // The connection whose handle this is (handle->data), e.g. inside a subclass's own libuv
+  // callbacks. Precondition: `handle` is the handle() of a TCPConnection.
+  static TCPConnection* from_handle(const uv_handle_t* handle) noexcept {
+    return static_cast<TCPConnection*>(handle->data);
+  }
+
+  // --- Writing (corked: many appends, one syscall) -------------------------------------------
+  // The buffer to append outgoing bytes to. Normally the Loop's shared cork buffer: the loop
+  // remembers which one connection holds it, and flushes the previous holder first when another
+  // connection asks. While a uv_write of this connection is still in flight it is this
+  // connection's own backlog instead, so bytes stay in order. After close(), abort() or
+  // shutdown() it is a scratch buffer whose bytes are dropped.
+  // The reference is valid only until the next output() or flush() on any connection of the
+  // loop, or the return to the loop: append, then let go of it.
+  // Corked bytes are flushed when the read callback that produced them returns, when another
+  // connection takes the cork, and right before the loop blocks for I/O (so sends from timers
+  // and posted tasks go out in the same iteration).
+  core::Buffer& output();
+  // Hands this connection's corked bytes to the kernel now: uv_try_write first, and a uv_write
+  // for whatever the kernel did not take (copied to a write state allocated for that write and
+  // freed when the backlog has drained). No-op unless this connection holds the cork.
+  void flush() noexcept;
+  // Bytes accepted by output() that the kernel has not taken yet (corked, in flight, backlog).
+  std::size_t buffered_amount() const noexcept;
+
+  // --- Lifecycle -------------------------------------------------------------------------------
+  // Reading starts by itself after accept and connect; these pause and resume it (backpressure).
+  // start_reading() fails with ENOTCONN before the connection is established, EINVAL if closing.
+  std::error_code start_reading() noexcept;
+  void stop_reading() noexcept;
+  bool reading() const noexcept { return (flags_ & f_reading) != 0; }
+  // Graceful: after every byte already accepted by output() went out, uv_shutdown() sends FIN.
+  // The connection stays open for reading until EOF (on_eof) or close(); later output() is
+  // dropped. A failing shutdown calls on_error() and closes.
+  void shutdown() noexcept;
+  // Idempotent. Corked bytes of this iteration get one non-blocking write attempt; everything
+  // else not yet taken by the kernel is dropped (pending writes complete with ECANCELED). The
+  // timer is disarmed now; on_closed() and the deletion follow at the end of the iteration.
+  void close() noexcept;
+  // Like close(), but with SO_LINGER 0 so that the peer gets a RST (uv_tcp_close_reset); nothing
+  // queued is sent. Falls back to close() during a shutdown (libuv refuses a reset then).
+  void abort() noexcept;
+  bool closing() const noexcept { return (flags_ & f_closing) != 0; }
+
+  // --- Timer (one per connection, on the loop's TimerWheel; on_timer() when it fires) -------
+  // Arms, or re-arms, the timer to fire once `ms` from now (rounded up to the wheel's tick).
+  void arm_timer(std::uint32_t ms) noexcept;
+  void disarm_timer() noexcept;
+  bool timer_armed() const noexcept { return (flags_ & f_armed) != 0; }
+  // For idle timeouts: postpones the armed timer to fire its full delay after now. O(1), two
+  // stores, no list operation: cheap enough for every message. No-op when not armed.
+  void touch() noexcept;
+
+  // The peer as "1.2.3.4:port", "[::1]:port", or for a Unix-domain socket its path (the local
+  // one if the peer is unnamed, as clients usually are). Queried on demand, never stored; empty
+  // if unknown (not connected, or closed).
+  std::string remote_address() const;
+
+  // Client side: connects to an IPv4 or IPv6 address (copied; `addr` need not outlive the call).
+  // On success the callback runs once the connection is established, after reading started; on
+  // failure it runs with the error (ECANCELED if closed meanwhile) and the connection then
+  // closes itself. An error returned here (EINVAL: already started or a non-IP address) means
+  // the callback will not run and the connection is already closing.
+  using ConnectCallback = std::function<void(std::error_code)>;
+  std::error_code connect(const sockaddr* addr, ConnectCallback on_connect);
+
+ protected:
+  explicit TCPConnection(Loop& loop) noexcept;
+  virtual ~TCPConnection();
+
+  // Hooks, all on the loop thread, never after on_closed(). Bytes arrive in order.
+  // `bytes` lives in the loop's shared read buffer and is valid only during the call; it is
+  // mutable so that a protocol can unmask in place. Keep what you need by copying it.
+  virtual void on_data(std::span<std::uint8_t> bytes) = 0;
+  // A TCPListener accepted this connection; reading has started.
+  virtual void on_accepted() {}
+  // The peer sent FIN; reading has stopped. Default: close().
+  virtual void on_eof() { close(); }
+  // A read or write failed; the connection is closed right after this returns.
+  virtual void on_error(std::error_code ec) { static_cast<void>(ec); }
+  // The write backlog has emptied after having been non-empty (backpressure relieved).
+  virtual void on_drain() {}
+  // The armed timer expired (it is disarmed now).
+  virtual void on_timer() {}
+  // The last call: the connection is deleted when it returns.
+  virtual void on_closed() {}
+
+ private:
+  friend class Loop;
+  friend class TCPListener;
+  struct WriteState;
+
+  enum Flag : std::uint16_t {
+    f_handle = 1 << 0,         // uv_tcp_init() done
+    f_closing = 1 << 1,        // close() or abort() called
+    f_reading = 1 << 2,        // uv_read_start() active
+    f_armed = 1 << 3,          // the TimerNode is on the wheel (else on the loop's parked list)
+    f_shutdown = 1 << 4,       // shutdown() called: no more output
+    f_shutdown_sent = 1 << 5,  // uv_shutdown() issued
+  };
+
+  static TCPConnection& from_timer_node(TimerNode& node) noexcept {
+    return static_cast<TCPConnection&>(node);
+  }
+  static void timer_expired(TimerNode& node) noexcept;
+  static void alloc_cb(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void write_cb(uv_write_t* req, int status);
+  static void shutdown_cb(uv_shutdown_t* req, int status);
+  static void connect_cb(uv_connect_t* req, int status);
+  static void close_cb(uv_handle_t* handle);
+
+  uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+  void init_handle() noexcept;
+  void leave_registry() noexcept;
+  std::error_code accept_from(uv_stream_t* server, bool tcp_nodelay) noexcept;
+  void send(core::Buffer& bytes) noexcept;
+  void start_write() noexcept;
+  void maybe_shutdown() noexcept;
+  void fail(int status) noexcept;
+
+  std::uint16_t flags_ = 0;  // packed into the TimerNode's tail padding
+  uv_tcp_t tcp_;
+  std::unique_ptr<WriteState> write_;  // only while a uv_write is in flight
+};
+
+// The per-connection memory budget (uWebSockets-class: under 512 bytes per idle WebSocket in
+// total, of which the uv_tcp_t is 248).
+static_assert(sizeof(TCPConnection) <= 320, "TCPConnection grew beyond its memory budget");
+
+}  // namespace uvws::net

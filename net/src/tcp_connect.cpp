@@ -1,0 +1,114 @@
+// How a TCPConnection gets established (accepted by a listener, or connecting as a client), and
+// who its peer is.
+#include <arpa/inet.h>
+#include <sys/un.h>
+
+#include <cstddef>
+#include <cstring>
+
+#include "detail.h"
+#include "uvws/net/error.h"
+#include "uvws/net/tcp_connection.h"
+
+namespace uvws::net {
+namespace {
+
+// Allocated only for the duration of a connect.
+struct ConnectRequest {
+  uv_connect_t req{};
+  TCPConnection::ConnectCallback callback;
+};
+
+std::string unix_path(const sockaddr_storage& ss, int len) {
+  const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
+  const auto prefix = static_cast<int>(offsetof(sockaddr_un, sun_path));
+  if (len <= prefix) return {};  // unnamed
+  const auto max = static_cast<std::size_t>(len - prefix);
+  return std::string(un.sun_path, strnlen(un.sun_path, max));
+}
+
+}  // namespace
+
+std::error_code TCPConnection::accept_from(uv_stream_t* server, bool tcp_nodelay) noexcept {
+  init_handle();
+  const int rc = uv_accept(server, stream());
+  if (rc != 0) {
+    close();
+    return uv_error(rc);
+  }
+  // Small frames go out at once: corking already batches what one iteration writes, so Nagle
+  // would only add latency. (Not for Unix-domain sockets, which have no such option.)
+  if (tcp_nodelay) uv_tcp_nodelay(&tcp_, 1);
+  if (const std::error_code ec = start_reading()) {
+    close();
+    return ec;
+  }
+  detail::call_hook(*this, "on_accepted", [&] { on_accepted(); });
+  return {};
+}
+
+std::error_code TCPConnection::connect(const sockaddr* addr, ConnectCallback on_connect) {
+  if (closing() || (flags_ & f_handle) ||
+      (addr->sa_family != AF_INET && addr->sa_family != AF_INET6)) {
+    close();
+    return uv_error(UV_EINVAL);
+  }
+  init_handle();
+  auto request = std::make_unique<ConnectRequest>();
+  request->req.data = request.get();
+  request->callback = std::move(on_connect);
+  const int rc = uv_tcp_connect(&request->req, &tcp_, addr, &TCPConnection::connect_cb);
+  if (rc != 0) {
+    close();
+    return uv_error(rc);
+  }
+  request.release();  // connect_cb takes it back; libuv calls it exactly once
+  return {};
+}
+
+void TCPConnection::connect_cb(uv_connect_t* req, int status) {
+  std::unique_ptr<ConnectRequest> request(static_cast<ConnectRequest*>(req->data));
+  auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(req->handle));
+  std::error_code ec = uv_error(status);
+  if (!ec && c.closing()) ec = uv_error(UV_ECANCELED);
+  if (!ec) {
+    uv_tcp_nodelay(&c.tcp_, 1);
+    ec = c.start_reading();
+  }
+  const ConnectCallback callback = std::move(request->callback);
+  request.reset();
+  if (callback) detail::call_hook(c, "connect callback", [&] { callback(ec); });
+  if (ec) c.close();
+}
+
+std::string TCPConnection::remote_address() const {
+  if (!(flags_ & f_handle) || closing()) return {};
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  char ip[INET6_ADDRSTRLEN] = {};
+  switch (ss.ss_family) {
+    case AF_INET: {
+      const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+      uv_ip4_name(&in, ip, sizeof ip);
+      return std::string(ip) + ":" + std::to_string(ntohs(in.sin_port));
+    }
+    case AF_INET6: {
+      const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+      uv_ip6_name(&in6, ip, sizeof ip);
+      return "[" + std::string(ip) + "]:" + std::to_string(ntohs(in6.sin6_port));
+    }
+    case AF_UNIX: {
+      std::string path = unix_path(ss, len);
+      if (!path.empty()) return path;
+      // A client socket is usually unnamed: report the path it connected to instead.
+      len = sizeof ss;
+      if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+      return unix_path(ss, len);
+    }
+    default:
+      return {};
+  }
+}
+
+}  // namespace uvws::net

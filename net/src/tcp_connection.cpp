@@ -1,0 +1,331 @@
+#include "uvws/net/tcp_connection.h"
+
+#include <cassert>
+
+#include "detail.h"
+#include "uvws/net/error.h"
+
+namespace uvws::net {
+
+// Exists only while a uv_write is in flight (backpressure), so an idle connection owns nothing.
+struct TCPConnection::WriteState {
+  core::Buffer in_flight;  // the bytes of `req`: owned until its callback
+  core::Buffer backlog;    // output() while `req` is in flight; written when it completes
+  uv_write_t req{};
+  int deferred_error = 0;  // a uv_write() that failed synchronously, reported at close
+};
+
+namespace {
+
+// A partial write leaves its rest to uv_write. Small rests are copied out of the shared cork
+// buffer (which keeps its capacity for every other connection); a large rest takes the cork's
+// memory instead of copying it.
+constexpr std::size_t copy_rest_limit = 64 * 1024;
+// The cork buffer keeps up to this much capacity between iterations; more is released after a
+// large send so that one big message does not pin memory for the loop's lifetime.
+constexpr std::size_t cork_keep_capacity = 1024 * 1024;
+
+uv_buf_t as_uv_buf(core::Buffer& b) noexcept {
+  return uv_buf_init(reinterpret_cast<char*>(b.data()), static_cast<unsigned int>(b.size()));
+}
+
+}  // namespace
+
+TCPConnection::TCPConnection(Loop& loop) noexcept {
+  // uv_tcp_init() waits for accept or connect (init_handle): a subclass constructor that throws
+  // must leave no handle behind on the loop. Until then the handle's loop field carries the loop.
+  tcp_.loop = loop.uv();
+  tcp_.data = this;
+  detail::list_push_back(loop.parked_, *this);
+  ++loop.connection_count_;
+}
+
+TCPConnection::~TCPConnection() {
+  leave_registry();  // already done by close(), unless a subclass constructor threw
+  --loop().connection_count_;
+}
+
+void TCPConnection::leave_registry() noexcept {
+  if (flags_ & f_armed) {
+    loop().wheel_->cancel(*this);
+    flags_ &= static_cast<std::uint16_t>(~f_armed);
+  } else if (TimerWheel::scheduled(*this)) {
+    detail::list_unlink(*this);
+  }
+}
+
+void TCPConnection::init_handle() noexcept {
+  if (flags_ & f_handle) return;
+  uv_tcp_init(tcp_.loop, &tcp_);  // without a socket yet: cannot fail
+  tcp_.data = this;
+  flags_ |= f_handle;
+}
+
+// --- Reading ------------------------------------------------------------------------------------
+
+void TCPConnection::alloc_cb(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+  // Every connection of the loop reads into the same buffer: safe because on_data() consumes
+  // the bytes before the next read, and it spares each connection a buffer of its own.
+  Loop& l = Loop::from(handle->loop);
+  buf->base = reinterpret_cast<char*>(l.read_buffer_.get());
+  buf->len = l.read_buffer_size_;
+}
+
+void TCPConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(stream));
+  if (nread > 0) {
+    Loop& l = c.loop();
+    ++l.stats_.reads;
+    auto* bytes = reinterpret_cast<std::uint8_t*>(buf->base);
+    detail::call_hook(c, "on_data", [&] { c.on_data({bytes, static_cast<std::size_t>(nread)}); });
+    // One write syscall for everything the bytes of this read produced.
+    if (l.cork_holder_ == &c) c.flush();
+  } else if (nread == UV_EOF) {
+    c.flags_ &= static_cast<std::uint16_t>(~f_reading);  // libuv stopped reading
+    detail::call_hook(c, "on_eof", [&] { c.on_eof(); });
+    if (c.loop().cork_holder_ == &c) c.flush();
+  } else if (nread < 0) {
+    c.fail(static_cast<int>(nread));
+  }
+}
+
+std::error_code TCPConnection::start_reading() noexcept {
+  if (closing()) return uv_error(UV_EINVAL);
+  if (!(flags_ & f_handle)) return uv_error(UV_ENOTCONN);
+  if (reading()) return {};
+  const int rc = uv_read_start(stream(), &TCPConnection::alloc_cb, &TCPConnection::read_cb);
+  if (rc == 0) flags_ |= f_reading;
+  return uv_error(rc);
+}
+
+void TCPConnection::stop_reading() noexcept {
+  if (!reading()) return;
+  uv_read_stop(stream());
+  flags_ &= static_cast<std::uint16_t>(~f_reading);
+}
+
+// --- Writing ------------------------------------------------------------------------------------
+
+core::Buffer& TCPConnection::output() {
+  Loop& l = loop();
+  if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle) {
+    if (l.discard_.capacity() > cork_keep_capacity) {
+      l.discard_.release();
+    } else {
+      l.discard_.clear();
+    }
+    return l.discard_;
+  }
+  if (write_) return write_->backlog;  // behind the bytes in flight
+  if (l.cork_holder_ != this) {
+    if (l.cork_holder_ != nullptr) l.cork_holder_->flush();
+    l.cork_holder_ = this;
+  }
+  return l.cork_;
+}
+
+void TCPConnection::flush() noexcept {
+  Loop& l = loop();
+  if (l.cork_holder_ != this) return;
+  // output() never makes a connection with a write in flight the cork holder.
+  assert(!write_);
+  l.cork_holder_ = nullptr;
+  send(l.cork_);
+  if (l.cork_.empty() && l.cork_.capacity() > cork_keep_capacity) l.cork_.release();
+}
+
+void TCPConnection::send(core::Buffer& bytes) noexcept {
+  if (bytes.empty()) return;
+  Loop& l = loop();
+  // The fast path: one writev() syscall that usually takes everything, no request, no copy.
+  ++l.stats_.try_writes;
+  uv_buf_t b = as_uv_buf(bytes);
+  const int n = uv_try_write(stream(), &b, 1);
+  if (n > 0) bytes.consume(static_cast<std::size_t>(n));
+  if (bytes.empty()) return;
+  // The kernel refused some (or failed: then uv_write reports the error from its callback, so
+  // on_error never runs inside output() or flush()).
+  try {
+    write_ = std::make_unique<WriteState>();
+    if (bytes.size() > copy_rest_limit) {
+      write_->in_flight = std::move(bytes);
+    } else {
+      write_->in_flight.append(bytes.span());
+    }
+  } catch (const std::bad_alloc&) {
+    bytes.clear();
+    write_.reset();
+    detail::log().error("out of memory for a write backlog; closing the connection");
+    close();
+    return;
+  }
+  bytes.clear();
+  start_write();
+}
+
+void TCPConnection::start_write() noexcept {
+  ++loop().stats_.writes;
+  write_->req.data = this;
+  uv_buf_t b = as_uv_buf(write_->in_flight);
+  const int rc = uv_write(&write_->req, stream(), &b, 1, &TCPConnection::write_cb);
+  if (rc != 0) {
+    write_->deferred_error = rc;
+    close();
+  }
+}
+
+void TCPConnection::write_cb(uv_write_t* req, int status) {
+  auto& c = *static_cast<TCPConnection*>(req->data);
+  if (status < 0) {
+    // ECANCELED: closed meanwhile; the write state goes with the connection.
+    if (status != UV_ECANCELED) c.fail(status);
+    return;
+  }
+  WriteState& w = *c.write_;
+  w.in_flight.clear();
+  if (!w.backlog.empty() && !c.closing()) {
+    // Swap, not copy: the emptied buffer keeps its capacity for the next backlog.
+    std::swap(w.in_flight, w.backlog);
+    c.start_write();
+    if (!c.closing()) c.maybe_shutdown();
+    return;
+  }
+  c.write_.reset();  // drained: the connection holds no buffer again
+  if (c.closing()) return;
+  c.maybe_shutdown();
+  detail::call_hook(c, "on_drain", [&] { c.on_drain(); });
+}
+
+std::size_t TCPConnection::buffered_amount() const noexcept {
+  const Loop& l = loop();
+  std::size_t n = l.cork_holder_ == this ? l.cork_.size() : 0;
+  if (write_) n += tcp_.write_queue_size + write_->backlog.size();
+  return n;
+}
+
+// --- Timer --------------------------------------------------------------------------------------
+
+// The node is on the wheel while armed and on the loop's parked list otherwise (the registry of
+// connections); close() takes it off both.
+void TCPConnection::arm_timer(std::uint32_t ms) noexcept {
+  if (closing()) return;
+  if (!(flags_ & f_armed)) {
+    detail::list_unlink(*this);
+    flags_ |= f_armed;
+  }
+  loop().wheel_->schedule(*this, ms);
+}
+
+void TCPConnection::disarm_timer() noexcept {
+  if (!(flags_ & f_armed)) return;
+  Loop& l = loop();
+  l.wheel_->cancel(*this);
+  flags_ &= static_cast<std::uint16_t>(~f_armed);
+  detail::list_push_back(l.parked_, *this);
+}
+
+void TCPConnection::touch() noexcept {
+  if (flags_ & f_armed) loop().wheel_->touch(*this);
+}
+
+void TCPConnection::timer_expired(TimerNode& node) noexcept {
+  TCPConnection& c = from_timer_node(node);
+  c.flags_ &= static_cast<std::uint16_t>(~f_armed);
+  detail::list_push_back(c.loop().parked_, c);
+  detail::call_hook(c, "on_timer", [&] { c.on_timer(); });
+}
+
+// --- Shutdown and close ---------------------------------------------------------------------------
+
+void TCPConnection::shutdown() noexcept {
+  if (closing() || (flags_ & f_shutdown)) return;
+  if (!(flags_ & f_handle)) {
+    close();
+    return;
+  }
+  flush();
+  flags_ |= f_shutdown;
+  maybe_shutdown();
+}
+
+void TCPConnection::maybe_shutdown() noexcept {
+  if ((flags_ & (f_shutdown | f_shutdown_sent)) != f_shutdown) return;
+  // uv_shutdown waits for the writes already queued in libuv, but a backlog not yet handed to
+  // uv_write would be cut off: wait until write_cb has passed it on.
+  if (write_ && !write_->backlog.empty()) return;
+  flags_ |= f_shutdown_sent;
+  auto* req = new uv_shutdown_t;
+  req->data = this;
+  const int rc = uv_shutdown(req, stream(), &TCPConnection::shutdown_cb);
+  if (rc != 0) {
+    delete req;
+    fail(rc);
+  }
+}
+
+void TCPConnection::shutdown_cb(uv_shutdown_t* req, int status) {
+  auto& c = *static_cast<TCPConnection*>(req->data);
+  delete req;
+  if (status < 0 && status != UV_ECANCELED) c.fail(status);
+}
+
+void TCPConnection::fail(int status) noexcept {
+  if (closing()) return;
+  detail::call_hook(*this, "on_error", [&] { on_error(uv_error(status)); });
+  close();
+}
+
+void TCPConnection::close() noexcept {
+  if (closing()) return;
+  flags_ |= f_closing;
+  leave_registry();
+  init_handle();
+  Loop& l = loop();
+  if (l.cork_holder_ == this) {
+    // One non-blocking attempt for what this iteration wrote (e.g. an HTTP error response or a
+    // close frame followed by close()); a uv_write would only be cancelled by the close.
+    l.cork_holder_ = nullptr;
+    if (!l.cork_.empty()) {
+      ++l.stats_.try_writes;
+      uv_buf_t b = as_uv_buf(l.cork_);
+      uv_try_write(stream(), &b, 1);
+      l.cork_.clear();
+    }
+  }
+  flags_ &= static_cast<std::uint16_t>(~f_reading);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &TCPConnection::close_cb);
+}
+
+void TCPConnection::abort() noexcept {
+  if (closing()) return;
+  if (!(flags_ & f_handle)) {
+    close();
+    return;
+  }
+  flags_ |= f_closing;
+  flags_ &= static_cast<std::uint16_t>(~f_reading);
+  leave_registry();
+  Loop& l = loop();
+  if (l.cork_holder_ == this) {
+    l.cork_holder_ = nullptr;
+    l.cork_.clear();
+  }
+  // libuv refuses a reset while a shutdown is pending (EINVAL): then a plain close.
+  if (uv_tcp_close_reset(&tcp_, &TCPConnection::close_cb) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &TCPConnection::close_cb);
+  }
+}
+
+void TCPConnection::close_cb(uv_handle_t* handle) {
+  // The one place where a connection is deleted. libuv has already completed its write, shutdown
+  // and connect requests (with ECANCELED), so nothing refers to it any more.
+  TCPConnection* c = from_handle(handle);
+  if (c->write_ && c->write_->deferred_error != 0) {
+    const std::error_code ec = uv_error(c->write_->deferred_error);
+    detail::guarded("on_error", [&] { c->on_error(ec); });
+  }
+  detail::guarded("on_closed", [&] { c->on_closed(); });
+  delete c;
+}
+
+}  // namespace uvws::net

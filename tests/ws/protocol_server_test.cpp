@@ -1,0 +1,361 @@
+// ServerProtocol: the opening handshake (RFC 6455 4.2), its limits and answers, subprotocol,
+// Origin and permessage-deflate negotiation, frames that arrive with the request, and
+// zero-copy delivery from the caller's buffer.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "protocol_helpers.h"
+
+using namespace uvws::ws;
+using namespace uvws::ws::test;
+
+namespace {
+
+// RFC 6455 1.3: the server's answer to rfc_request when it speaks "chat".
+constexpr std::string_view rfc_response =
+    "HTTP/1.1 101 Switching Protocols\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+    "Sec-WebSocket-Protocol: chat\r\n"
+    "\r\n";
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool has_line(std::string_view response, std::string_view line) {
+  return response.find(std::string("\r\n") + std::string(line) + "\r\n") != std::string::npos;
+}
+
+// A listener that keeps every data message with where its bytes were.
+struct ViewListener : ProtocolListener {
+  uvws::core::Buffer out;
+  std::vector<std::string> messages;
+  std::vector<std::span<std::uint8_t>> views;
+  uvws::core::Buffer& output() override { return out; }
+  void on_message(Opcode, std::span<std::uint8_t> data) override {
+    messages.emplace_back(reinterpret_cast<const char*>(data.data()), data.size());
+    views.push_back(data);
+  }
+  void on_fragment(Opcode op, std::span<std::uint8_t> data, bool) override {
+    on_message(op, data);
+  }
+};
+
+bool inside(std::span<std::uint8_t> view, const std::vector<std::uint8_t>& buffer) {
+  return view.data() >= buffer.data() && view.data() + view.size() <= buffer.data() + buffer.size();
+}
+
+}  // namespace
+
+TEST_CASE("a server answers RFC 6455 1.3's request with RFC 6455 1.3's 101",
+          "[ws][handshake][rfc]") {
+  const Split split = UVWS_SPLITS();
+  CAPTURE(split);
+  ServerProtocolOptions o;
+  o.subprotocols = {"chat"};
+  Server s(o, false);
+  feed(*s, rfc_request, split);
+  CHECK(events(*s) == std::vector<std::string>{"request"});
+  REQUIRE(s->request() != nullptr);
+  CHECK(s->request()->path() == "/chat");
+  CHECK(s->request()->header("Origin") == "http://example.com");
+  CHECK(s->state() == State::connecting);
+  CHECK(output(*s).empty());
+  CHECK(s->accept() == std::error_code());
+  CHECK(output(*s) == rfc_response);
+  CHECK(s->state() == State::open);
+  CHECK(s->subprotocol() == "chat");
+  CHECK_FALSE(s->compression_enabled());
+  s->release_handshake();
+  CHECK(s->request() == nullptr);
+  CHECK(s->subprotocol() == "chat");
+  s->receive_data(client_frame(0x81, "Hello"));
+  CHECK(events(*s) == std::vector<std::string>{"text Hello"});
+}
+
+TEST_CASE("a server answers requests over its header limits with 431", "[ws][handshake]") {
+  const Split split = UVWS_SPLITS();
+  CAPTURE(split);
+  ServerProtocolOptions o;
+  o.http.max_header_bytes = 256;
+  o.http.max_headers = 10;
+  SECTION("a block over max_header_bytes, failing once that many bytes came") {
+    Server s(o, false);
+    const std::string big = request_with("X-Filler: " + std::string(200, 'f') + "\r\n");
+    REQUIRE(big.size() > 256);
+    feed(*s, big.substr(0, 256), split);
+    CHECK(events(*s) == std::vector<std::string>{failed(Error::headers_too_large)});
+    CHECK(starts_with(output(*s), "HTTP/1.1 431 "));
+    CHECK(s->state() == State::closed);
+    CHECK(s->close_expected());
+  }
+  SECTION("more header fields than max_headers") {
+    Server s(o, false);
+    feed(*s, request_with("A: 1\r\nB: 2\r\nC: 3\r\n"), split);
+    CHECK(events(*s) == std::vector<std::string>{failed(Error::headers_too_large)});
+    CHECK(starts_with(output(*s), "HTTP/1.1 431 "));
+  }
+  SECTION("a block of exactly max_header_bytes passes") {
+    Server s(o, false);
+    std::string r = request_with("X-Filler: \r\n");
+    r = request_with("X-Filler: " + std::string(256 - r.size(), 'f') + "\r\n");
+    REQUIRE(r.size() == 256);
+    feed(*s, r, split);
+    CHECK(events(*s) == std::vector<std::string>{"request"});
+  }
+}
+
+TEST_CASE("a server refuses malformed requests with 400 before on_request", "[ws][handshake]") {
+  Server s(ServerProtocolOptions{}, false);
+  s->receive_data("GET /chat HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n");
+  CHECK(events(*s) == std::vector<std::string>{failed(Error::bad_http)});
+  CHECK(starts_with(output(*s), "HTTP/1.1 400 "));
+  CHECK(s->state() == State::closed);
+}
+
+TEST_CASE("frames that come with the request wait for accept() and resume()",
+          "[ws][handshake]") {
+  const Split split = UVWS_SPLITS();
+  CAPTURE(split);
+  Server s(ServerProtocolOptions{}, false);
+  const Bytes frames = client_frame(0x81, "Hello") + client_frame(0x89, "p");
+  feed(*s, std::string(rfc_request) + frames.substr(0, 9), split);
+  CHECK(events(*s) == std::vector<std::string>{"request"});
+  feed(*s, frames.substr(9), split);  // still held: the request is not answered
+  CHECK(s->events_received().empty());
+  REQUIRE(s->accept() == std::error_code());
+  CHECK(s->events_received().empty());  // not before the application's on_open
+  CHECK(starts_with(output(*s), "HTTP/1.1 101 "));
+  s->resume();
+  CHECK(events(*s) == std::vector<std::string>{"text Hello", "ping p"});
+  CHECK(output(*s) == server_frame(0x8A, "p"));
+  s->resume();  // nothing more
+  CHECK(s->events_received().empty());
+}
+
+TEST_CASE("a server may accept and resume from inside on_request", "[ws][handshake]") {
+  struct Accepting : ViewListener {
+    ServerProtocol* server = nullptr;
+    void on_request(const HTTPRequest&) override {
+      REQUIRE(server->accept() == std::error_code());
+      server->resume();
+    }
+  };
+  const bool in_place = GENERATE(false, true);
+  ServerProtocolOptions o;
+  Accepting listener;
+  ServerProtocol s(&o, &listener);
+  listener.server = &s;
+  feed_piece(s, std::string(rfc_request) + client_frame(0x81, "Hello") + client_frame(0x82, "Wo"),
+             in_place);
+  feed_piece(s, client_frame(0x82, "rld").substr(0, 3), in_place);
+  feed_piece(s, client_frame(0x82, "rld").substr(3), in_place);
+  CHECK(listener.messages == std::vector<std::string>{"Hello", "Wo", "rld"});
+  CHECK(starts_with(listener.out.view(), "HTTP/1.1 101 "));
+}
+
+TEST_CASE("reject() answers with an HTTP error and closes", "[ws][handshake]") {
+  Server s(ServerProtocolOptions{}, false);
+  s->receive_data(std::string(rfc_request) + client_frame(0x81, "ignored"));
+  REQUIRE(events(*s) == std::vector<std::string>{"request"});
+  SECTION("with an Error") {
+    s->reject(Error::not_found);
+    CHECK(events(*s) == std::vector<std::string>{failed(Error::not_found)});
+    const std::string out = output(*s);
+    CHECK(starts_with(out, "HTTP/1.1 404 "));
+    CHECK(has_line(out, "Connection: close"));
+  }
+  SECTION("with the application's own response") {
+    const std::string answer = http_response(401, "text/plain", "who are you?\n");
+    s->reject(answer);
+    CHECK(events(*s) == std::vector<std::string>{failed(Error::rejected)});
+    CHECK(output(*s) == answer);
+  }
+  CHECK(s->state() == State::closed);
+  CHECK(s->close_expected());
+  s->resume();
+  s->receive_data(client_frame(0x81, "later"));
+  CHECK(s->events_received().empty());
+  CHECK_THROWS_AS(s->accept(), std::logic_error);
+  CHECK_THROWS_AS(s->reject(Error::not_found), std::logic_error);
+  CHECK_THROWS_AS(s->reject("HTTP/1.1 500 x\r\n\r\n"), std::logic_error);
+}
+
+TEST_CASE("accept() and reject() need an unanswered request", "[ws][handshake]") {
+  Server s(ServerProtocolOptions{}, false);
+  CHECK_THROWS_AS(s->accept(), std::logic_error);
+  s->receive_data(rfc_request);
+  REQUIRE(s->accept() == std::error_code());
+  s->data_to_send();
+  CHECK_THROWS_AS(s->accept(), std::logic_error);
+  CHECK_THROWS_AS(s->reject(Error::not_found), std::logic_error);
+  CHECK(s->state() == State::open);
+  CHECK(output(*s).empty());
+}
+
+TEST_CASE("accept() answers a request that is not a valid upgrade with its error",
+          "[ws][handshake]") {
+  struct Row {
+    std::string request;
+    Error error;
+    const char* status_line;
+  };
+  const Row row = GENERATE(
+      Row{request_with("").replace(0, 3, "PUT"), Error::bad_method, "HTTP/1.1 405 "},
+      Row{"GET / HTTP/1.1\r\nHost: h\r\n\r\n", Error::missing_upgrade, "HTTP/1.1 426 "},
+      Row{"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+          Error::bad_version, "HTTP/1.1 426 "},
+      Row{"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          Error::bad_key, "HTTP/1.1 400 "});
+  CAPTURE(row.request);
+  Server s(ServerProtocolOptions{}, false);
+  s->receive_data(row.request);
+  REQUIRE(events(*s) == std::vector<std::string>{"request"});
+  CHECK(s->accept() == make_error_code(row.error));
+  CHECK(events(*s) == std::vector<std::string>{failed(row.error)});
+  const std::string out = output(*s);
+  CHECK(starts_with(out, row.status_line));
+  if (row.error == Error::bad_version) CHECK(has_line(out, "Sec-WebSocket-Version: 13"));
+  CHECK(s->state() == State::closed);
+}
+
+TEST_CASE("a server selects the subprotocol", "[ws][handshake]") {
+  ServerProtocolOptions o;
+  o.subprotocols = {"superchat", "chat"};
+  Server s(o, false);
+  s->receive_data(rfc_request);
+  s->events_received();
+  SECTION("its first preference the client offered") {
+    REQUIRE(s->accept() == std::error_code());
+    CHECK(has_line(output(*s), "Sec-WebSocket-Protocol: superchat"));
+    CHECK(s->subprotocol() == "superchat");
+  }
+  SECTION("the application's choice among the offered") {
+    ServerProtocol::AcceptOptions a;
+    a.subprotocol = "chat";
+    a.headers = {{"X-Server", "uvws"}};
+    REQUIRE(s->accept(a) == std::error_code());
+    const std::string out = output(*s);
+    CHECK(has_line(out, "Sec-WebSocket-Protocol: chat"));
+    CHECK(has_line(out, "X-Server: uvws"));
+    CHECK(s->subprotocol() == "chat");
+  }
+  SECTION("never one the client did not offer") {
+    ServerProtocol::AcceptOptions a;
+    a.subprotocol = "mqtt";
+    CHECK_THROWS_AS(s->accept(a), std::logic_error);
+    CHECK(s->state() == State::connecting);
+    CHECK(output(*s).empty());
+  }
+}
+
+TEST_CASE("a server without a common subprotocol answers without one", "[ws][handshake]") {
+  ServerProtocolOptions o;
+  o.subprotocols = {"mqtt"};
+  Server s(o, false);
+  s->receive_data(rfc_request);
+  REQUIRE(s->accept() == std::error_code());
+  CHECK(output(*s).find("Sec-WebSocket-Protocol") == std::string::npos);
+  CHECK(s->subprotocol().empty());
+}
+
+TEST_CASE("a server with an Origin allow-list refuses other origins with 403", "[ws][handshake]") {
+  ServerProtocolOptions o;
+  SECTION("allowed, compared case-insensitively") {
+    o.allowed_origins = {"https://other.example", "HTTP://Example.com"};
+    Server s(o, false);
+    s->receive_data(rfc_request);
+    CHECK(s->accept() == std::error_code());
+    CHECK(s->state() == State::open);
+  }
+  SECTION("another origin") {
+    o.allowed_origins = {"https://example.com"};
+    Server s(o, false);
+    s->receive_data(rfc_request);
+    s->events_received();
+    CHECK(s->accept() == make_error_code(Error::origin_refused));
+    CHECK(events(*s) == std::vector<std::string>{failed(Error::origin_refused)});
+    CHECK(starts_with(output(*s), "HTTP/1.1 403 "));
+    CHECK(s->state() == State::closed);
+  }
+  SECTION("no Origin at all") {
+    o.allowed_origins = {"http://example.com"};
+    Server s(o, false);
+    std::string r(rfc_request);
+    r.erase(r.find("Origin: "), std::string_view("Origin: http://example.com\r\n").size());
+    s->receive_data(r);
+    CHECK(s->accept() == make_error_code(Error::origin_refused));
+    CHECK(starts_with(output(*s), "HTTP/1.1 403 "));
+  }
+}
+
+TEST_CASE("permessage-deflate negotiation shows in the 101 and compression_enabled()",
+          "[ws][handshake][deflate]") {
+  ServerProtocolOptions o;
+  o.deflate.enabled = GENERATE(true, false);
+  const bool offered = GENERATE(true, false);
+  CAPTURE(o.deflate.enabled, offered);
+  Server s(o, false);
+  s->receive_data(request_with(offered ? "Sec-WebSocket-Extensions: x-unknown\r\n"
+                                         "Sec-WebSocket-Extensions: permessage-deflate; "
+                                         "client_max_window_bits\r\n"
+                                       : ""));
+  REQUIRE(s->accept() == std::error_code());
+  const std::string out = output(*s);
+  const bool on = o.deflate.enabled && offered;
+  CHECK(s->compression_enabled() == on);
+  CHECK(has_line(out, "Sec-WebSocket-Extensions: permessage-deflate") == on);
+  CHECK((out.find("Sec-WebSocket-Extensions") != std::string::npos) == on);
+}
+
+TEST_CASE("a whole frame received in place is delivered as a view into the caller's buffer",
+          "[ws][parser][zero_copy]") {
+  ServerProtocolOptions o;
+  o.frame_mode = GENERATE(false, true);
+  ViewListener listener;
+  ServerProtocol s(&o, &listener);
+  s.receive_data(rfc_request);
+  REQUIRE(s.accept() == std::error_code());
+  const Bytes third = client_frame(0x82, "third, split");
+  const Bytes wire = client_frame(0x81, "Hello") + client_frame(0x82, "World!") + third.substr(0, 9);
+  std::vector<std::uint8_t> buffer(wire.begin(), wire.end());
+  s.receive_data_in_place(buffer);
+  REQUIRE(listener.messages == std::vector<std::string>{"Hello", "World!"});
+  // Unmasked in place, right where the payloads were.
+  CHECK(listener.views[0].data() == buffer.data() + 6);
+  CHECK(listener.views[1].data() == buffer.data() + 11 + 6);
+  CHECK(inside(listener.views[0], buffer));
+  CHECK(inside(listener.views[1], buffer));
+  // The incomplete tail was kept: the caller may reuse its buffer.
+  std::fill(buffer.begin(), buffer.end(), std::uint8_t{0});
+  std::vector<std::uint8_t> rest(third.begin() + 9, third.end());
+  s.receive_data_in_place(rest);
+  CHECK(listener.messages ==
+        std::vector<std::string>{"Hello", "World!", "third, split"});
+  CHECK(s.state() == State::open);
+}
+
+TEST_CASE("a client also receives whole frames in place", "[ws][parser][zero_copy]") {
+  ClientProtocolOptions o;
+  ViewListener listener;
+  ClientProtocol c(&o, &listener);
+  c.connect("h", "/");
+  const std::string request(listener.out.view());
+  std::string wire = response_to(request) + server_frame(0x82, std::string(300, 'b')) +
+                     server_frame(0x81, "tail").substr(0, 3);
+  std::vector<std::uint8_t> buffer(wire.begin(), wire.end());
+  c.receive_data_in_place(buffer);
+  REQUIRE(listener.messages.size() == 1);
+  CHECK(listener.messages[0] == std::string(300, 'b'));
+  CHECK(listener.views[0].data() == buffer.data() + (wire.size() - 3 - 300));
+  std::fill(buffer.begin(), buffer.end(), std::uint8_t{0});
+  c.receive_data(server_frame(0x81, "tail").substr(3));
+  CHECK(listener.messages.back() == "tail");
+}

@@ -1,0 +1,324 @@
+#include "connection.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "uvws/core/log.h"
+#include "uvws/ws/handshake.h"
+
+namespace uvws::detail {
+namespace {
+
+spdlog::logger& logger() { return core::log(core::Layer::ws); }
+
+std::uint32_t ms(std::chrono::milliseconds d) {
+  return static_cast<std::uint32_t>(std::min<std::chrono::milliseconds::rep>(d.count(), 0x7FFFFFFF));
+}
+
+}  // namespace
+
+Connection::Connection(net::Loop& loop, LoopContext& ctx)
+    : net::TCPConnection(loop),
+      protocol_(&ctx.shared.protocol, static_cast<ws::ProtocolListener*>(this)),
+      ctx_(ctx) {
+  ctx_.shared.connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::shared_ptr<WebSocketHandle::Token> Connection::token() {
+  if (!token_) {
+    token_ = std::make_shared<WebSocketHandle::Token>();
+    token_->loop = &loop();
+    token_->conn = this;
+  }
+  return token_;
+}
+
+template <class F>
+void Connection::guard(F&& callback) {
+  try {
+    callback();
+  } catch (const std::exception& e) {
+    logger().error("handler threw: {}; closing the connection with 1011", e.what());
+    close_websocket(ws::close_code::internal_error, {});
+  } catch (...) {
+    logger().error("handler threw a non-std exception; closing the connection with 1011");
+    close_websocket(ws::close_code::internal_error, {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// TCP side
+
+void Connection::on_accepted() {
+  phase_ = Phase::handshake;
+  arm_timer(ms(ctx_.shared.options.handshake_timeout));
+}
+
+void Connection::on_data(std::span<std::uint8_t> bytes) {
+  if (phase_ == Phase::ping_sent) {
+    // Anything from the peer proves it alive: back to the idle timer.
+    phase_ = Phase::open;
+    arm_open_timer();
+  } else if (phase_ == Phase::open) {
+    touch();
+  }
+  protocol_.receive_data_in_place(bytes);
+}
+
+void Connection::on_eof() {
+  // The peer ended its side: after a close exchange that is the expected end; otherwise the
+  // protocol reports 1006 (on_failed with unexpected_eof).
+  protocol_.receive_eof();
+  TCPConnection::close();
+}
+
+void Connection::on_error(std::error_code ec) {
+  logger().debug("connection {}: I/O error: {}", TCPConnection::remote_address(), ec.message());
+  protocol_.terminate();
+  if (opened_ && route_ != nullptr) {
+    guard([&] { route_->handler->on_error(this, ec); });
+  }
+}
+
+void Connection::on_drain() {
+  if (!backpressured_ || !opened_ || protocol_.state() != ws::State::open) return;
+  backpressured_ = false;
+  guard([&] { route_->handler->on_drain(*this); });
+}
+
+void Connection::on_timer() {
+  switch (phase_) {
+    case Phase::handshake:
+      logger().debug("connection {}: handshake timeout", TCPConnection::remote_address());
+      if (route_ != nullptr) {
+        guard([&] { route_->handler->on_error(nullptr, std::make_error_code(std::errc::timed_out)); });
+      }
+      protocol_.terminate();
+      abort();
+      return;
+    case Phase::open: {
+      const auto& o = ctx_.shared.options;
+      if (o.ping_interval.count() > 0) {
+        // Keepalive (RFC 6455 5.5.2): a ping; the peer's pong, or anything else, resets the
+        // timer, and silence for another interval (or what remains of the idle timeout) ends it.
+        protocol_.send_ping();
+        phase_ = Phase::ping_sent;
+        const auto wait = o.idle_timeout.count() > o.ping_interval.count()
+                              ? o.idle_timeout - o.ping_interval
+                              : o.ping_interval;
+        arm_timer(ms(wait));
+        return;
+      }
+      close_websocket(ws::close_code::going_away, "idle timeout");
+      return;
+    }
+    case Phase::ping_sent:
+      close_websocket(ws::close_code::going_away, "keepalive timeout");
+      return;
+    case Phase::closing:
+      // The peer did not complete the close handshake (or TCP) in time.
+      protocol_.terminate();
+      abort();
+      return;
+  }
+}
+
+void Connection::on_closed() {
+  if (opened_) {
+    opened_ = false;
+    --ctx_.open_websockets;
+    const std::uint16_t code = protocol_.close_code_to_report();
+    const std::string_view reason =
+        protocol_.close_code_received() != 0 ? protocol_.close_reason_received() : std::string_view();
+    guard([&] { route_->handler->on_close(*this, code, reason); });
+  }
+  if (token_) {
+    token_->alive.store(false, std::memory_order_release);
+    token_->conn = nullptr;
+  }
+  ctx_.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::finish() {
+  phase_ = Phase::closing;
+  // RFC 6455 7.1.1: the server closes TCP first. shutdown() sends FIN after the queued bytes
+  // (our close frame); the peer's EOF, or the close timeout, closes the socket.
+  shutdown();
+  arm_timer(ms(ctx_.shared.options.close_timeout));
+}
+
+void Connection::arm_open_timer() {
+  const auto& o = ctx_.shared.options;
+  auto wait = o.idle_timeout;
+  if (o.ping_interval.count() > 0 && (wait.count() == 0 || o.ping_interval < wait)) {
+    wait = o.ping_interval;
+  }
+  if (wait.count() > 0) {
+    arm_timer(ms(wait));
+  } else {
+    disarm_timer();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Protocol side
+
+void Connection::on_request(const ws::HTTPRequest& request) {
+  const Route* route = ctx_.shared.find_route(request.path());
+  if (route == nullptr) {
+    protocol_.reject(ws::Error::not_found);
+    return;
+  }
+  route_ = route;
+  // A request without "Upgrade: websocket" is plain HTTP for the route's handler.
+  if (!request.header_has_token("Upgrade", "websocket")) {
+    answer_http(request, *route->handler);
+    return;
+  }
+  open(request, *route->handler);
+}
+
+void Connection::answer_http(const ws::HTTPRequest& request, Handler& handler) {
+  HttpReply reply;
+  try {
+    handler.on_http(request, reply);
+  } catch (const std::exception& e) {
+    logger().error("on_http threw: {}", e.what());
+    reply = HttpReply{500, "text/plain; charset=utf-8", "500 Internal Server Error\n", {}};
+  }
+  protocol_.reject(ws::http_response(reply.status, reply.content_type, reply.body, reply.headers));
+}
+
+void Connection::open(const ws::HTTPRequest& request, Handler& handler) {
+  UpgradeDecision decision;
+  try {
+    decision = handler.on_upgrade(request);
+  } catch (const std::exception& e) {
+    logger().error("on_upgrade threw: {}", e.what());
+    decision.accept = false;
+    decision.status = 500;
+  }
+  if (!decision.accept) {
+    protocol_.reject(ws::http_response(decision.status, "text/plain; charset=utf-8",
+                                       "refused\n", decision.headers));
+    return;
+  }
+  if (handler.frame_mode()) protocol_.set_options(&ctx_.shared.protocol_frame_mode);
+  ws::ServerProtocol::AcceptOptions accept;
+  accept.subprotocol = decision.subprotocol;
+  accept.headers = std::move(decision.headers);
+  if (protocol_.accept(accept)) return;  // refused: on_failed has run
+  opened_ = true;
+  ++ctx_.open_websockets;
+  phase_ = Phase::open;
+  arm_open_timer();
+  guard([&] { handler.on_open(*this); });
+  // The request was only for on_open (query(), header()); an open connection keeps none.
+  protocol_.release_handshake();
+}
+
+void Connection::on_message(Opcode opcode, std::span<std::uint8_t> data) {
+  guard([&] { route_->handler->on_message(*this, Message(opcode, data)); });
+}
+
+void Connection::on_fragment(Opcode opcode, std::span<std::uint8_t> data, bool fin) {
+  guard([&] { route_->handler->on_fragment(*this, Message(opcode, data), fin); });
+}
+
+void Connection::on_ping(std::span<std::uint8_t> payload) {
+  guard([&] { route_->handler->on_ping(*this, payload); });
+}
+
+void Connection::on_pong(std::span<std::uint8_t> payload) {
+  guard([&] { route_->handler->on_pong(*this, payload); });
+}
+
+void Connection::on_close(std::uint16_t, std::string_view) {
+  // The peer's close frame arrived and the protocol queued the answer: the exchange is over
+  // (on_close reaches the handler when TCP ends, with the code).
+  finish();
+}
+
+void Connection::on_failed(std::error_code ec) {
+  if (ec == ws::Error::unexpected_eof) return;  // on_eof closes; on_close reports 1006
+  const bool handshake = ec == ws::Condition::handshake_failed;
+  if (ec != ws::Error::rejected) {
+    logger().debug("connection {}: {}", TCPConnection::remote_address(), ec.message());
+    if (route_ != nullptr) {
+      WebSocket* ws = handshake ? nullptr : this;
+      guard([&] { route_->handler->on_error(ws, ec); });
+    }
+  }
+  finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// Sending
+
+SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
+  if (protocol_.state() != ws::State::open || closing()) return SendStatus::dropped;
+  const auto& o = ctx_.shared.options;
+  if (TCPConnection::buffered_amount() > o.max_backpressure) {
+    if (o.backpressure_policy == BackpressurePolicy::close) {
+      close_websocket(ws::close_code::policy_violation, "backpressure");
+    }
+    return SendStatus::dropped;
+  }
+  if (!protocol_.send_message(opcode, data)) return SendStatus::dropped;
+  if (TCPConnection::buffered_amount() > o.max_backpressure) {
+    backpressured_ = true;
+    return SendStatus::backpressure;
+  }
+  return SendStatus::ok;
+}
+
+SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
+  if (protocol_.state() != ws::State::open || closing()) return SendStatus::dropped;
+  if (!protocol_.send_fragment(opcode, data, fin)) return SendStatus::dropped;
+  if (TCPConnection::buffered_amount() > ctx_.shared.options.max_backpressure) {
+    backpressured_ = true;
+    return SendStatus::backpressure;
+  }
+  return SendStatus::ok;
+}
+
+SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t> payload) {
+  if (closing()) return SendStatus::dropped;
+  const bool sent =
+      opcode == Opcode::ping ? protocol_.send_ping(payload) : protocol_.send_pong(payload);
+  return sent ? SendStatus::ok : SendStatus::dropped;
+}
+
+void Connection::close_websocket(std::uint16_t code, std::string_view reason) {
+  if (closing()) return;
+  switch (protocol_.state()) {
+    case ws::State::open:
+      protocol_.send_close(code, reason);
+      phase_ = Phase::closing;
+      arm_timer(ms(ctx_.shared.options.close_timeout));
+      return;
+    case ws::State::connecting:
+      protocol_.terminate();
+      TCPConnection::close();
+      return;
+    case ws::State::closing:
+    case ws::State::closed:
+      return;  // already on its way out
+  }
+}
+
+void Connection::terminate_websocket() {
+  protocol_.terminate();
+  abort();
+}
+
+void Connection::shut_down() {
+  if (protocol_.state() == ws::State::open) {
+    close_websocket(ws::close_code::going_away, "server shutting down");
+  } else if (protocol_.state() == ws::State::connecting) {
+    protocol_.terminate();
+    TCPConnection::close();
+  }
+}
+
+}  // namespace uvws::detail

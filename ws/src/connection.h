@@ -1,0 +1,105 @@
+// detail::Connection: one server-side WebSocket connection — the glue between a TCPConnection,
+// its ServerProtocol and the route's Handler. Private to ws/src.
+//
+// It is the WebSocket the application holds (WebSocket is an empty base, so handing it out
+// costs nothing). The read path: TCPConnection::on_data gives bytes in the loop's shared read
+// buffer; the protocol parses them in place and calls back (ProtocolListener) with views into
+// that buffer; those callbacks call the Handler. The write path: the protocol appends frames
+// to TCPConnection::output() (the loop's cork buffer), flushed once per read or iteration.
+//
+// One timer (the TCPConnection's slot on the loop's wheel) serves every timeout, by phase:
+// handshake, idle/ping while open, close while closing.
+//
+// Ownership: self-owned (see TCPConnection); deleted after on_closed. Threads: its loop's.
+// Handler exceptions are caught here (guard()), logged, and close the connection with 1011.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <system_error>
+
+#include "server_context.h"
+#include "uvws/handler.h"
+#include "uvws/net/tcp_connection.h"
+#include "uvws/websocket.h"
+#include "uvws/ws/server_protocol.h"
+
+namespace uvws {
+
+// Shared by a connection and its WebSocketHandles. `conn` is read and cleared on the loop
+// thread only; `alive` may be read from any thread.
+struct WebSocketHandle::Token {
+  net::Loop* loop;
+  detail::Connection* conn;
+  std::atomic<bool> alive{true};
+};
+
+namespace detail {
+
+class Connection final : public net::TCPConnection,
+                         private ws::ProtocolListener,
+                         public WebSocket {
+ public:
+  Connection(net::Loop& loop, LoopContext& ctx);
+
+  // WebSocket's implementation (websocket.cpp forwards here).
+  SendStatus send(Opcode opcode, std::span<const std::uint8_t> data);
+  SendStatus send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
+  SendStatus send_control(Opcode opcode, std::span<const std::uint8_t> payload);
+  void close_websocket(std::uint16_t code, std::string_view reason);
+  void terminate_websocket();
+  bool is_open() const { return protocol_.state() == ws::State::open; }
+  const ws::ServerProtocol& protocol() const { return protocol_; }
+  const Route* route() const { return route_; }
+  void* user_data() const { return user_data_; }
+  void set_user_data(void* p) { user_data_ = p; }
+  std::shared_ptr<WebSocketHandle::Token> token();
+
+  // The server is shutting down: 1001 to open connections, the rest are closed.
+  void shut_down();
+
+ private:
+  enum class Phase : std::uint8_t { handshake, open, ping_sent, closing };
+
+  // net::TCPConnection hooks.
+  void on_accepted() override;
+  void on_data(std::span<std::uint8_t> bytes) override;
+  void on_eof() override;
+  void on_error(std::error_code ec) override;
+  void on_drain() override;
+  void on_timer() override;
+  void on_closed() override;
+
+  // ws::ProtocolListener hooks.
+  core::Buffer& output() override { return TCPConnection::output(); }
+  void on_request(const ws::HTTPRequest& request) override;
+  void on_message(Opcode opcode, std::span<std::uint8_t> data) override;
+  void on_fragment(Opcode opcode, std::span<std::uint8_t> data, bool fin) override;
+  void on_ping(std::span<std::uint8_t> payload) override;
+  void on_pong(std::span<std::uint8_t> payload) override;
+  void on_close(std::uint16_t code, std::string_view reason) override;
+  void on_failed(std::error_code ec) override;
+
+  void answer_http(const ws::HTTPRequest& request, Handler& handler);
+  void open(const ws::HTTPRequest& request, Handler& handler);
+  // Runs a Handler callback; an exception is logged and closes the connection with 1011.
+  template <class F>
+  void guard(F&& callback);
+  // The WebSocket exchange is over: end TCP once the queued bytes are out.
+  void finish();
+  void arm_open_timer();
+
+  ws::ServerProtocol protocol_;
+  LoopContext& ctx_;
+  const Route* route_ = nullptr;
+  void* user_data_ = nullptr;
+  std::shared_ptr<WebSocketHandle::Token> token_;  // only once handle() was asked for
+  Phase phase_ = Phase::handshake;
+  bool opened_ = false;          // on_open ran: on_close is owed
+  bool backpressured_ = false;   // a send returned backpressure: on_drain is owed
+};
+
+}  // namespace detail
+}  // namespace uvws

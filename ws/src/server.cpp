@@ -1,0 +1,184 @@
+#include "uvws/server.h"
+
+#include <csignal>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include "connection.h"
+#include "server_context.h"
+#include "uvws/core/log.h"
+
+namespace uvws {
+
+struct Server::Impl {
+  detail::ServerShared shared;
+  std::vector<std::unique_ptr<detail::LoopContext>> loops;
+  std::atomic<std::uint16_t> port{0};
+  std::atomic<bool> stop_requested{false};
+  bool listening = false;
+  bool running = false;
+};
+
+namespace {
+
+void require(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(std::string("uvws::ServerOptions: ") + what);
+}
+
+void validate(const ServerOptions& o) {
+  require(o.threads >= 1 && o.threads <= 256, "threads must be 1..256");
+  require(!o.host.empty() || !o.unix_path.empty(), "host (or unix_path) must be set");
+  require(o.backlog > 0, "backlog must be > 0");
+  require(o.max_connections > 0, "max_connections must be > 0");
+  require(o.handshake_timeout.count() > 0, "handshake_timeout must be > 0");
+  require(o.close_timeout.count() > 0, "close_timeout must be > 0");
+  require(o.idle_timeout.count() >= 0, "idle_timeout must be >= 0 (0 = off)");
+  require(o.ping_interval.count() >= 0, "ping_interval must be >= 0 (0 = off)");
+  require(o.max_backpressure > 0, "max_backpressure must be > 0");
+  for (auto d : {o.handshake_timeout, o.idle_timeout, o.ping_interval, o.close_timeout}) {
+    require(d.count() <= 0x7FFFFFFF, "timeouts must be under 24 days");
+  }
+}
+
+ws::ServerProtocolOptions protocol_options(const ServerOptions& o, bool frame_mode) {
+  ws::ServerProtocolOptions p;
+  p.max_message_size = o.max_message_size;
+  p.max_frame_size = o.max_frame_size;
+  p.frame_mode = frame_mode;
+  p.http.max_header_bytes = o.max_header_bytes;
+  p.http.max_headers = o.max_headers;
+  p.subprotocols = o.subprotocols;
+  p.allowed_origins = o.allowed_origins;
+  p.deflate = o.compression;
+  try {
+    p.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("uvws::ServerOptions: ") + e.what());
+  }
+  return p;
+}
+
+// Loop thread: stop accepting and close every connection gracefully; run() returns once the
+// last one is gone (or its close timeout ran out).
+void begin_shutdown(detail::LoopContext& ctx) {
+  if (ctx.shutting_down) return;
+  ctx.shutting_down = true;
+  if (ctx.listener) ctx.listener->close();
+  for (net::TCPConnection* c : ctx.loop.connections()) {
+    static_cast<detail::Connection*>(c)->shut_down();
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  validate(options);
+  impl_->shared.protocol = protocol_options(options, false);
+  impl_->shared.protocol_frame_mode = protocol_options(options, true);
+  impl_->shared.options = std::move(options);
+}
+
+Server::~Server() {
+  // Loops that never ran (listen() without run()) are closed here, on the owning thread.
+  for (auto& ctx : impl_->loops) {
+    ctx->listener.reset();
+    ctx->loop.close_all();
+  }
+}
+
+const ServerOptions& Server::options() const { return impl_->shared.options; }
+
+void Server::route(std::string path, Handler& handler) {
+  if (impl_->listening) throw std::logic_error("uvws::Server::route: call before listen()/run()");
+  if (path.empty() || path[0] != '/') throw std::invalid_argument("route path must start with /");
+  for (auto& r : impl_->shared.routes) {
+    if (r.path == path) throw std::invalid_argument("route registered twice: " + path);
+  }
+  impl_->shared.routes.push_back({std::move(path), &handler});
+}
+
+void Server::listen() {
+  if (impl_->listening) return;
+  const ServerOptions& o = impl_->shared.options;
+  net::ListenOptions lo;
+  lo.host = o.host;
+  lo.port = o.port;
+  lo.unix_path = o.unix_path;
+  lo.backlog = o.backlog;
+  lo.reuse_port = o.threads > 1;
+  for (unsigned i = 0; i < o.threads; ++i) {
+    auto ctx = std::make_unique<detail::LoopContext>(impl_->shared);
+    detail::LoopContext* raw = ctx.get();
+    ctx->listener = std::make_unique<net::TCPListener>(
+        ctx->loop, [raw](net::Loop& loop) -> net::TCPConnection* {
+          const auto& shared = raw->shared;
+          if (raw->shutting_down ||
+              shared.connections.load(std::memory_order_relaxed) >= shared.options.max_connections) {
+            return nullptr;  // accepted and closed at once
+          }
+          return net::TCPConnection::create<detail::Connection>(loop, *raw);
+        });
+    if (auto ec = ctx->listener->listen(lo)) {
+      throw std::system_error(ec, "uvws::Server: cannot listen on " +
+                                      (o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port)
+                                                           : o.unix_path));
+    }
+    // With port 0 the first listener picks the port; the others share it (SO_REUSEPORT).
+    if (i == 0) lo.port = ctx->listener->port();
+    impl_->loops.push_back(std::move(ctx));
+  }
+  impl_->port.store(lo.port, std::memory_order_release);
+  impl_->listening = true;
+  core::log(core::Layer::ws).info("listening on {} ({} thread{})",
+                                  o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port)
+                                                      : o.unix_path,
+                                  o.threads, o.threads == 1 ? "" : "s");
+}
+
+std::uint16_t Server::port() const { return impl_->port.load(std::memory_order_acquire); }
+
+void Server::run() {
+  listen();
+  if (impl_->running) throw std::logic_error("uvws::Server::run: already running");
+  impl_->running = true;
+  auto& loops = impl_->loops;
+  if (impl_->shared.options.handle_signals) {
+    loops[0]->loop.watch_signals({SIGINT, SIGTERM}, [this](int signum) {
+      core::log(core::Layer::ws).info("signal {}: closing gracefully", signum);
+      stop();
+    });
+  }
+  // A stop() that came before run() is honoured now.
+  if (impl_->stop_requested.load()) {
+    for (auto& ctx : loops) begin_shutdown(*ctx);
+  }
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < loops.size(); ++i) {
+    detail::LoopContext* ctx = loops[i].get();
+    threads.emplace_back([ctx] {
+      ctx->loop.run();
+      ctx->listener.reset();
+      ctx->loop.close_all();
+    });
+  }
+  loops[0]->loop.run();
+  loops[0]->listener.reset();
+  loops[0]->loop.close_all();
+  for (auto& t : threads) t.join();
+  impl_->running = false;
+}
+
+void Server::stop() {
+  impl_->stop_requested.store(true);
+  for (auto& ctx : impl_->loops) {
+    detail::LoopContext* raw = ctx.get();
+    raw->loop.post([raw] { begin_shutdown(*raw); });
+  }
+}
+
+std::size_t Server::connection_count() const {
+  return impl_->shared.connections.load(std::memory_order_relaxed);
+}
+
+}  // namespace uvws

@@ -1,0 +1,52 @@
+// The state a Server shares with its loops and connections. Private to ws/src.
+//
+// ServerShared is built before the loops start and read-only afterwards (any loop thread
+// reads it without locks), except the atomic connection counter. LoopContext belongs to one
+// loop thread.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "uvws/handler.h"
+#include "uvws/net/loop.h"
+#include "uvws/net/tcp_listener.h"
+#include "uvws/server.h"
+#include "uvws/ws/server_protocol.h"
+
+namespace uvws::detail {
+
+struct Route {
+  std::string path;
+  Handler* handler;
+};
+
+struct ServerShared {
+  ServerOptions options;
+  ws::ServerProtocolOptions protocol;             // whole-message routes
+  ws::ServerProtocolOptions protocol_frame_mode;  // routes whose handler wants frames
+  std::vector<Route> routes;
+  std::atomic<std::size_t> connections{0};        // accepted TCP connections, all loops
+
+  const Route* find_route(std::string_view path) const {
+    for (const Route& r : routes) {
+      if (r.path == path) return &r;
+    }
+    return nullptr;
+  }
+};
+
+struct LoopContext {
+  explicit LoopContext(ServerShared& s) : shared(s) {}
+  ServerShared& shared;
+  net::Loop loop;
+  std::unique_ptr<net::TCPListener> listener;
+  std::size_t open_websockets = 0;  // loop thread only
+  bool shutting_down = false;       // loop thread only
+};
+
+}  // namespace uvws::detail

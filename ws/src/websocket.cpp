@@ -1,0 +1,106 @@
+// WebSocket and WebSocketHandle: the application's view of a connection, forwarding to
+// detail::Connection (the only class deriving from WebSocket).
+#include "uvws/websocket.h"
+
+#include <string>
+#include <vector>
+
+#include "connection.h"
+
+namespace uvws {
+
+detail::Connection& WebSocket::self() { return static_cast<detail::Connection&>(*this); }
+const detail::Connection& WebSocket::self() const {
+  return static_cast<const detail::Connection&>(*this);
+}
+
+SendStatus WebSocket::send_text(std::string_view text) { return send(text, Opcode::text); }
+SendStatus WebSocket::send_binary(std::span<const std::uint8_t> data) {
+  return send(data, Opcode::binary);
+}
+SendStatus WebSocket::send(std::span<const std::uint8_t> data, Opcode opcode) {
+  if (opcode != Opcode::text && opcode != Opcode::binary) {
+    throw std::invalid_argument("WebSocket::send: opcode must be text or binary");
+  }
+  return self().send(opcode, data);
+}
+SendStatus WebSocket::send_fragment(std::span<const std::uint8_t> data, Opcode opcode, bool fin) {
+  return self().send_fragment(opcode, data, fin);
+}
+SendStatus WebSocket::ping(std::span<const std::uint8_t> payload) {
+  return self().send_control(Opcode::ping, payload);
+}
+SendStatus WebSocket::pong(std::span<const std::uint8_t> payload) {
+  return self().send_control(Opcode::pong, payload);
+}
+void WebSocket::close(std::uint16_t code, std::string_view reason) {
+  self().close_websocket(code, reason);
+}
+void WebSocket::terminate() { self().terminate_websocket(); }
+std::size_t WebSocket::buffered_amount() const { return self().net::TCPConnection::buffered_amount(); }
+bool WebSocket::is_open() const { return self().is_open(); }
+std::string WebSocket::remote_address() const { return self().net::TCPConnection::remote_address(); }
+
+std::string_view WebSocket::path() const {
+  const auto* route = self().route();
+  return route != nullptr ? std::string_view(route->path) : std::string_view();
+}
+std::string_view WebSocket::query() const {
+  const auto* request = self().protocol().request();
+  return request != nullptr ? request->query() : std::string_view();
+}
+std::string_view WebSocket::header(std::string_view name) const {
+  const auto* request = self().protocol().request();
+  if (request == nullptr) return {};
+  return request->header(name).value_or(std::string_view());
+}
+std::string_view WebSocket::subprotocol() const { return self().protocol().subprotocol(); }
+bool WebSocket::compressed() const { return self().protocol().compression_enabled(); }
+void* WebSocket::user_data() const { return self().user_data(); }
+void WebSocket::set_user_data(void* data) { self().set_user_data(data); }
+WebSocketHandle WebSocket::handle() { return WebSocketHandle(self().token()); }
+
+// ---------------------------------------------------------------------------------------
+// WebSocketHandle: runs on the connection's loop; from another thread the call is posted
+// there (with a copy of the data) and re-checks that the connection still exists.
+
+namespace {
+
+template <class F>
+void on_loop(const std::shared_ptr<WebSocketHandle::Token>& token, F&& action) {
+  if (!token || !token->alive.load(std::memory_order_acquire)) return;
+  // Posting is always correct; it also covers calls from the loop thread, which then run at
+  // the end of the current callback batch rather than at once.
+  token->loop->post([token, action = std::forward<F>(action)]() mutable {
+    if (token->conn != nullptr) action(*token->conn);
+  });
+}
+
+}  // namespace
+
+bool WebSocketHandle::alive() const {
+  return token_ && token_->alive.load(std::memory_order_acquire);
+}
+
+void WebSocketHandle::send_text(std::string_view text) const {
+  on_loop(token_, [data = std::string(text)](detail::Connection& c) {
+    c.send(Opcode::text, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  });
+}
+
+void WebSocketHandle::send_binary(std::span<const std::uint8_t> data) const {
+  send(data, Opcode::binary);
+}
+
+void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) const {
+  on_loop(token_, [bytes = std::vector<std::uint8_t>(data.begin(), data.end()),
+                   opcode](detail::Connection& c) { c.send(opcode, bytes); });
+}
+
+void WebSocketHandle::close(std::uint16_t code, std::string_view reason) const {
+  on_loop(token_, [code, r = std::string(reason)](detail::Connection& c) {
+    c.close_websocket(code, r);
+  });
+}
+
+}  // namespace uvws
