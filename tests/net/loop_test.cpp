@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "net/net_test_util.h"
+#include "uvws/net/error.h"
 #include "uvws/net/loop.h"
 
 using namespace uvws::net;

@@ -9,10 +9,13 @@
 namespace uvws::detail {
 namespace {
 
-spdlog::logger& logger() { return core::log(core::Layer::ws); }
+spdlog::logger& logger() {
+  return core::log(core::Layer::ws);
+}
 
 std::uint32_t ms(std::chrono::milliseconds d) {
-  return static_cast<std::uint32_t>(std::min<std::chrono::milliseconds::rep>(d.count(), 0x7FFFFFFF));
+  return static_cast<std::uint32_t>(
+      std::min<std::chrono::milliseconds::rep>(d.count(), 0x7FFFFFFF));
 }
 
 }  // namespace
@@ -24,13 +27,50 @@ Connection::Connection(net::Loop& loop, LoopContext& ctx)
   ctx_.shared.connections.fetch_add(1, std::memory_order_relaxed);
 }
 
+Connection::Extras& Connection::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
 std::shared_ptr<WebSocketHandle::Token> Connection::token() {
-  if (!token_) {
-    token_ = std::make_shared<WebSocketHandle::Token>();
-    token_->loop = &loop();
-    token_->conn = this;
+  Extras& x = extras();
+  if (!x.token) {
+    x.token = std::make_shared<WebSocketHandle::Token>();
+    x.token->loop = &loop();
+    x.token->conn = this;
   }
-  return token_;
+  return x.token;
+}
+
+std::vector<Subscription>& Connection::subscriptions() {
+  return extras().subscriptions;
+}
+
+bool Connection::subscribe(std::string_view topic) {
+  if (!opened_ || closing()) return false;
+  return ctx_.topics.subscribe(*this, subscriptions(), topic);
+}
+
+bool Connection::unsubscribe(std::string_view topic) {
+  if (!extras_) return false;
+  return ctx_.topics.unsubscribe(*this, extras_->subscriptions, topic);
+}
+
+bool Connection::is_subscribed(std::string_view topic) const {
+  return extras_ && TopicRegistry::is_subscribed(extras_->subscriptions, topic);
+}
+
+void Connection::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
+                         bool include_self) {
+  // Framed once; this loop's subscribers now, the other loops' through their task queues
+  // (posted in order, so one publisher's messages keep their order everywhere).
+  const SharedFrame frame = make_frame(opcode, data);
+  ctx_.topics.publish(topic, frame, include_self ? nullptr : this);
+  for (LoopContext* other : ctx_.shared.loops) {
+    if (other == &ctx_) continue;
+    other->loop.post(
+        [other, name = std::string(topic), frame] { other->topics.publish(name, frame, nullptr); });
+  }
 }
 
 template <class F>
@@ -91,7 +131,9 @@ void Connection::on_timer() {
     case Phase::handshake:
       logger().debug("connection {}: handshake timeout", TCPConnection::remote_address());
       if (route_ != nullptr) {
-        guard([&] { route_->handler->on_error(nullptr, std::make_error_code(std::errc::timed_out)); });
+        guard([&] {
+          route_->handler->on_error(nullptr, std::make_error_code(std::errc::timed_out));
+        });
       }
       protocol_.terminate();
       abort();
@@ -128,13 +170,17 @@ void Connection::on_closed() {
     opened_ = false;
     --ctx_.open_websockets;
     const std::uint16_t code = protocol_.close_code_to_report();
-    const std::string_view reason =
-        protocol_.close_code_received() != 0 ? protocol_.close_reason_received() : std::string_view();
+    const std::string_view reason = protocol_.close_code_received() != 0
+                                        ? protocol_.close_reason_received()
+                                        : std::string_view();
     guard([&] { route_->handler->on_close(*this, code, reason); });
   }
-  if (token_) {
-    token_->alive.store(false, std::memory_order_release);
-    token_->conn = nullptr;
+  if (extras_) {
+    ctx_.topics.unsubscribe_all(extras_->subscriptions);
+    if (extras_->token) {
+      extras_->token->alive.store(false, std::memory_order_release);
+      extras_->token->conn = nullptr;
+    }
   }
   ctx_.shared.connections.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -199,8 +245,8 @@ void Connection::open(const ws::HTTPRequest& request, Handler& handler) {
     decision.status = 500;
   }
   if (!decision.accept) {
-    protocol_.reject(ws::http_response(decision.status, "text/plain; charset=utf-8",
-                                       "refused\n", decision.headers));
+    protocol_.reject(ws::http_response(decision.status, "text/plain; charset=utf-8", "refused\n",
+                                       decision.headers));
     return;
   }
   if (handler.frame_mode()) protocol_.set_options(&ctx_.shared.protocol_frame_mode);
@@ -255,31 +301,40 @@ void Connection::on_failed(std::error_code ec) {
 // ---------------------------------------------------------------------------------------
 // Sending
 
-SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
-  if (protocol_.state() != ws::State::open || closing()) return SendStatus::dropped;
+bool Connection::admit_send() {
+  if (protocol_.state() != ws::State::open || closing()) return false;
   const auto& o = ctx_.shared.options;
-  if (TCPConnection::buffered_amount() > o.max_backpressure) {
-    if (o.backpressure_policy == BackpressurePolicy::close) {
-      close_websocket(ws::close_code::policy_violation, "backpressure");
-    }
-    return SendStatus::dropped;
+  if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
+  // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
+  if (o.backpressure_policy == BackpressurePolicy::close) {
+    close_websocket(ws::close_code::policy_violation, "backpressure");
   }
-  if (!protocol_.send_message(opcode, data)) return SendStatus::dropped;
-  if (TCPConnection::buffered_amount() > o.max_backpressure) {
-    backpressured_ = true;
-    return SendStatus::backpressure;
+  return false;
+}
+
+SendStatus Connection::status_after_send() {
+  if (TCPConnection::buffered_amount() <= ctx_.shared.options.max_backpressure) {
+    return SendStatus::ok;
   }
-  return SendStatus::ok;
+  backpressured_ = true;
+  return SendStatus::backpressure;
+}
+
+SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
+  if (!admit_send() || !protocol_.send_message(opcode, data)) return SendStatus::dropped;
+  return status_after_send();
 }
 
 SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
-  if (protocol_.state() != ws::State::open || closing()) return SendStatus::dropped;
-  if (!protocol_.send_fragment(opcode, data, fin)) return SendStatus::dropped;
-  if (TCPConnection::buffered_amount() > ctx_.shared.options.max_backpressure) {
-    backpressured_ = true;
-    return SendStatus::backpressure;
-  }
-  return SendStatus::ok;
+  if (!admit_send() || !protocol_.send_fragment(opcode, data, fin)) return SendStatus::dropped;
+  return status_after_send();
+}
+
+SendStatus Connection::send_shared(const SharedFrame& frame) {
+  // A whole data frame may not go out in the middle of a fragmented message (RFC 6455 5.4).
+  if (protocol_.sending_fragmented() || !admit_send()) return SendStatus::dropped;
+  output().append(frame->span());
+  return status_after_send();
 }
 
 SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t> payload) {

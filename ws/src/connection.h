@@ -19,8 +19,10 @@
 #include <span>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "server_context.h"
+#include "topics.h"
 #include "uvws/handler.h"
 #include "uvws/net/tcp_connection.h"
 #include "uvws/websocket.h"
@@ -38,13 +40,15 @@ struct WebSocketHandle::Token {
 
 namespace detail {
 
-class Connection final : public net::TCPConnection,
-                         private ws::ProtocolListener,
-                         public WebSocket {
+class Connection final : public net::TCPConnection, private ws::ProtocolListener, public WebSocket {
  public:
   Connection(net::Loop& loop, LoopContext& ctx);
 
   // WebSocket's implementation (websocket.cpp forwards here).
+  // Checks the backpressure policy before queueing `bytes` more: false when they must be
+  // dropped (and, with the close policy, the connection is closing).
+  bool admit_send();
+  SendStatus status_after_send();
   SendStatus send(Opcode opcode, std::span<const std::uint8_t> data);
   SendStatus send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
   SendStatus send_control(Opcode opcode, std::span<const std::uint8_t> payload);
@@ -56,6 +60,16 @@ class Connection final : public net::TCPConnection,
   void* user_data() const { return user_data_; }
   void set_user_data(void* p) { user_data_ = p; }
   std::shared_ptr<WebSocketHandle::Token> token();
+
+  // Pub/sub (topics.h).
+  std::vector<Subscription>& subscriptions();
+  bool subscribe(std::string_view topic);
+  bool unsubscribe(std::string_view topic);
+  bool is_subscribed(std::string_view topic) const;
+  void publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
+               bool include_self);
+  // Writes a published frame (shared, framed once) under the backpressure policy.
+  SendStatus send_shared(const SharedFrame& frame);
 
   // The server is shutting down: 1001 to open connections, the rest are closed.
   void shut_down();
@@ -95,10 +109,17 @@ class Connection final : public net::TCPConnection,
   LoopContext& ctx_;
   const Route* route_ = nullptr;
   void* user_data_ = nullptr;
-  std::shared_ptr<WebSocketHandle::Token> token_;  // only once handle() was asked for
+  // What only some connections need, allocated on first use: the weak-handle token and the
+  // pub/sub subscriptions.
+  struct Extras {
+    std::shared_ptr<WebSocketHandle::Token> token;
+    std::vector<Subscription> subscriptions;
+  };
+  Extras& extras();
+  std::unique_ptr<Extras> extras_;
   Phase phase_ = Phase::handshake;
-  bool opened_ = false;          // on_open ran: on_close is owed
-  bool backpressured_ = false;   // a send returned backpressure: on_drain is owed
+  bool opened_ = false;         // on_open ran: on_close is owed
+  bool backpressured_ = false;  // a send returned backpressure: on_drain is owed
 };
 
 }  // namespace detail

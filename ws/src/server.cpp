@@ -87,7 +87,9 @@ Server::~Server() {
   }
 }
 
-const ServerOptions& Server::options() const { return impl_->shared.options; }
+const ServerOptions& Server::options() const {
+  return impl_->shared.options;
+}
 
 void Server::route(std::string path, Handler& handler) {
   if (impl_->listening) throw std::logic_error("uvws::Server::route: call before listen()/run()");
@@ -113,30 +115,33 @@ void Server::listen() {
     ctx->listener = std::make_unique<net::TCPListener>(
         ctx->loop, [raw](net::Loop& loop) -> net::TCPConnection* {
           const auto& shared = raw->shared;
-          if (raw->shutting_down ||
-              shared.connections.load(std::memory_order_relaxed) >= shared.options.max_connections) {
+          if (raw->shutting_down || shared.connections.load(std::memory_order_relaxed) >=
+                                        shared.options.max_connections) {
             return nullptr;  // accepted and closed at once
           }
           return net::TCPConnection::create<detail::Connection>(loop, *raw);
         });
     if (auto ec = ctx->listener->listen(lo)) {
-      throw std::system_error(ec, "uvws::Server: cannot listen on " +
-                                      (o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port)
-                                                           : o.unix_path));
+      throw std::system_error(
+          ec, "uvws::Server: cannot listen on " +
+                  (o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port) : o.unix_path));
     }
     // With port 0 the first listener picks the port; the others share it (SO_REUSEPORT).
     if (i == 0) lo.port = ctx->listener->port();
+    impl_->shared.loops.push_back(ctx.get());
     impl_->loops.push_back(std::move(ctx));
   }
   impl_->port.store(lo.port, std::memory_order_release);
   impl_->listening = true;
-  core::log(core::Layer::ws).info("listening on {} ({} thread{})",
-                                  o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port)
-                                                      : o.unix_path,
-                                  o.threads, o.threads == 1 ? "" : "s");
+  core::log(core::Layer::ws)
+      .info("listening on {} ({} thread{})",
+            o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port) : o.unix_path, o.threads,
+            o.threads == 1 ? "" : "s");
 }
 
-std::uint16_t Server::port() const { return impl_->port.load(std::memory_order_acquire); }
+std::uint16_t Server::port() const {
+  return impl_->port.load(std::memory_order_acquire);
+}
 
 void Server::run() {
   listen();
@@ -175,6 +180,21 @@ void Server::stop() {
     detail::LoopContext* raw = ctx.get();
     raw->loop.post([raw] { begin_shutdown(*raw); });
   }
+}
+
+void Server::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode) {
+  if (opcode != Opcode::text && opcode != Opcode::binary) {
+    throw std::invalid_argument("Server::publish: opcode must be text or binary");
+  }
+  const detail::SharedFrame frame = detail::make_frame(opcode, data);
+  for (detail::LoopContext* ctx : impl_->shared.loops) {
+    ctx->loop.post(
+        [ctx, name = std::string(topic), frame] { ctx->topics.publish(name, frame, nullptr); });
+  }
+}
+
+std::size_t Server::subscribers(std::string_view topic) const {
+  return impl_->shared.topic_counts.get(topic);
 }
 
 std::size_t Server::connection_count() const {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "topics.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
 #include "uvws/net/tcp_listener.h"
@@ -25,12 +26,16 @@ struct Route {
   Handler* handler;
 };
 
+struct LoopContext;
+
 struct ServerShared {
   ServerOptions options;
   ws::ServerProtocolOptions protocol;             // whole-message routes
   ws::ServerProtocolOptions protocol_frame_mode;  // routes whose handler wants frames
   std::vector<Route> routes;
-  std::atomic<std::size_t> connections{0};        // accepted TCP connections, all loops
+  std::atomic<std::size_t> connections{0};  // accepted TCP connections, all loops
+  std::vector<LoopContext*> loops;          // set by listen(), fixed afterwards
+  TopicCounts topic_counts;
 
   const Route* find_route(std::string_view path) const {
     for (const Route& r : routes) {
@@ -41,9 +46,10 @@ struct ServerShared {
 };
 
 struct LoopContext {
-  explicit LoopContext(ServerShared& s) : shared(s) {}
+  explicit LoopContext(ServerShared& s) : shared(s), topics(s.topic_counts) {}
   ServerShared& shared;
   net::Loop loop;
+  TopicRegistry topics;
   std::unique_ptr<net::TCPListener> listener;
   std::size_t open_websockets = 0;  // loop thread only
   bool shutting_down = false;       // loop thread only

@@ -2,6 +2,8 @@
 
 namespace uvws {
 
-const char* version() noexcept { return "uvws/0.1.0"; }
+const char* version() noexcept {
+  return "uvws/0.1.0";
+}
 
 }  // namespace uvws

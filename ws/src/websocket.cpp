@@ -2,6 +2,7 @@
 // detail::Connection (the only class deriving from WebSocket).
 #include "uvws/websocket.h"
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -9,12 +10,16 @@
 
 namespace uvws {
 
-detail::Connection& WebSocket::self() { return static_cast<detail::Connection&>(*this); }
+detail::Connection& WebSocket::self() {
+  return static_cast<detail::Connection&>(*this);
+}
 const detail::Connection& WebSocket::self() const {
   return static_cast<const detail::Connection&>(*this);
 }
 
-SendStatus WebSocket::send_text(std::string_view text) { return send(text, Opcode::text); }
+SendStatus WebSocket::send_text(std::string_view text) {
+  return send(text, Opcode::text);
+}
 SendStatus WebSocket::send_binary(std::span<const std::uint8_t> data) {
   return send(data, Opcode::binary);
 }
@@ -36,10 +41,18 @@ SendStatus WebSocket::pong(std::span<const std::uint8_t> payload) {
 void WebSocket::close(std::uint16_t code, std::string_view reason) {
   self().close_websocket(code, reason);
 }
-void WebSocket::terminate() { self().terminate_websocket(); }
-std::size_t WebSocket::buffered_amount() const { return self().net::TCPConnection::buffered_amount(); }
-bool WebSocket::is_open() const { return self().is_open(); }
-std::string WebSocket::remote_address() const { return self().net::TCPConnection::remote_address(); }
+void WebSocket::terminate() {
+  self().terminate_websocket();
+}
+std::size_t WebSocket::buffered_amount() const {
+  return self().net::TCPConnection::buffered_amount();
+}
+bool WebSocket::is_open() const {
+  return self().is_open();
+}
+std::string WebSocket::remote_address() const {
+  return self().net::TCPConnection::remote_address();
+}
 
 std::string_view WebSocket::path() const {
   const auto* route = self().route();
@@ -54,11 +67,38 @@ std::string_view WebSocket::header(std::string_view name) const {
   if (request == nullptr) return {};
   return request->header(name).value_or(std::string_view());
 }
-std::string_view WebSocket::subprotocol() const { return self().protocol().subprotocol(); }
-bool WebSocket::compressed() const { return self().protocol().compression_enabled(); }
-void* WebSocket::user_data() const { return self().user_data(); }
-void WebSocket::set_user_data(void* data) { self().set_user_data(data); }
-WebSocketHandle WebSocket::handle() { return WebSocketHandle(self().token()); }
+std::string_view WebSocket::subprotocol() const {
+  return self().protocol().subprotocol();
+}
+bool WebSocket::compressed() const {
+  return self().protocol().compression_enabled();
+}
+void* WebSocket::user_data() const {
+  return self().user_data();
+}
+void WebSocket::set_user_data(void* data) {
+  self().set_user_data(data);
+}
+WebSocketHandle WebSocket::handle() {
+  return WebSocketHandle(self().token());
+}
+
+bool WebSocket::subscribe(std::string_view topic) {
+  return self().subscribe(topic);
+}
+bool WebSocket::unsubscribe(std::string_view topic) {
+  return self().unsubscribe(topic);
+}
+bool WebSocket::is_subscribed(std::string_view topic) const {
+  return self().is_subscribed(topic);
+}
+void WebSocket::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
+                        bool include_self) {
+  if (opcode != Opcode::text && opcode != Opcode::binary) {
+    throw std::invalid_argument("WebSocket::publish: opcode must be text or binary");
+  }
+  self().publish(topic, data, opcode, include_self);
+}
 
 // ---------------------------------------------------------------------------------------
 // WebSocketHandle: runs on the connection's loop; from another thread the call is posted
@@ -98,9 +138,8 @@ void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) co
 }
 
 void WebSocketHandle::close(std::uint16_t code, std::string_view reason) const {
-  on_loop(token_, [code, r = std::string(reason)](detail::Connection& c) {
-    c.close_websocket(code, r);
-  });
+  on_loop(token_,
+          [code, r = std::string(reason)](detail::Connection& c) { c.close_websocket(code, r); });
 }
 
 }  // namespace uvws

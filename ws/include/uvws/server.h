@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,8 +50,8 @@ struct ServerOptions {
 
   std::chrono::milliseconds handshake_timeout{10000};  // TCP accepted, no complete handshake
   std::chrono::milliseconds idle_timeout{120000};      // nothing received; 0 = off
-  std::chrono::milliseconds ping_interval{0};  // ping idle peers this often; 0 = off
-  std::chrono::milliseconds close_timeout{5000};  // wait this long for the peer's close frame
+  std::chrono::milliseconds ping_interval{0};          // ping idle peers this often; 0 = off
+  std::chrono::milliseconds close_timeout{5000};       // wait this long for the peer's close frame
 
   std::size_t max_backpressure = 1u << 20;  // bytes queued per connection before the policy
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
@@ -87,6 +88,19 @@ class Server {
   // Open WebSocket connections, all loops together (approximate while connections come and
   // go on other threads).
   std::size_t connection_count() const;
+
+  // Pub/sub from outside the loops (any thread once listen() has returned; before run() the
+  // message waits in the loops' queues):
+  // `data` goes as one message to every subscriber of `topic` on every loop. Framed once; the
+  // bytes are shared by all subscribers. Messages published from one thread keep their order.
+  void publish(std::string_view topic, std::span<const std::uint8_t> data,
+               Opcode opcode = Opcode::text);
+  void publish(std::string_view topic, std::string_view data, Opcode opcode = Opcode::text) {
+    publish(topic, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, opcode);
+  }
+  // Subscribers of `topic` on all loops (any thread; exact between subscribe/unsubscribe
+  // calls, which update it under a lock).
+  std::size_t subscribers(std::string_view topic) const;
 
   const ServerOptions& options() const;
 

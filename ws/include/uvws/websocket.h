@@ -101,6 +101,25 @@ class WebSocket {
   void* user_data() const;
   void set_user_data(void* data);
 
+  // Pub/sub. A connection may subscribe to any number of topics; it is unsubscribed from all
+  // of them when it closes. subscribe/unsubscribe return false when nothing changed (already
+  // subscribed, not subscribed, or the connection is not open).
+  bool subscribe(std::string_view topic);
+  bool unsubscribe(std::string_view topic);
+  bool is_subscribed(std::string_view topic) const;
+  // Sends `data` as one message to every subscriber of `topic`, on every loop of the server,
+  // except this connection unless `include_self`. The frame is built once and its bytes are
+  // shared by every subscriber. Each subscriber is subject to the server's backpressure
+  // policy on its own: a slow subscriber has the message dropped (or is closed with 1008)
+  // without delaying the others. Messages from one publisher arrive in publish order.
+  void publish(std::string_view topic, std::span<const std::uint8_t> data,
+               Opcode opcode = Opcode::text, bool include_self = false);
+  void publish(std::string_view topic, std::string_view data, Opcode opcode = Opcode::text,
+               bool include_self = false) {
+    publish(topic, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, opcode,
+            include_self);
+  }
+
   // A handle to keep beyond the callback (see WebSocketHandle).
   WebSocketHandle handle();
 

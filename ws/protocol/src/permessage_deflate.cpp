@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include "uvws/ws/error.h"
 
@@ -31,7 +32,9 @@ struct DeflateStream {
                                          : deflateInit2(&z, level, Z_DEFLATED, -window_bits,
                                                         mem_level, Z_DEFAULT_STRATEGY);
     if (rc == Z_MEM_ERROR) throw std::bad_alloc();
-    assert(rc == Z_OK);
+    // Anything else means parameters validate() should have refused, or a zlib.h that does
+    // not match the library.
+    if (rc != Z_OK) throw std::logic_error("uvws: zlib refused the permessage-deflate settings");
   }
   ~DeflateStream() {
     if (kind == Kind::inflate) {

@@ -337,16 +337,23 @@ bool Protocol::accept_data(std::span<std::uint8_t> chunk) {
   if (message_compressed_) {
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
-    if (auto ec = extras_->deflate->inflate(chunk, message_, room + before)) {
-      return fail(static_cast<Error>(ec.value())), false;
-    }
-    const auto produced = message_.span().subspan(before);
-    message_size_ += produced.size();
-    return validate_text(produced);
+    const std::error_code ec = extras_->deflate->inflate(chunk, message_, room + before);
+    return accept_inflated(before, ec);
   }
   message_size_ += chunk.size();
   if (!validate_text(chunk)) return false;
   message_.append(chunk);
+  return true;
+}
+
+bool Protocol::accept_inflated(std::size_t before, std::error_code inflate_error) {
+  // The output inflated before an error is checked first: zlib produces the same bytes up to
+  // the error however the compressed data was split, so a bad byte among them must fail the
+  // same way (bad_utf8) whether the error was seen in the same call or a later one.
+  const auto produced = message_.span().subspan(before);
+  message_size_ += produced.size();
+  if (!validate_text(produced)) return false;
+  if (inflate_error) return fail(static_cast<Error>(inflate_error.value())), false;
   return true;
 }
 
@@ -355,12 +362,8 @@ bool Protocol::end_data_frame() {
     // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff and inflate the end of the message.
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
-    if (auto ec = extras_->deflate->finish_inflate(message_, room + before)) {
-      return fail(static_cast<Error>(ec.value())), false;
-    }
-    const auto produced = message_.span().subspan(before);
-    message_size_ += produced.size();
-    if (!validate_text(produced)) return false;
+    const std::error_code ec = extras_->deflate->finish_inflate(message_, room + before);
+    if (!accept_inflated(before, ec)) return false;
   }
   if (!options_->frame_mode && !frame_fin_) return true;  // more fragments to come
   return deliver_message(message_.span());

@@ -112,7 +112,8 @@ class Protocol {
  public:
   Protocol(const Protocol&) = delete;
   Protocol& operator=(const Protocol&) = delete;
-  ~Protocol();
+  // Virtual: the roles derive from it, and an owner may hold either through a Protocol.
+  virtual ~Protocol();
 
   State state() const { return state_; }
   Role role() const { return role_; }
@@ -143,6 +144,9 @@ class Protocol {
   bool send_pong(std::span<const std::uint8_t> payload = {});
   // Starts the close handshake (RFC 6455 5.5.1). code 0 sends a close frame with no code.
   bool send_close(std::uint16_t code = close_code::normal, std::string_view reason = {});
+
+  // True while a send_fragment() message is unfinished (no other data frame may go out).
+  bool sending_fragmented() const { return sending_fragmented_; }
 
   // True once the TCP connection should end (see the state comment above).
   bool close_expected() const { return state_ == State::closed; }
@@ -209,6 +213,7 @@ class Protocol {
   bool read_control_frame();
   bool read_data_payload();
   bool accept_data(std::span<std::uint8_t> chunk);
+  bool accept_inflated(std::size_t before, std::error_code inflate_error);
   bool end_data_frame();
   bool deliver_message(std::span<std::uint8_t> payload);
   bool handle_close(std::span<std::uint8_t> payload);

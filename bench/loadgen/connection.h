@@ -1,0 +1,124 @@
+// Connection: one client WebSocket connection of uvws-loadgen — its socket, the opening
+// handshake (RFC 6455 4.1) and the parsing and checking of the server's echoes.
+//
+// The load generator owns its connections and drives them from its epoll loop on one thread:
+// connect(), connected() when the socket is writable, receive() with the bytes read,
+// send_message() and flush(). Echoes come back in order (RFC 6455 6.1 keeps a connection's
+// messages in order and an echo server answers each in turn), so each completed echo is
+// matched with the oldest message in flight and checked byte for byte.
+//
+// Errors: a failed system call, a bad handshake response, a frame that breaks RFC 6455 5.2
+// for a client (masked, reserved bits, unknown opcode) or an echo that differs from what was
+// sent makes the call return false with error() describing it; the caller then closes it.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "payload.h"
+#include "uvws/core/buffer.h"
+#include "uvws/ws/frame.h"
+
+namespace uvws::bench {
+
+class Connection;
+
+// Told about every echo that came back whole and matched.
+class EchoSink {
+ public:
+  // `start_ns` is when the message was sent (or was due, at a fixed rate).
+  virtual void on_echo(Connection& c, std::uint64_t start_ns, std::uint64_t now_ns) = 0;
+
+ protected:
+  ~EchoSink() = default;
+};
+
+class Connection {
+ public:
+  enum class State : std::uint8_t { idle, connecting, handshaking, open, closing, closed };
+
+  Connection(std::uint32_t index, const PayloadPattern& pattern)
+      : pattern_(&pattern), index_(index) {}
+  ~Connection() { close(false); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  int fd() const { return fd_; }
+  State state() const { return state_; }
+  std::uint32_t index() const { return index_; }
+  const std::string& error() const { return error_; }
+
+  // Starts a non-blocking connect (TCP_NODELAY on).
+  bool connect(const sockaddr* addr, socklen_t len);
+  // The socket became writable while connecting: checks the outcome, queues the handshake
+  // request for `path` with a fresh random Sec-WebSocket-Key.
+  bool connected(std::string_view host_header, std::string_view path);
+  // Bytes read from the socket, valid during the call. After a complete close handshake,
+  // state() is closed.
+  bool receive(std::span<const std::uint8_t> bytes, std::uint64_t now_ns, EchoSink& sink);
+  // The server ended the TCP connection: fine only after our close frame.
+  bool receive_eof();
+
+  // Queues one message, whose latency counts from `start_ns`. Precondition: open.
+  void send_message(std::uint64_t start_ns);
+  // Queues a close frame (1000) and enters closing. Precondition: open.
+  void send_close();
+  // Writes what is queued, until done or the socket would block.
+  bool flush();
+  bool wants_write() const { return !out_.empty(); }
+  std::size_t in_flight() const { return starts_.size(); }
+  std::uint64_t echoed() const { return received_; }
+
+  // Closes the socket; `reset` sends an RST (SO_LINGER 0) so that no TIME_WAIT remains.
+  void close(bool reset);
+
+  // Fixed-rate mode: times at which messages of this connection were due but not yet sent
+  // (the in-flight limit was reached), oldest first. Managed by the load generator.
+  std::deque<std::uint64_t> due;
+  // The generator registered EPOLLOUT for this socket.
+  bool epollout = false;
+
+ private:
+  bool fail(std::string message);
+  bool receive_handshake(std::span<const std::uint8_t> bytes, std::uint64_t now_ns, EchoSink& sink);
+  bool receive_frames(std::span<const std::uint8_t> bytes, std::uint64_t now_ns, EchoSink& sink);
+  bool start_frame();
+  bool finish_frame(std::uint64_t now_ns, EchoSink& sink);
+  void send_control(ws::Opcode opcode, std::span<const std::uint8_t> payload);
+
+  const PayloadPattern* pattern_;
+  std::uint32_t index_;
+  int fd_ = -1;
+  State state_ = State::idle;
+
+  core::Buffer out_;
+  std::string handshake_;        // the response so far, while handshaking
+  std::string expected_accept_;  // Sec-WebSocket-Accept the server must answer
+  std::string error_;
+
+  // Sequence numbers of the next message to send and to receive, and the start times of
+  // those in flight.
+  std::uint64_t sent_ = 0;
+  std::uint64_t received_ = 0;
+  std::deque<std::uint64_t> starts_;
+
+  // Frame parser: a header being assembled, then the rest of the frame's payload.
+  std::array<std::uint8_t, ws::max_header_size> header_{};
+  std::size_t header_len_ = 0;
+  bool in_frame_ = false;
+  ws::Frame frame_;
+  std::uint64_t frame_left_ = 0;
+  std::string control_;  // a control frame's payload (at most 125 bytes)
+  bool in_message_ = false;
+  std::uint64_t message_offset_ = 0;
+  Tag message_tag_{};
+};
+
+}  // namespace uvws::bench

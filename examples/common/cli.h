@@ -1,0 +1,57 @@
+// The command line shared by the example servers:
+//   --host ADDR  --port N  --threads N  --log-level LEVEL  --help
+// plus whatever the example adds through `extra`. Header-only: examples link nothing else.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "uvws/core/log.h"
+#include "uvws/server.h"
+
+namespace examples {
+
+// `extra(arg, value)` handles an example's own flags (return false for unknown ones);
+// `value()` takes the flag's argument. Exits with usage on errors or --help.
+inline void parse_server_args(
+    int argc, char** argv, const char* usage_line, uvws::ServerOptions& options,
+    const std::function<bool(std::string_view, const std::function<std::string()>&)>& extra = {}) {
+  auto usage = [&](int status) {
+    std::fprintf(status == 0 ? stdout : stderr,
+                 "usage: %s\n  common: [--host ADDR] [--port N] [--threads N] "
+                 "[--log-level trace|debug|info|warn|error|off]\n",
+                 usage_line);
+    std::exit(status);
+  };
+  std::string log_level = "info";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const std::function<std::string()> value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(2);
+      return argv[++i];
+    };
+    try {
+      if (arg == "--host") {
+        options.host = value();
+      } else if (arg == "--port") {
+        options.port = static_cast<std::uint16_t>(std::stoul(value()));
+      } else if (arg == "--threads") {
+        options.threads = static_cast<unsigned>(std::stoul(value()));
+      } else if (arg == "--log-level") {
+        log_level = value();
+      } else if (arg == "--help" || arg == "-h") {
+        usage(0);
+      } else if (!extra || !extra(arg, value)) {
+        usage(2);
+      }
+    } catch (const std::logic_error&) {  // std::stoul on a non-number
+      usage(2);
+    }
+  }
+  if (!uvws::core::set_log_level(log_level)) usage(2);
+}
+
+}  // namespace examples

@@ -1,0 +1,192 @@
+// Backpressure: a client that stops reading while the server sends. send() reports
+// backpressure past max_backpressure, buffered_amount() stays bounded, on_drain resumes the
+// producer once the client reads again; with the close policy the connection ends with 1008.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "test_client.h"
+
+using std::chrono::milliseconds;
+using uvws::Opcode;
+using uvws::SendStatus;
+using uvws::test::Received;
+using uvws::test::RecordingHandler;
+using uvws::test::ServerThread;
+using uvws::test::TestClient;
+
+namespace {
+
+constexpr std::size_t chunk_size = 64 * 1024;
+constexpr std::size_t max_backpressure = 256 * 1024;
+constexpr std::uint32_t total_chunks = 128;  // 8 MiB: more than the kernel buffers hold
+constexpr int small_rcvbuf = 8192;
+
+// A producer on the loop thread: sends numbered 64 KiB messages until send() says stop,
+// and resumes from on_drain. Its counters are read by the test under `mutex`.
+struct Producer {
+  std::mutex mutex;
+  std::uint32_t next = 0;  // sequence number of the next chunk
+  int ok = 0;
+  int backpressure = 0;
+  int dropped = 0;
+  std::size_t max_buffered = 0;
+  SendStatus probe = SendStatus::ok;
+  bool probed = false;
+  std::size_t buffered_at_probe = 0;
+  bool ignore_status = false;  // a careless producer: keeps sending whatever send() says
+
+  static std::string chunk(std::uint32_t seq) {
+    std::string c(chunk_size, static_cast<char>('a' + seq % 26));
+    std::memcpy(c.data(), &seq, sizeof(seq));
+    return c;
+  }
+
+  void produce(uvws::WebSocket& ws) {
+    std::lock_guard lock(mutex);
+    while (next < total_chunks) {
+      const SendStatus st = ws.send_binary(uvws::test::as_bytes(chunk(next)));
+      max_buffered = std::max(max_buffered, ws.buffered_amount());
+      ++next;
+      if (st == SendStatus::dropped) {
+        ++dropped;
+        if (!ignore_status) return;
+        continue;
+      }
+      if (st == SendStatus::ok) {
+        ++ok;
+      } else {
+        ++backpressure;
+        if (!ignore_status) return;
+      }
+    }
+  }
+
+  void probe_once(uvws::WebSocket& ws) {
+    std::lock_guard lock(mutex);
+    probe = ws.send_binary(uvws::test::as_bytes(chunk(0xFFFFFFFF)));
+    buffered_at_probe = ws.buffered_amount();
+    probed = true;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("server drops sends past max_backpressure and resumes on on_drain",
+          "[server][backpressure]") {
+  Producer producer;
+  RecordingHandler handler;
+  handler.echo = false;
+  handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message m) {
+    if (m.text() == "flood") producer.produce(ws);
+    if (m.text() == "probe") producer.probe_once(ws);
+  };
+  handler.drain_hook = [&](uvws::WebSocket& ws) { producer.produce(ws); };
+  auto opts = ServerThread::options();
+  opts.max_backpressure = max_backpressure;
+  opts.backpressure_policy = uvws::BackpressurePolicy::drop;
+  ServerThread server(opts, handler);
+  TestClient client;
+  REQUIRE(client.connect(server.port(), "/", {}, "127.0.0.1", milliseconds(5000), small_rcvbuf) ==
+          101);
+
+  REQUIRE(client.send_text("flood"));
+  // The producer stalls: the client reads nothing, the kernel buffers fill, no drain comes.
+  // Wait for the first backpressure, then until no chunk was queued for 300 ms.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto last_change = std::chrono::steady_clock::now();
+  std::uint32_t last = 0;
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now > deadline) break;
+    {
+      std::lock_guard lock(producer.mutex);
+      if (producer.next != last || producer.backpressure == 0) {
+        last = producer.next;
+        last_change = now;
+      }
+    }
+    if (now - last_change > milliseconds(300)) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  {
+    std::lock_guard lock(producer.mutex);
+    INFO("chunks queued before the stall: " << producer.next);
+    REQUIRE(producer.backpressure >= 1);
+    REQUIRE(producer.next < total_chunks);
+    CHECK(producer.dropped == 0);
+    // Bounded: at most one message beyond the limit is ever queued.
+    CHECK(producer.max_buffered <= max_backpressure + chunk_size + 14);
+  }
+
+  // While the backlog is over the limit, a send is dropped and queues nothing.
+  REQUIRE(client.send_text("probe"));
+  REQUIRE(handler.wait([&] {
+    std::lock_guard lock(producer.mutex);
+    return producer.probed;
+  }));
+  {
+    std::lock_guard lock(producer.mutex);
+    CHECK(producer.probe == SendStatus::dropped);
+    CHECK(producer.buffered_at_probe <= max_backpressure + chunk_size + 14);
+  }
+
+  // The client reads again: every queued chunk arrives, in order, and on_drain resumes the
+  // producer until all were sent.
+  std::uint32_t expected = 0;
+  while (expected < total_chunks) {
+    const Received r = client.recv(milliseconds(10000));
+    INFO("chunk " << expected << ": got " << uvws::test::kind_name(r.kind));
+    REQUIRE(r.kind == Received::Kind::message);
+    REQUIRE(r.data.size() == chunk_size);
+    std::uint32_t seq = 0;
+    std::memcpy(&seq, r.data.data(), sizeof(seq));
+    REQUIRE(seq == expected);
+    ++expected;
+  }
+  REQUIRE(handler.wait([&] { return handler.drains >= 1; }));
+  std::lock_guard lock(producer.mutex);
+  CHECK(producer.next == total_chunks);
+  CHECK(producer.ok + producer.backpressure == int(total_chunks));
+}
+
+TEST_CASE("server closes with 1008 a connection over max_backpressure with the close policy",
+          "[server][backpressure]") {
+  Producer producer;
+  producer.ignore_status = true;
+  RecordingHandler handler;
+  handler.echo = false;
+  handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message m) {
+    if (m.text() == "flood") producer.produce(ws);
+  };
+  auto opts = ServerThread::options();
+  opts.max_backpressure = max_backpressure;
+  opts.backpressure_policy = uvws::BackpressurePolicy::close;
+  ServerThread server(opts, handler);
+  TestClient client;
+  REQUIRE(client.connect(server.port(), "/", {}, "127.0.0.1", milliseconds(5000), small_rcvbuf) ==
+          101);
+
+  REQUIRE(client.send_text("flood"));
+  std::this_thread::sleep_for(milliseconds(300));
+  Received r;
+  int messages = 0;
+  for (;;) {
+    r = client.recv(milliseconds(10000));
+    if (r.kind != Received::Kind::message) break;
+    ++messages;
+  }
+  REQUIRE(r.kind == Received::Kind::close);
+  CHECK(r.code == 1008);
+  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
+  CHECK(handler.closes[0].code == 1008);
+  std::lock_guard lock(producer.mutex);
+  CHECK(producer.backpressure >= 1);
+  CHECK(producer.dropped >= 1);
+  // What was queued before the limit arrived; nothing after it.
+  CHECK(messages == producer.ok + producer.backpressure);
+  CHECK(producer.max_buffered <= max_backpressure + chunk_size + 14);
+}

@@ -1,0 +1,116 @@
+#include "topics.h"
+
+#include "connection.h"
+
+namespace uvws::detail {
+
+SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
+  auto buffer = std::make_shared<core::Buffer>();
+  ws::Frame f;
+  f.opcode = opcode;
+  f.length = payload.size();
+  f.payload = payload;
+  ws::serialize(f, *buffer);
+  return buffer;
+}
+
+void TopicCounts::add(std::string_view topic, std::ptrdiff_t delta) {
+  std::lock_guard lock(mutex_);
+  auto it = counts_.find(std::string(topic));
+  if (it == counts_.end()) {
+    if (delta > 0) counts_.emplace(std::string(topic), static_cast<std::size_t>(delta));
+    return;
+  }
+  it->second = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(it->second) + delta);
+  if (it->second == 0) counts_.erase(it);
+}
+
+std::size_t TopicCounts::get(std::string_view topic) const {
+  std::lock_guard lock(mutex_);
+  auto it = counts_.find(std::string(topic));
+  return it == counts_.end() ? 0 : it->second;
+}
+
+Topic* TopicRegistry::find(std::string_view topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? nullptr : it->second.get();
+}
+
+bool TopicRegistry::is_subscribed(const std::vector<Subscription>& subs, std::string_view topic) {
+  for (const Subscription& s : subs) {
+    if (s.topic->name == topic) return true;
+  }
+  return false;
+}
+
+bool TopicRegistry::subscribe(Connection& c, std::vector<Subscription>& subs,
+                              std::string_view topic) {
+  if (is_subscribed(subs, topic)) return false;
+  Topic* t = find(topic);
+  if (t == nullptr) {
+    auto owned = std::make_unique<Topic>();
+    owned->name.assign(topic);
+    t = owned.get();
+    topics_.emplace(owned->name, std::move(owned));
+  }
+  t->subscribers.push_back({&c, subs.size()});
+  subs.push_back({t, t->subscribers.size() - 1});
+  counts_.add(topic, 1);
+  return true;
+}
+
+void TopicRegistry::remove(std::vector<Subscription>& subs, std::size_t sub_index) {
+  Topic* t = subs[sub_index].topic;
+  // Take the connection out of the topic: the last subscriber moves into its slot.
+  const std::size_t i = subs[sub_index].index;
+  if (i + 1 != t->subscribers.size()) {
+    t->subscribers[i] = t->subscribers.back();
+    const Topic::Entry& moved = t->subscribers[i];
+    moved.connection->subscriptions()[moved.index].index = i;
+  }
+  t->subscribers.pop_back();
+  // Take the topic out of the connection's list the same way.
+  if (sub_index + 1 != subs.size()) {
+    subs[sub_index] = subs.back();
+    const Subscription& moved = subs[sub_index];
+    moved.topic->subscribers[moved.index].index = sub_index;
+  }
+  subs.pop_back();
+  counts_.add(t->name, -1);
+  if (t->subscribers.empty()) topics_.erase(topics_.find(std::string_view(t->name)));
+}
+
+bool TopicRegistry::unsubscribe(Connection&, std::vector<Subscription>& subs,
+                                std::string_view topic) {
+  for (std::size_t j = 0; j < subs.size(); ++j) {
+    if (subs[j].topic->name == topic) {
+      remove(subs, j);
+      return true;
+    }
+  }
+  return false;
+}
+
+void TopicRegistry::unsubscribe_all(std::vector<Subscription>& subs) {
+  while (!subs.empty()) remove(subs, subs.size() - 1);
+}
+
+void TopicRegistry::publish(std::string_view topic, const SharedFrame& frame,
+                            const Connection* skip) {
+  Topic* t = find(topic);
+  if (t == nullptr) return;
+  // By index: a send never runs application code, but a subscriber closed by the backpressure
+  // policy stays listed until its close callback, so the list cannot shrink under us; the size
+  // is re-read anyway.
+  for (std::size_t i = 0; i < t->subscribers.size(); ++i) {
+    Connection* c = t->subscribers[i].connection;
+    if (c != skip) c->send_shared(frame);
+  }
+}
+
+std::size_t TopicRegistry::local_subscribers(std::string_view topic) const {
+  const Topic* t = find(topic);
+  return t == nullptr ? 0 : t->subscribers.size();
+}
+
+}  // namespace uvws::detail

@@ -1,0 +1,103 @@
+// Topics: the pub/sub registry of one loop. Private to ws/src.
+//
+// Each loop keeps its own topics and their subscribers (connections of that loop only), so
+// publishing never takes a lock: a publish on one loop reaches the other loops as a posted
+// task carrying the same frame. A published message is framed once, into a reference-counted
+// buffer that every subscriber on every loop writes from.
+//
+// Bookkeeping is two-sided so that a closing connection leaves no dangling pointer: a Topic
+// lists its subscribers with, for each, the index of the topic in the subscriber's own list,
+// and a connection lists its topics with its index in each topic's list. Removal is O(1)
+// swap-and-pop on both sides.
+//
+// Threads: one loop thread per registry. Server-wide subscriber counts (for
+// Server::subscribers from any thread) are kept in TopicCounts, under a mutex taken only by
+// subscribe and unsubscribe, never by publish.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "uvws/core/buffer.h"
+#include "uvws/ws/frame.h"
+
+namespace uvws::detail {
+
+class Connection;
+
+// One whole frame, as every subscriber receives it (unmasked: servers do not mask).
+using SharedFrame = std::shared_ptr<const core::Buffer>;
+SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload);
+
+// Server-wide subscriber counts per topic. Any thread.
+class TopicCounts {
+ public:
+  void add(std::string_view topic, std::ptrdiff_t delta);
+  std::size_t get(std::string_view topic) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t> counts_;
+};
+
+struct Topic;
+
+// A connection's side of its subscriptions.
+struct Subscription {
+  Topic* topic;
+  std::size_t index;  // of the connection in topic->subscribers
+};
+
+struct Topic {
+  struct Entry {
+    Connection* connection;
+    std::size_t index;  // of this topic in the connection's subscriptions
+  };
+  std::string name;
+  std::vector<Entry> subscribers;
+};
+
+class TopicRegistry {
+ public:
+  explicit TopicRegistry(TopicCounts& counts) : counts_(counts) {}
+  TopicRegistry(const TopicRegistry&) = delete;
+  TopicRegistry& operator=(const TopicRegistry&) = delete;
+
+  // `subs` is the connection's list (Connection owns it). Return false when already (or not)
+  // subscribed.
+  bool subscribe(Connection& c, std::vector<Subscription>& subs, std::string_view topic);
+  bool unsubscribe(Connection& c, std::vector<Subscription>& subs, std::string_view topic);
+  static bool is_subscribed(const std::vector<Subscription>& subs, std::string_view topic);
+  // Every subscription of `c` (when it closes).
+  void unsubscribe_all(std::vector<Subscription>& subs);
+
+  // Writes `frame` to every subscriber of `topic` on this loop except `skip` (may be null).
+  // Subscribers that subscribe or unsubscribe meanwhile are safe: the loop is by index and
+  // re-checks the size.
+  void publish(std::string_view topic, const SharedFrame& frame, const Connection* skip);
+
+  // Subscribers of `topic` on this loop.
+  std::size_t local_subscribers(std::string_view topic) const;
+
+ private:
+  Topic* find(std::string_view topic) const;
+  void remove(std::vector<Subscription>& subs, std::size_t sub_index);
+
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Topic>, Hash, std::equal_to<>> topics_;
+  TopicCounts& counts_;
+};
+
+}  // namespace uvws::detail
