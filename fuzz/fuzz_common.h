@@ -107,7 +107,9 @@ class CheckingListener final : public ws::ProtocolListener {
 };
 
 // A fixed masking key, so that a client's output is the same on every run.
-inline std::uint32_t fixed_mask_key() { return 0x5a17c3e1u; }
+inline std::uint32_t fixed_mask_key() {
+  return 0x5a17c3e1u;
+}
 
 // Feeds `input` to `p`: whole when `chunk` is 0, else in pieces of `chunk` bytes; copied, or
 // lent from a scratch buffer that is overwritten after each call (so a view kept past the

@@ -25,8 +25,8 @@ using uvws::fuzz::Outcome;
 // Server and client options for the parameters byte 0 selects.
 struct Options {
   explicit Options(std::uint8_t flags) {
-    for (ws::ProtocolOptions* o : {static_cast<ws::ProtocolOptions*>(&server),
-                                   static_cast<ws::ProtocolOptions*>(&client)}) {
+    for (ws::ProtocolOptions* o :
+         {static_cast<ws::ProtocolOptions*>(&server), static_cast<ws::ProtocolOptions*>(&client)}) {
       o->deflate.enabled = true;
       o->deflate.min_size_to_compress = 0;
       o->deflate.client_no_context_takeover = (flags & 0x01) != 0;
@@ -78,16 +78,14 @@ std::string frames_from(std::span<const std::uint8_t> in) {
   return wire;
 }
 
-Outcome run_frames(std::uint8_t flags, const std::string& wire, std::size_t chunk,
-                   bool in_place) {
+Outcome run_frames(std::uint8_t flags, const std::string& wire, std::size_t chunk, bool in_place) {
   Options o(flags);
   CheckingListener sl(o.server);
   CheckingListener cl(o.client);
   ws::ServerProtocol s(&o.server, &sl);
   ws::ClientProtocol c(&o.client, &cl);
   handshake(c, cl, s, sl);
-  fuzz::feed(s, {reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()}, chunk,
-             in_place);
+  fuzz::feed(s, {reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()}, chunk, in_place);
   return {sl.log, fuzz::take_output(sl), s.state()};
 }
 

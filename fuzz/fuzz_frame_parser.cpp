@@ -63,8 +63,8 @@ struct Endpoint {
   std::unique_ptr<ws::Protocol> proto;
 };
 
-Outcome run(bool client, std::uint8_t flags, std::span<const std::uint8_t> input,
-            std::size_t chunk, bool in_place) {
+Outcome run(bool client, std::uint8_t flags, std::span<const std::uint8_t> input, std::size_t chunk,
+            bool in_place) {
   Endpoint e(client, flags);
   fuzz::feed(*e.proto, input, chunk, in_place);
   if ((flags & 0x40) != 0) e.proto->receive_eof();

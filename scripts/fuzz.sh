@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in build/fuzz for SECONDS each (default 20), starting from the
-# seed corpus in fuzz/corpus/<target>. Fails if a target finds a crash, leak or timeout.
+# Runs every libFuzzer target in BUILD_DIR (default build/fuzz, as scripts/build.sh fuzz makes
+# it) for SECONDS each (default 20), starting from the seed corpus in fuzz/corpus/<target>.
+# Fails if a target finds a crash, leak or timeout.
+#   usage: scripts/fuzz.sh [SECONDS] [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
+build=${2:-build/fuzz}
 shopt -s nullglob
-targets=(build/fuzz/fuzz/fuzz_*)
+targets=("$build"/fuzz/fuzz_*)
 if ((${#targets[@]} == 0)); then echo "fuzz: no targets built" >&2; exit 1; fi
 for t in "${targets[@]}"; do
   name=$(basename "$t")

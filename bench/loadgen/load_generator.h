@@ -91,7 +91,8 @@ class LoadGenerator final : private EchoSink {
   std::uint64_t window_end_ns_ = 0;
   std::uint64_t window_echoes_ = 0;
   Histogram latency_;
-  double server_cpu_ = -1;  // seconds, -1: not measured
+  double server_cpu_ = -1;        // seconds (utime + stime), -1: not measured
+  double server_sched_cpu_ = -1;  // seconds (schedstat), -1: not measured
   double client_cpu_ = 0;
   double held_seconds_ = 0;  // idle mode
 

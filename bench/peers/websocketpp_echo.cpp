@@ -29,10 +29,12 @@ int main(int argc, char** argv) {
   server.clear_error_channels(websocketpp::log::elevel::all);
   server.init_asio();
   server.set_reuse_addr(true);
-  server.set_socket_init_handler(
-      [](websocketpp::connection_hdl, boost::asio::ip::tcp::socket& socket) {
-        socket.set_option(boost::asio::ip::tcp::no_delay(true));
-      });
+  // The socket is open (accepted) only from the TCP post-init hook on.
+  server.set_tcp_post_init_handler([&server](websocketpp::connection_hdl hdl) {
+    boost::system::error_code ignored;
+    server.get_con_from_hdl(hdl)->get_socket().set_option(boost::asio::ip::tcp::no_delay(true),
+                                                          ignored);
+  });
   server.set_message_handler([&server](websocketpp::connection_hdl hdl, Server::message_ptr msg) {
     websocketpp::lib::error_code ec;
     server.send(hdl, msg->get_payload(), msg->get_opcode(), ec);

@@ -11,8 +11,8 @@
 namespace uvws::core {
 namespace {
 
-// The byte-at-a-time automaton, used for the sequences split between chunks. It accepts exactly the
-// well-formed sequences of RFC 3629 section 4 (Table 3-7 of the Unicode standard):
+// The byte-at-a-time automaton, used for the sequences split between chunks. It accepts
+// exactly the well-formed sequences of RFC 3629 section 4 (Table 3-7 of the Unicode standard):
 //   00..7F | C2..DF 80..BF | E0 A0..BF 80..BF | E1..EC 80..BF 80..BF | ED 80..9F 80..BF
 //   | EE..EF 80..BF 80..BF | F0 90..BF 80..BF 80..BF | F1..F3 80..BF 80..BF 80..BF
 //   | F4 80..8F 80..BF 80..BF
@@ -50,34 +50,22 @@ enum Class : std::uint8_t {
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
   std::array<std::uint8_t, 256> c{};
-  for (unsigned b = 0; b < 256; ++b) {
-    Class k = invalid;
-    if (b < 0x80)
-      k = ascii;
-    else if (b < 0x90)
-      k = c80_8f;
-    else if (b < 0xA0)
-      k = c90_9f;
-    else if (b < 0xC0)
-      k = ca0_bf;
-    else if (b < 0xC2)
-      k = invalid;
-    else if (b < 0xE0)
-      k = lead2;
-    else if (b == 0xE0)
-      k = e0;
-    else if (b == 0xED)
-      k = ed;
-    else if (b < 0xF0)
-      k = lead3;
-    else if (b == 0xF0)
-      k = f0;
-    else if (b < 0xF4)
-      k = lead4;
-    else if (b == 0xF4)
-      k = f4;
-    c[b] = k;
-  }
+  const auto set = [&c](unsigned lo, unsigned hi, Class k) {
+    for (unsigned b = lo; b <= hi; ++b) c[b] = k;
+  };
+  set(0x00, 0x7F, ascii);
+  set(0x80, 0x8F, c80_8f);
+  set(0x90, 0x9F, c90_9f);
+  set(0xA0, 0xBF, ca0_bf);
+  set(0xC0, 0xC1, invalid);
+  set(0xC2, 0xDF, lead2);
+  set(0xE0, 0xE0, e0);
+  set(0xE1, 0xEF, lead3);
+  set(0xED, 0xED, ed);
+  set(0xF0, 0xF0, f0);
+  set(0xF1, 0xF3, lead4);
+  set(0xF4, 0xF4, f4);
+  set(0xF5, 0xFF, invalid);
   return c;
 }
 constexpr std::array<std::uint8_t, 256> byte_class = make_classes();
@@ -187,29 +175,19 @@ constexpr std::uint8_t overlong4 = 0x40;     // F0 80..8F
 constexpr std::uint8_t two_conts = 0x80;     // continuation, then continuation
 constexpr std::uint8_t any_nibble = too_short | too_long | two_conts;
 
+// clang-format off
 alignas(16) constexpr std::uint8_t by_b1_high[16] = {
-    too_long,
-    too_long,
-    too_long,
-    too_long,
-    too_long,
-    too_long,
-    too_long,
-    too_long,
-    two_conts,
-    two_conts,
-    two_conts,
-    two_conts,
-    too_short | overlong2,                             // C
-    too_short,                                         // D
-    too_short | overlong3 | surrogate,                 // E
-    too_short | too_large | too_large_8x | overlong4,  // F
+    too_long, too_long, too_long, too_long, too_long, too_long, too_long, too_long,  // 0-7
+    two_conts, two_conts, two_conts, two_conts,                                       // 8-B
+    too_short | overlong2,                                                            // C
+    too_short,                                                                        // D
+    too_short | overlong3 | surrogate,                                                // E
+    too_short | too_large | too_large_8x | overlong4,                                 // F
 };
 alignas(16) constexpr std::uint8_t by_b1_low[16] = {
     any_nibble | overlong3 | overlong2 | overlong4,     // x0
     any_nibble | overlong2,                             // x1
-    any_nibble,                                         // x2
-    any_nibble,                                         // x3
+    any_nibble, any_nibble,                             // x2, x3
     any_nibble | too_large,                             // x4
     any_nibble | too_large | too_large_8x,              // x5
     any_nibble | too_large | too_large_8x,              // x6
@@ -225,30 +203,21 @@ alignas(16) constexpr std::uint8_t by_b1_low[16] = {
 };
 constexpr std::uint8_t cont_any = too_long | overlong2 | two_conts;
 alignas(16) constexpr std::uint8_t by_b2_high[16] = {
-    too_short,
-    too_short,
-    too_short,
-    too_short,
-    too_short,
-    too_short,
-    too_short,
-    too_short,
-    cont_any | overlong3 | too_large_8x | overlong4,  // 8
-    cont_any | overlong3 | too_large,                 // 9
-    cont_any | surrogate | too_large,                 // A
-    cont_any | surrogate | too_large,                 // B
-    too_short,
-    too_short,
-    too_short,
-    too_short,
+    too_short, too_short, too_short, too_short, too_short, too_short, too_short, too_short,  // 0-7
+    cont_any | overlong3 | too_large_8x | overlong4,                                         // 8
+    cont_any | overlong3 | too_large,                                                        // 9
+    cont_any | surrogate | too_large,                                                        // A
+    cont_any | surrogate | too_large,                                                        // B
+    too_short, too_short, too_short, too_short,                                              // C-F
 };
 // A block whose last three bytes start a sequence longer than what is left of the block needs
 // the next block: subtracting these with saturation leaves non-zero bytes exactly there.
 alignas(32) constexpr std::uint8_t incomplete_max[32] = {
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,     0xFF,     0xFF,     0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,     0xFF,     0xFF,     0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xF0 - 1, 0xE0 - 1, 0xC0 - 1,
 };
+// clang-format on
 
 struct Avx2Checker {
   __m256i b1_high, b1_low, b2_high, nibble, third_min, fourth_min, top_bit, incomplete;

@@ -181,6 +181,7 @@ TEST_CASE("server closes with 1008 a connection over max_backpressure with the c
   }
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1008);
+  CHECK(client.wait_eof());
   REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
   CHECK(handler.closes[0].code == 1008);
   std::lock_guard lock(producer.mutex);

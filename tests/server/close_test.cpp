@@ -69,6 +69,7 @@ TEST_CASE("server reports 1005 for a close frame without a code", "[server][clos
   const Received r = client.recv();
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1005);  // an empty close comes back empty, which reads as 1005
+  CHECK(client.wait_eof());
   REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
   CHECK(handler.closes[0].code == 1005);
 }
@@ -162,7 +163,7 @@ TEST_CASE("server fails protocol violations with the matching close code",
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == c.code);
   // No internal details in the reason (STYLE 3); the server ends TCP after its close frame.
-  CHECK(client.socket().wait_closed());
+  CHECK(client.wait_eof());
   REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
   CHECK(handler.closes[0].code == c.code);
   REQUIRE(handler.errors == 1);
@@ -201,6 +202,7 @@ TEST_CASE("server closes with 1011 when on_open throws, and on_close still follo
   const Received r = client.recv();
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1011);
+  CHECK(client.wait_eof());
   REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
   CHECK(handler.opens == 1);
   CHECK(handler.violations == 0);
@@ -260,10 +262,10 @@ TEST_CASE("server calls on_open at most once and on_close exactly once iff on_op
     REQUIRE(server_close.send_text("close"));
     REQUIRE(violate.send_raw(uvws::test::frame_bytes(RawFrame{.payload = "x", .masked = false})));
     REQUIRE(terminated.send_text("terminate"));
-    CHECK(clean.recv_data().kind == Received::Kind::close);
-    CHECK(server_close.recv_data().kind == Received::Kind::close);
-    CHECK(violate.recv_data().kind == Received::Kind::close);
-    CHECK(terminated.socket().wait_closed());
+    CHECK(await_close(clean).kind == Received::Kind::close);
+    CHECK(await_close(server_close).kind == Received::Kind::close);
+    CHECK(await_close(violate).kind == Received::Kind::close);
+    CHECK(terminated.wait_eof());
     vanish.socket().close();
     // Connections that never open: a refused handshake, a timed-out one, plain HTTP.
     CHECK(uvws::test::http_exchange(port, uvws::test::upgrade_request("/nowhere")).status == 404);
@@ -274,7 +276,7 @@ TEST_CASE("server calls on_open at most once and on_close exactly once iff on_op
     // Closing a connection twice from the server side must not call on_close twice either.
     REQUIRE(throw_after.send_text("close"));
     REQUIRE(throw_after.send_text("close"));
-    CHECK(throw_after.recv_data().kind == Received::Kind::close);
+    CHECK(await_close(throw_after).kind == Received::Kind::close);
   }
   REQUIRE(handler.wait([&] { return handler.closes.size() == std::size_t(expected_opens); }));
   // Give late (wrong) callbacks a moment to show up.

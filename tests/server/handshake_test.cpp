@@ -208,6 +208,7 @@ TEST_CASE("server closes a peer that does not answer its keepalive ping",
   r = client.recv_data();
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1001);
+  CHECK(client.wait_eof());
   REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
   // The pong the client sent on reading the ping came too late to matter; the server
   // reports the close code the client echoed.

@@ -303,8 +303,7 @@ int TestClient::handshake(const std::string& host_header, std::string_view targe
     if (!pump(Ms(remaining_ms(deadline))) && !eof_) break;
     if (Clock::now() >= deadline) break;
   }
-  if (protocol_->state() == ws::State::open) return 101;
-  return http_status_;
+  return opened_ ? 101 : http_status_;
 }
 
 bool TestClient::flush() {
@@ -350,8 +349,10 @@ void TestClient::collect() {
   for (ws::Event& e : protocol_->events_received()) {
     Received r;
     switch (e.type) {
-      case ws::Event::Type::request:
       case ws::Event::Type::response:
+        opened_ = true;  // frames behind the 101 may already have closed the protocol again
+        continue;
+      case ws::Event::Type::request:
       case ws::Event::Type::fragment:
         continue;
       case ws::Event::Type::message:
@@ -389,6 +390,9 @@ void TestClient::end() {
   eof_ = true;
   protocol_->receive_eof();
   collect();
+  // RFC 6455 7.1.1: once the server has ended TCP, the client closes its side too (a server
+  // waits for that, or for its close timeout, before it lets the connection go).
+  socket_.close();
   pending_.push_back(Received{Received::Kind::eof, ws::Opcode::text, 0, {}, {}});
 }
 
@@ -431,6 +435,15 @@ Received TestClient::recv_data(Ms timeout) {
   for (;;) {
     Received r = recv(Ms(remaining_ms(deadline)));
     if (r.kind != Received::Kind::ping && r.kind != Received::Kind::pong) return r;
+  }
+}
+
+bool TestClient::wait_eof(Ms timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const Received r = recv(Ms(remaining_ms(deadline)));
+    if (r.kind == Received::Kind::eof) return true;
+    if (r.kind == Received::Kind::timeout) return false;
   }
 }
 
@@ -510,7 +523,7 @@ void RecordingHandler::on_open(WebSocket& ws) {
     std::lock_guard lock(mutex);
     if (!open_.insert(&ws).second) ++violations;
     ++opens;
-    notify();
+    cv_.notify_all();
   }
   if (open_hook) open_hook(ws);
 }
@@ -520,7 +533,7 @@ void RecordingHandler::on_message(WebSocket& ws, Message message) {
     std::lock_guard lock(mutex);
     check_open(ws);
     ++messages;
-    notify();
+    cv_.notify_all();
   }
   if (echo) ws.send(message.data(), message.opcode());
   if (message_hook) message_hook(ws, message);
@@ -530,14 +543,14 @@ void RecordingHandler::on_ping(WebSocket& ws, std::span<const std::uint8_t> payl
   std::lock_guard lock(mutex);
   check_open(ws);
   pings.emplace_back(reinterpret_cast<const char*>(payload.data()), payload.size());
-  notify();
+  cv_.notify_all();
 }
 
 void RecordingHandler::on_pong(WebSocket& ws, std::span<const std::uint8_t> payload) {
   std::lock_guard lock(mutex);
   check_open(ws);
   pongs.emplace_back(reinterpret_cast<const char*>(payload.data()), payload.size());
-  notify();
+  cv_.notify_all();
 }
 
 void RecordingHandler::on_drain(WebSocket& ws) {
@@ -545,7 +558,7 @@ void RecordingHandler::on_drain(WebSocket& ws) {
     std::lock_guard lock(mutex);
     check_open(ws);
     ++drains;
-    notify();
+    cv_.notify_all();
   }
   if (drain_hook) drain_hook(ws);
 }
@@ -554,7 +567,7 @@ void RecordingHandler::on_close(WebSocket& ws, std::uint16_t code, std::string_v
   std::lock_guard lock(mutex);
   if (open_.erase(&ws) == 0) ++violations;
   closes.push_back({code, std::string(reason)});
-  notify();
+  cv_.notify_all();
 }
 
 void RecordingHandler::on_error(WebSocket* ws, std::error_code ec) {
@@ -562,7 +575,7 @@ void RecordingHandler::on_error(WebSocket* ws, std::error_code ec) {
   if (ws == nullptr) ++error_null_ws;
   ++errors;
   error_codes.push_back(ec);
-  notify();
+  cv_.notify_all();
 }
 
 bool RecordingHandler::wait(const std::function<bool()>& pred, Ms timeout) {

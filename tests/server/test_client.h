@@ -162,6 +162,9 @@ class TestClient {
   // The next event that is not a ping or pong (those are skipped, pings are answered).
   Received recv_data(Ms timeout = default_timeout);
 
+  // Skips events until the server has ended TCP: true if it did within `timeout`.
+  bool wait_eof(Ms timeout = default_timeout);
+
   // For driving many clients from one poll() loop: reads what is there (waiting up to
   // `timeout`), feeds it to the protocol and queues the events; false once the connection
   // ended. take() pops a queued event without I/O.
@@ -186,6 +189,7 @@ class TestClient {
   std::deque<Received> pending_;
   std::vector<std::uint8_t> scratch_;
   int http_status_ = 0;
+  bool opened_ = false;
   bool eof_ = false;
   bool flushing_ = false;
 };

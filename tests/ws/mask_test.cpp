@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -83,7 +84,7 @@ TEST_CASE("masking matches the byte-by-byte reference for every length, offset a
 
       // In place, starting `misalign` bytes into an allocation, with guard bytes around.
       Bytes buf(len + 16, 0xEE);
-      std::memcpy(buf.data() + misalign, data.data(), len);
+      std::copy(data.begin(), data.end(), buf.begin() + static_cast<std::ptrdiff_t>(misalign));
       REQUIRE(mask_in_place(std::span(buf).subspan(misalign, len), key, offset) == offset + len);
       REQUIRE(Bytes(buf.begin() + static_cast<std::ptrdiff_t>(misalign),
                     buf.begin() + static_cast<std::ptrdiff_t>(misalign + len)) == want);

@@ -26,8 +26,8 @@ void check_handshake_fails(ClientProtocolOptions o, const std::string& extra, Er
   Client c(std::move(o), false);
   std::string response = response_to(c.request, extra);
   if (status != 101) {
-    response = "HTTP/1.1 " + std::to_string(status) + " Nope\r\nContent-Length: 0\r\n" + extra +
-               "\r\n";
+    response =
+        "HTTP/1.1 " + std::to_string(status) + " Nope\r\nContent-Length: 0\r\n" + extra + "\r\n";
   }
   feed(*c, response + server_frame(0x81, "never"), split);
   CHECK(events(*c) == std::vector<std::string>{failed(e)});
@@ -70,11 +70,11 @@ TEST_CASE("connect() offers permessage-deflate when enabled", "[ws][handshake][d
   ClientProtocolOptions o;
   o.deflate.enabled = true;
   Client c(o, false);
-  CHECK(has_line(c.request, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"));
+  CHECK(
+      has_line(c.request, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"));
 }
 
-TEST_CASE("connect() with a bad target throws and leaves the client unchanged",
-          "[ws][handshake]") {
+TEST_CASE("connect() with a bad target throws and leaves the client unchanged", "[ws][handshake]") {
   ClientProtocolOptions o;
   ClientProtocol c(&o);
   CHECK_THROWS_AS(c.connect("h", "/a b"), std::invalid_argument);
@@ -89,8 +89,7 @@ TEST_CASE("data before connect() is a logic error", "[ws][handshake]") {
   CHECK_THROWS_AS(c.receive_data("HTTP/1.1 101 OK\r\n\r\n"), std::logic_error);
 }
 
-TEST_CASE("a client accepts the server's 101 and then frames in the same read",
-          "[ws][handshake]") {
+TEST_CASE("a client accepts the server's 101 and then frames in the same read", "[ws][handshake]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   ClientProtocolOptions o;

@@ -27,8 +27,7 @@ void check_sends_refused(Protocol& p) {
 
 }  // namespace
 
-TEST_CASE("a peer's close with a code and reason is answered with the same code",
-          "[ws][close]") {
+TEST_CASE("a peer's close with a code and reason is answered with the same code", "[ws][close]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   SECTION("server") {
@@ -90,8 +89,7 @@ TEST_CASE("when we close first, the peer's close ends the handshake without a se
   CHECK(s->close_code_to_report() == 1000);
 }
 
-TEST_CASE("a client closing first sends a masked close and waits for the server's",
-          "[ws][close]") {
+TEST_CASE("a client closing first sends a masked close and waits for the server's", "[ws][close]") {
   Client c;
   REQUIRE(c->send_close(close_code::going_away));
   CHECK(hex(output(*c)) == hex(client_frame(0x88, close_payload(1001))));
@@ -223,8 +221,8 @@ TEST_CASE("invalid close codes, long reasons and long control payloads throw", "
   CHECK(s->send_ping(as_span(std::string(125, 'p'))));
   const std::string reason(123, 'r');
   CHECK(s->send_close(4999, reason));
-  CHECK(output(*s) ==
-        server_frame(0x89, std::string(125, 'p')) + server_frame(0x88, close_payload(4999, reason)));
+  CHECK(output(*s) == server_frame(0x89, std::string(125, 'p')) +
+                          server_frame(0x88, close_payload(4999, reason)));
 }
 
 TEST_CASE("a ping gets an automatic pong with the same payload", "[ws][ping]") {
@@ -236,8 +234,8 @@ TEST_CASE("a ping gets an automatic pong with the same payload", "[ws][ping]") {
          split);
     CHECK(events(*s) ==
           std::vector<std::string>{"ping one", "ping ", "ping " + describe_payload("\x01\x02")});
-    CHECK(hex(output(*s)) == hex(server_frame(0x8A, "one") + server_frame(0x8A, "") +
-                                 server_frame(0x8A, "\x01\x02")));
+    CHECK(hex(output(*s)) ==
+          hex(server_frame(0x8A, "one") + server_frame(0x8A, "") + server_frame(0x8A, "\x01\x02")));
   }
   SECTION("client") {
     Client c;
@@ -275,8 +273,7 @@ TEST_CASE("control frames may come between the fragments of a message", "[ws][pi
        client_frame(0x01, "Hel") + client_frame(0x89, "p") + client_frame(0x00, "l") +
            client_frame(0x8A, "q") + client_frame(0x80, "o") + client_frame(0x82, "next"),
        split);
-  CHECK(events(*s) ==
-        std::vector<std::string>{"ping p", "pong q", "text Hello", "binary next"});
+  CHECK(events(*s) == std::vector<std::string>{"ping p", "pong q", "text Hello", "binary next"});
   CHECK(hex(output(*s)) == hex(server_frame(0x8A, "p")));
 }
 
@@ -304,8 +301,7 @@ TEST_CASE("frame mode delivers each data frame with its fin flag", "[ws][frame_m
                                                "fragment text fin o", "fragment binary fin whole"});
 }
 
-TEST_CASE("frame mode still checks UTF-8 across frames and the message limit",
-          "[ws][frame_mode]") {
+TEST_CASE("frame mode still checks UTF-8 across frames and the message limit", "[ws][frame_mode]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   ServerProtocolOptions o;
@@ -320,8 +316,9 @@ TEST_CASE("frame mode still checks UTF-8 across frames and the message limit",
   SECTION("a sequence split across frames is delivered as it came") {
     Server s(o);
     feed(*s, client_frame(0x01, "a\xE2\x82") + client_frame(0x80, "\xAC"), split);
-    CHECK(events(*s) == std::vector<std::string>{"fragment text more " + describe_payload("a\xE2\x82"),
-                                                 "fragment text fin " + describe_payload("\xAC")});
+    CHECK(events(*s) ==
+          std::vector<std::string>{"fragment text more " + describe_payload("a\xE2\x82"),
+                                   "fragment text fin " + describe_payload("\xAC")});
   }
   SECTION("the message limit") {
     Server s(o);

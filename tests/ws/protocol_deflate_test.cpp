@@ -76,12 +76,10 @@ TEST_CASE("a server inflates RFC 7692 7.2.3's example messages, masked", "[ws][d
   wire += client_frame(0x81, "plain");  // RSV1 clear: not compressed (RFC 7692 6)
   feed(*s, wire, split);
   CHECK(events(*s) == std::vector<std::string>{"text Hello", "text Hello", "text Hello",
-                                               "text Hello", "ping p", "text Hello",
-                                               "text plain"});
+                                               "text Hello", "ping p", "text Hello", "text plain"});
 }
 
-TEST_CASE("a deflate server sends RFC 7692 7.2.3.1's and 7.2.3.2's frames",
-          "[ws][deflate][rfc]") {
+TEST_CASE("a deflate server sends RFC 7692 7.2.3.1's and 7.2.3.2's frames", "[ws][deflate][rfc]") {
   ServerProtocolOptions o = server_options();
   o.deflate.min_size_to_compress = 0;
   Server s(o, true, deflate_header);
@@ -107,17 +105,15 @@ TEST_CASE("messages under min_size_to_compress go out uncompressed", "[ws][defla
 
 TEST_CASE("RSV1 on a continuation or control frame fails with 1002", "[ws][deflate]") {
   const Split split = UVWS_SPLITS();
-  CAPTURE(split);
+  const Bytes input = GENERATE(
+      // the continuation of a compressed message, and of an uncompressed one
+      client_frame(0x41, bytes({0xf2, 0x48, 0xcd})) + client_frame(0xC0, bytes({0xc9})),
+      client_frame(0x01, "Hel") + client_frame(0xC0, "lo"),
+      // a ping and a close
+      client_frame(0xC9, ""), client_frame(0xC8, close_payload(1000)));
+  CAPTURE(split, hex(input));
   Server s(server_options(), true, deflate_header);
-  SECTION("continuation") {
-    feed(*s, client_frame(0x41, bytes({0xf2, 0x48, 0xcd})) + client_frame(0xC0, bytes({0xc9})),
-         split);
-  }
-  SECTION("continuation of an uncompressed message") {
-    feed(*s, client_frame(0x01, "Hel") + client_frame(0xC0, "lo"), split);
-  }
-  SECTION("ping") { feed(*s, client_frame(0xC9, ""), split); }
-  SECTION("close") { feed(*s, client_frame(0xC8, close_payload(1000)), split); }
+  feed(*s, input, split);
   check_failed(*s, Error::reserved_bits, close_code::protocol_error);
 }
 
@@ -193,7 +189,8 @@ TEST_CASE("compressed messages round-trip in both directions with context takeov
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   std::string json;
-  for (int i = 0; i < 200; ++i) json += "{\"id\":" + std::to_string(i) + ",\"name\":\"caf\xC3\xA9\"}";
+  for (int i = 0; i < 200; ++i)
+    json += "{\"id\":" + std::to_string(i) + ",\"name\":\"caf\xC3\xA9\"}";
   const std::vector<std::string> messages = {json, json, std::string(70000, 'x'), "tiny", ""};
   Server s(server_options(), true, deflate_header);
   Client c(client_options(), true, deflate_header);
@@ -236,7 +233,8 @@ TEST_CASE("max_frame_size counts compressed frames by their wire size", "[ws][de
   REQUIRE(small_on_wire.size() < 100);
   Server s(o, true, deflate_header);
   s->receive_data(small_on_wire);
-  CHECK(events(*s) == std::vector<std::string>{"binary " + describe_payload(std::string(10000, 'q'))});
+  CHECK(events(*s) ==
+        std::vector<std::string>{"binary " + describe_payload(std::string(10000, 'q'))});
   s->receive_data(client_frame(0xC2, Bytes(101, '\0')));
   check_failed(*s, Error::frame_too_big, close_code::too_big);
 }

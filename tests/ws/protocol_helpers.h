@@ -123,11 +123,19 @@ inline std::ostream& operator<<(std::ostream& os, const Split& s) {
 }
 
 // Every way the parser tests feed input: use as `const Split split = UVWS_SPLITS();`.
-#define UVWS_SPLITS()                                                                            \
-  GENERATE(values<::uvws::ws::test::Split>(                                                     \
-      {{0, false}, {1, false}, {2, false}, {3, false}, {7, false},                              \
-       {::uvws::ws::test::Split::random_chunks, false}, {0, true}, {1, true}, {2, true},         \
-       {3, true}, {7, true}, {::uvws::ws::test::Split::random_chunks, true}}))
+#define UVWS_SPLITS()                                                                        \
+  GENERATE(values<::uvws::ws::test::Split>({{0, false},                                      \
+                                            {1, false},                                      \
+                                            {2, false},                                      \
+                                            {3, false},                                      \
+                                            {7, false},                                      \
+                                            {::uvws::ws::test::Split::random_chunks, false}, \
+                                            {0, true},                                       \
+                                            {1, true},                                       \
+                                            {2, true},                                       \
+                                            {3, true},                                       \
+                                            {7, true},                                       \
+                                            {::uvws::ws::test::Split::random_chunks, true}}))
 
 inline void feed_piece(Protocol& p, std::string_view piece, bool in_place) {
   if (!in_place) {
@@ -170,17 +178,23 @@ inline std::string describe_payload(std::string_view data) {
 inline std::string describe(const Event& e) {
   const char* op = e.opcode == Opcode::text ? "text" : "binary";
   switch (e.type) {
-    case Event::Type::request: return "request";
-    case Event::Type::response: return "response";
-    case Event::Type::message: return std::string(op) + " " + describe_payload(e.data);
+    case Event::Type::request:
+      return "request";
+    case Event::Type::response:
+      return "response";
+    case Event::Type::message:
+      return std::string(op) + " " + describe_payload(e.data);
     case Event::Type::fragment:
       return std::string("fragment ") + op + (e.fin ? " fin " : " more ") +
              describe_payload(e.data);
-    case Event::Type::ping: return "ping " + describe_payload(e.data);
-    case Event::Type::pong: return "pong " + describe_payload(e.data);
+    case Event::Type::ping:
+      return "ping " + describe_payload(e.data);
+    case Event::Type::pong:
+      return "pong " + describe_payload(e.data);
     case Event::Type::close:
       return "close " + std::to_string(e.close_code) + " " + describe_payload(e.data);
-    case Event::Type::failed: return "failed " + e.error.message();
+    case Event::Type::failed:
+      return "failed " + e.error.message();
   }
   return "?";
 }
@@ -192,9 +206,13 @@ inline std::vector<std::string> events(Protocol& p) {
   return out;
 }
 
-inline std::string failed(Error e) { return "failed " + make_error_code(e).message(); }
+inline std::string failed(Error e) {
+  return "failed " + make_error_code(e).message();
+}
 
-inline std::string output(Protocol& p) { return to_string(p.data_to_send()); }
+inline std::string output(Protocol& p) {
+  return to_string(p.data_to_send());
+}
 
 // Checks that `p` failed the connection with `e`: the events end with the failure, the close
 // frame with `code` is all it sent (masked with rfc_key when it is a client), and it is

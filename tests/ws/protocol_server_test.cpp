@@ -41,9 +41,7 @@ struct ViewListener : ProtocolListener {
     messages.emplace_back(reinterpret_cast<const char*>(data.data()), data.size());
     views.push_back(data);
   }
-  void on_fragment(Opcode op, std::span<std::uint8_t> data, bool) override {
-    on_message(op, data);
-  }
+  void on_fragment(Opcode op, std::span<std::uint8_t> data, bool) override { on_message(op, data); }
 };
 
 bool inside(std::span<std::uint8_t> view, const std::vector<std::uint8_t>& buffer) {
@@ -118,8 +116,7 @@ TEST_CASE("a server refuses malformed requests with 400 before on_request", "[ws
   CHECK(s->state() == State::closed);
 }
 
-TEST_CASE("frames that come with the request wait for accept() and resume()",
-          "[ws][handshake]") {
+TEST_CASE("frames that come with the request wait for accept() and resume()", "[ws][handshake]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Server s(ServerProtocolOptions{}, false);
@@ -136,6 +133,20 @@ TEST_CASE("frames that come with the request wait for accept() and resume()",
   CHECK(output(*s) == server_frame(0x8A, "p"));
   s->resume();  // nothing more
   CHECK(s->events_received().empty());
+}
+
+TEST_CASE("resume() after an accept and a close parses the held frames", "[ws][handshake]") {
+  Server s(ServerProtocolOptions{}, false);
+  s->receive_data(std::string(rfc_request) + client_frame(0x81, "x") +
+                  client_frame(0x88, close_payload(1000)));
+  REQUIRE(s->accept() == std::error_code());
+  REQUIRE(s->send_close(close_code::going_away));
+  s->events_received();
+  s->data_to_send();
+  s->resume();
+  CHECK(events(*s) == std::vector<std::string>{"text x", "close 1000 "});
+  CHECK(output(*s).empty());
+  CHECK(s->state() == State::closed);
 }
 
 TEST_CASE("a server may accept and resume from inside on_request", "[ws][handshake]") {
@@ -324,7 +335,8 @@ TEST_CASE("a whole frame received in place is delivered as a view into the calle
   s.receive_data(rfc_request);
   REQUIRE(s.accept() == std::error_code());
   const Bytes third = client_frame(0x82, "third, split");
-  const Bytes wire = client_frame(0x81, "Hello") + client_frame(0x82, "World!") + third.substr(0, 9);
+  const Bytes wire =
+      client_frame(0x81, "Hello") + client_frame(0x82, "World!") + third.substr(0, 9);
   std::vector<std::uint8_t> buffer(wire.begin(), wire.end());
   s.receive_data_in_place(buffer);
   REQUIRE(listener.messages == std::vector<std::string>{"Hello", "World!"});
@@ -337,8 +349,7 @@ TEST_CASE("a whole frame received in place is delivered as a view into the calle
   std::fill(buffer.begin(), buffer.end(), std::uint8_t{0});
   std::vector<std::uint8_t> rest(third.begin() + 9, third.end());
   s.receive_data_in_place(rest);
-  CHECK(listener.messages ==
-        std::vector<std::string>{"Hello", "World!", "third, split"});
+  CHECK(listener.messages == std::vector<std::string>{"Hello", "World!", "third, split"});
   CHECK(s.state() == State::open);
 }
 
@@ -358,4 +369,32 @@ TEST_CASE("a client also receives whole frames in place", "[ws][parser][zero_cop
   std::fill(buffer.begin(), buffer.end(), std::uint8_t{0});
   c.receive_data(server_frame(0x81, "tail").substr(3));
   CHECK(listener.messages.back() == "tail");
+}
+
+TEST_CASE("a listener that throws leaves no view of the caller's buffer behind",
+          "[ws][parser][zero_copy]") {
+  struct Throwing : ViewListener {
+    bool thrown = false;
+    void on_message(Opcode op, std::span<std::uint8_t> data) override {
+      ViewListener::on_message(op, data);
+      if (!thrown) {
+        thrown = true;
+        throw std::runtime_error("application bug");
+      }
+    }
+  };
+  ServerProtocolOptions o;
+  Throwing listener;
+  ServerProtocol s(&o, &listener);
+  s.receive_data(rfc_request);
+  REQUIRE(s.accept() == std::error_code());
+  const Bytes wire = client_frame(0x81, "first") + client_frame(0x02, "sec") +
+                     client_frame(0x80, "ond") + client_frame(0x81, "third").substr(0, 4);
+  std::vector<std::uint8_t> buffer(wire.begin(), wire.end());
+  CHECK_THROWS_AS(s.receive_data_in_place(buffer), std::runtime_error);
+  std::fill(buffer.begin(), buffer.end(), std::uint8_t{0xEE});
+  // Parsing goes on from the next frame, on bytes copied before the call returned.
+  s.receive_data(client_frame(0x81, "third").substr(4));
+  CHECK(listener.messages == std::vector<std::string>{"first", "second", "third"});
+  CHECK(s.state() == State::open);
 }

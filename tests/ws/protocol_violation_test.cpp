@@ -226,13 +226,25 @@ TEST_CASE("invalid UTF-8 fails at its first bad byte, before the frame is comple
   const Bytes first = f(0x01, "ab\xE2");
   const std::vector<Case> cases = {
       {f(0x81, "Hello\xFFworld, more bytes follow"), h + 5},
-      {f(0x81, "ab\xE2\x41" "cdefgh"), h + 3},            // 0xE2 0x41: 0x41 is no continuation
-      {f(0x81, "\xC0\xAF" "abcdefgh"), h},                // 0xC0 never starts a sequence
-      {f(0x81, "x\xED\xA0\x80" "abcdefgh"), h + 2},       // a surrogate fails at 0xA0
-      {f(0x81, "x\xF4\x90\x80\x80" "abcd"), h + 2},       // over U+10FFFF fails at 0x90
+      {f(0x81,
+         "ab\xE2\x41"
+         "cdefgh"),
+       h + 3},  // 0xE2 0x41: 0x41 is no continuation
+      {f(0x81,
+         "\xC0\xAF"
+         "abcdefgh"),
+       h},  // 0xC0 never starts a sequence
+      {f(0x81,
+         "x\xED\xA0\x80"
+         "abcdefgh"),
+       h + 2},  // a surrogate fails at 0xA0
+      {f(0x81,
+         "x\xF4\x90\x80\x80"
+         "abcd"),
+       h + 2},                                            // over U+10FFFF fails at 0x90
       {first + f(0x80, "A and more"), first.size() + h},  // across fragments
       {first + f(0x89, "ping") + f(0x80, "\x82\xAC\xFF zz"), first.size() + 2 * h + 4 + 2},
-      {f(0x81, "abc\xE2\x82"), h + 4},                    // the last byte ends the message short
+      {f(0x81, "abc\xE2\x82"), h + 4},  // the last byte ends the message short
   };
   for (const Case& c : cases) {
     CAPTURE(hex(c.input));

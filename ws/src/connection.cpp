@@ -313,9 +313,13 @@ bool Connection::admit_send() {
 }
 
 SendStatus Connection::status_after_send() {
-  if (TCPConnection::buffered_amount() <= ctx_.shared.options.max_backpressure) {
-    return SendStatus::ok;
-  }
+  const std::size_t limit = ctx_.shared.options.max_backpressure;
+  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
+  // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
+  // What it refuses waits in a write whose completion calls on_drain; if it took everything,
+  // nothing waits for the peer, and "backpressure" would promise an on_drain that never comes.
+  flush();
+  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
   backpressured_ = true;
   return SendStatus::backpressure;
 }

@@ -37,9 +37,9 @@ HeaderStatus parse_header(std::span<const std::uint8_t> b, Frame& f, bool strict
 }
 
 std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept {
-  out[0] = static_cast<std::uint8_t>((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) |
-                                     (f.rsv2 ? 0x20 : 0) | (f.rsv3 ? 0x10 : 0) |
-                                     static_cast<unsigned>(f.opcode));
+  out[0] =
+      static_cast<std::uint8_t>((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) | (f.rsv2 ? 0x20 : 0) |
+                                (f.rsv3 ? 0x10 : 0) | static_cast<unsigned>(f.opcode));
   const std::uint8_t mask_bit = f.masked ? 0x80 : 0;
   std::size_t pos;
   if (f.length < 126) {

@@ -57,7 +57,9 @@ std::string_view Protocol::subprotocol() const {
   return extras_ ? std::string_view(extras_->subprotocol) : std::string_view();
 }
 
-bool Protocol::compression_enabled() const { return extras_ && extras_->deflate; }
+bool Protocol::compression_enabled() const {
+  return extras_ && extras_->deflate;
+}
 
 std::string_view Protocol::close_reason_received() const {
   return extras_ ? std::string_view(extras_->close_reason) : std::string_view();
@@ -81,8 +83,8 @@ void Protocol::trim_extras() {
   }
   const bool needed = x.recorder || x.deflate || !x.subprotocol.empty() ||
                       !x.close_reason.empty() || x.failure_code != 0 ||
-                      x.mask_key_source != nullptr || !x.client_key.empty() ||
-                      x.header_scan != 0 || x.request || x.response;
+                      x.mask_key_source != nullptr || !x.client_key.empty() || x.header_scan != 0 ||
+                      x.request || x.response;
   if (!needed) extras_.reset();
 }
 
@@ -109,7 +111,15 @@ void Protocol::receive_data_in_place(std::span<std::uint8_t> data) {
 }
 
 void Protocol::parse_buffered() {
-  parse();
+  try {
+    parse();
+  } catch (...) {
+    // A listener threw (the glue reports that and closes with 1011). The parser's own state
+    // is consistent between frames, but the caller's buffer may be reused once we return, so
+    // the unread bytes are copied out of it here as after any other call.
+    reader_.reclaim();
+    throw;
+  }
   if (state_ == State::closed) reader_.discard();
   reader_.reclaim();
 }
@@ -195,9 +205,12 @@ bool Protocol::parse_frame_header() {
   if (!bytes) return false;
   Frame f;
   switch (parse_header(*bytes, f, options_->strict_lengths)) {
-    case HeaderStatus::ok: break;
-    case HeaderStatus::bad_length: return fail(Error::bad_length), false;
-    case HeaderStatus::non_minimal_length: return fail(Error::non_minimal_length), false;
+    case HeaderStatus::ok:
+      break;
+    case HeaderStatus::bad_length:
+      return fail(Error::bad_length), false;
+    case HeaderStatus::non_minimal_length:
+      return fail(Error::non_minimal_length), false;
   }
   const auto op = static_cast<unsigned>(f.opcode);
   if (!is_known_opcode(op)) return fail(Error::bad_opcode), false;
@@ -377,16 +390,27 @@ bool Protocol::deliver_message(std::span<std::uint8_t> payload) {
     if (op == Opcode::text && !utf8_.complete()) return fail(Error::bad_utf8), false;
     message_opcode_ = Opcode::continuation;
   }
-  if (options_->frame_mode) {
-    listener().on_fragment(op, payload, fin);
-  } else {
-    listener().on_message(op, payload);
-  }
-  // An idle connection holds no buffer: the reassembly buffer is freed once delivered.
-  if (fin) {
-    message_.release();
-  } else {
-    message_.clear();
+  {
+    // The reassembly buffer is reset once the listener is done with the payload, also when
+    // the listener throws, so that the next message starts empty. An idle connection holds
+    // no buffer: it is freed when a message ends.
+    struct Reset {
+      core::Buffer& message;
+      bool fin;
+      ~Reset() {
+        if (message.capacity() == 0) return;
+        if (fin) {
+          message.release();
+        } else {
+          message.clear();
+        }
+      }
+    } reset{message_, fin};
+    if (options_->frame_mode) {
+      listener().on_fragment(op, payload, fin);
+    } else {
+      listener().on_message(op, payload);
+    }
   }
   return state_ == State::open || state_ == State::closing;
 }
@@ -405,8 +429,8 @@ void Protocol::write_frame(Opcode opcode, std::span<const std::uint8_t> payload,
   if (role_ == Role::client) {
     // RFC 6455 5.3: a fresh, unpredictable key per frame, from a CSPRNG.
     f.masked = true;
-    f.mask_key = extras_ && extras_->mask_key_source ? extras_->mask_key_source()
-                                                      : core::random_mask_key();
+    f.mask_key =
+        extras_ && extras_->mask_key_source ? extras_->mask_key_source() : core::random_mask_key();
   }
   serialize(f, listener().output());
 }
@@ -427,8 +451,8 @@ bool Protocol::send_message(Opcode opcode, std::span<const std::uint8_t> data) {
 }
 
 bool Protocol::send_text(std::string_view text) {
-  return send_message(Opcode::text, {reinterpret_cast<const std::uint8_t*>(text.data()),
-                                     text.size()});
+  return send_message(Opcode::text,
+                      {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
 bool Protocol::send_binary(std::span<const std::uint8_t> data) {
@@ -477,7 +501,8 @@ bool Protocol::send_close(std::uint16_t code, std::string_view reason) {
   if (code != 0) {
     payload[0] = static_cast<std::uint8_t>(code >> 8);
     payload[1] = static_cast<std::uint8_t>(code);
-    std::memcpy(payload + 2, reason.data(), reason.size());
+    // (A default string_view has no data pointer, which memcpy may not be given.)
+    if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
     n = 2 + reason.size();
   }
   write_frame(Opcode::close, {payload, n}, true, false);

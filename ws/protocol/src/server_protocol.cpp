@@ -99,17 +99,21 @@ std::error_code ServerProtocol::accept(const AcceptOptions& accept_options) {
 }
 
 void ServerProtocol::reject(Error e) {
-  if (state() != State::connecting) throw std::logic_error("ServerProtocol::reject: not connecting");
+  if (state() != State::connecting)
+    throw std::logic_error("ServerProtocol::reject: not connecting");
   fail_handshake(e, error_response(e));
 }
 
 void ServerProtocol::reject(std::string_view http_response) {
-  if (state() != State::connecting) throw std::logic_error("ServerProtocol::reject: not connecting");
+  if (state() != State::connecting)
+    throw std::logic_error("ServerProtocol::reject: not connecting");
   fail_handshake(Error::rejected, http_response);
 }
 
 void ServerProtocol::resume() {
-  if (state() == State::open) parse_buffered();
+  // Also when the application already started closing: the held frames may hold the peer's
+  // close frame, which ends the close handshake.
+  if (state() == State::open || state() == State::closing) parse_buffered();
 }
 
 void ServerProtocol::release_handshake() {

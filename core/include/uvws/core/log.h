@@ -1,14 +1,16 @@
 // Logging: one spdlog logger per layer, "uvws.core", "uvws.net" and "uvws.ws", all writing to
 // one colored stderr sink.
 //
-// Set-up happens once, on the first call of any function here, and is thread-safe (a
+// Set-up happens once, on the first call of log() or set_log_level(), and is thread-safe (a
 // function-local static). The starting level of all three loggers comes from the environment
 // variable UVWS_LOG_LEVEL: trace, debug, info, warn (or warning), error (or err), critical or
 // off, in any case. Unset, empty or unknown, it is `warn` (default_log_level): a library stays
 // quiet unless asked; an unknown value is reported once, as a warning on uvws.core. Programs
-// with a --log-level flag call set_log_level() after parsing it (the examples choose `info`).
+// with a --log-level flag call set_log_level() after parsing it (and may well default that
+// flag to `info`).
 //
-// Ownership: the loggers live until the program exits; they are not in spdlog's registry, so
+// Ownership: the loggers live until static destruction at exit (do not log from destructors of
+// static objects or from threads still running then); they are not in spdlog's registry, so
 // their names never clash with the application's loggers, and spdlog::set_level() does not
 // change them.
 // Threads: any thread may log and change the level. Adding or removing sinks (e.g. a test's
@@ -30,7 +32,7 @@ enum class Layer : std::uint8_t { core, net, ws };
 
 inline constexpr spdlog::level::level_enum default_log_level = spdlog::level::warn;
 
-// The logger of `layer`; the reference stays valid until the program exits.
+// The logger of `layer`; the reference stays valid until static destruction at exit.
 spdlog::logger& log(Layer layer);
 
 // Sets the level of all three loggers (overriding UVWS_LOG_LEVEL).

@@ -23,7 +23,9 @@ enum class Opcode : std::uint8_t {
   pong = 0xA,
 };
 
-constexpr bool is_control(Opcode op) noexcept { return (static_cast<unsigned>(op) & 0x8) != 0; }
+constexpr bool is_control(Opcode op) noexcept {
+  return (static_cast<unsigned>(op) & 0x8) != 0;
+}
 constexpr bool is_known_opcode(unsigned op) noexcept {
   return op <= 0x2 || (op >= 0x8 && op <= 0xA);
 }

@@ -99,7 +99,16 @@ class ProtocolListener {
 
 // One recorded event (the listener-less mode). Payloads are copied.
 struct Event {
-  enum class Type : std::uint8_t { request, response, message, fragment, ping, pong, close, failed };
+  enum class Type : std::uint8_t {
+    request,
+    response,
+    message,
+    fragment,
+    ping,
+    pong,
+    close,
+    failed
+  };
   Type type;
   Opcode opcode = Opcode::text;
   bool fin = true;
@@ -221,7 +230,7 @@ class Protocol {
   bool validate_text(std::span<const std::uint8_t> bytes);
 
   ProtocolListener* listener_;
-  core::Buffer message_;            // payload of a message spanning reads or frames
+  core::Buffer message_;               // payload of a message spanning reads or frames
   std::uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
   std::uint64_t message_size_ = 0;     // payload bytes of the current message so far
   std::uint32_t mask_key_ = 0;

@@ -1,0 +1,248 @@
+// Tests of uvws-loadgen's parts: the latency histogram, the message pattern, and a Connection's
+// handshake check and echo parser against a real loopback socket.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "connection.h"
+#include "histogram.h"
+#include "payload.h"
+#include "uvws/core/crypto.h"
+#include "uvws/ws/mask.h"
+
+namespace {
+
+using uvws::bench::Connection;
+using uvws::bench::Histogram;
+using uvws::bench::PayloadPattern;
+
+std::span<const std::uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// The payload of message `seq` of connection `index`, unmasked, read back from a frame built
+// with a zero key (masking with 0 changes nothing).
+std::vector<std::uint8_t> payload_of(const PayloadPattern& p, std::uint32_t index,
+                                     std::uint64_t seq) {
+  uvws::core::Buffer frame;
+  p.append_frame(frame, PayloadPattern::make_tag(index, seq), 0);
+  const std::size_t header = uvws::ws::header_size(frame.data()[1]);
+  return {frame.data() + header, frame.data() + frame.size()};
+}
+
+// A server frame (unmasked) with `payload`.
+std::string server_frame(uvws::ws::Opcode opcode, std::span<const std::uint8_t> payload,
+                         bool fin = true) {
+  uvws::ws::Frame f;
+  f.opcode = opcode;
+  f.fin = fin;
+  f.length = payload.size();
+  f.payload = payload;
+  uvws::core::Buffer out;
+  uvws::ws::serialize(f, out);
+  return std::string(out.view());
+}
+
+struct RecordingSink final : uvws::bench::EchoSink {
+  std::vector<std::uint64_t> starts;
+  void on_echo(Connection&, std::uint64_t start_ns, std::uint64_t) override {
+    starts.push_back(start_ns);
+  }
+};
+
+// A loopback listener, and a Connection connected to it whose handshake request was read.
+struct Peer {
+  int listener = -1;
+  int server = -1;
+  std::string request;
+
+  explicit Peer(Connection& c) {
+    listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    REQUIRE(c.connect(reinterpret_cast<sockaddr*>(&addr), len));
+    server = ::accept(listener, nullptr, nullptr);
+    REQUIRE(server >= 0);
+    REQUIRE(c.connected("127.0.0.1:1", "/echo"));
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      char buf[1024];
+      const ssize_t n = ::read(server, buf, sizeof buf);
+      REQUIRE(n > 0);
+      request.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ~Peer() {
+    ::close(server);
+    ::close(listener);
+  }
+
+  // The Sec-WebSocket-Accept for the request's key (RFC 6455 4.2.2).
+  std::string accept() const {
+    const std::string name = "Sec-WebSocket-Key: ";
+    const std::size_t at = request.find(name) + name.size();
+    const std::string key = request.substr(at, request.find("\r\n", at) - at);
+    return uvws::core::base64_encode(
+        uvws::core::sha1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"));
+  }
+};
+
+std::string response(const std::string& accept) {
+  return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Accept: " +
+         accept + "\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("histogram quantiles are within 1/64 of the exact values", "[bench][histogram]") {
+  Histogram h;
+  CHECK(h.quantile(0.5) == 0);
+  for (std::uint64_t v = 1; v <= 100000; ++v) h.record(v * 10);
+  CHECK(h.count() == 100000);
+  CHECK(h.max() == 1000000);
+  for (const double q : {0.5, 0.9, 0.99, 0.999}) {
+    const double exact = q * 1000000;
+    CHECK(static_cast<double>(h.quantile(q)) == Approx(exact).epsilon(1.0 / 64));
+  }
+  CHECK(h.quantile(1.0) == 1000000);
+  h.clear();
+  h.record(7);
+  CHECK(h.quantile(0.5) == 7);
+}
+
+TEST_CASE("a message frame unmasks to the tag then the pattern", "[bench][payload]") {
+  const auto size = GENERATE(std::size_t{0}, std::size_t{5}, std::size_t{16}, std::size_t{20},
+                             std::size_t{70000});
+  const bool binary = GENERATE(false, true);
+  const PayloadPattern p(size, binary);
+  const auto tag = PayloadPattern::make_tag(0xABCDEF, 42);
+  CHECK(std::string(tag.begin(), tag.end()) == "abcdef000000002a");
+
+  uvws::core::Buffer frame;
+  const std::uint32_t key = 0x12345678;
+  p.append_frame(frame, tag, key);
+  uvws::ws::Frame f;
+  const std::size_t header = uvws::ws::header_size(frame.data()[1]);
+  REQUIRE(uvws::ws::parse_header(frame.span(), f, true) == uvws::ws::HeaderStatus::ok);
+  CHECK(f.masked);
+  CHECK(f.length == size);
+  CHECK(f.opcode == (binary ? uvws::ws::Opcode::binary : uvws::ws::Opcode::text));
+  REQUIRE(frame.size() == header + size);
+  std::vector<std::uint8_t> payload(frame.data() + header, frame.data() + frame.size());
+  uvws::ws::mask_in_place(payload, f.mask_key, 0);
+  CHECK(p.matches(tag, 0, payload));
+  if (!binary) {
+    for (const auto b : payload) CHECK((b >= 0x21 && b < 0x7F));
+  }
+  if (size > 0) {
+    // Any one changed byte, in the tag or in the pattern, fails the check.
+    auto wrong = payload;
+    wrong[size / 2] ^= 1;
+    CHECK_FALSE(p.matches(tag, 0, wrong));
+    CHECK_FALSE(p.matches(PayloadPattern::make_tag(0xABCDEF, 43), 0, payload));
+    // Piece by piece at an offset.
+    CHECK(p.matches(tag, size / 3, std::span(payload).subspan(size / 3)));
+  }
+}
+
+TEST_CASE("a connection checks the handshake answer", "[bench][connection]") {
+  const PayloadPattern p(20, false);
+  Connection c(0, p);
+  Peer peer(c);
+  RecordingSink sink;
+  CHECK(peer.request.find("GET /echo HTTP/1.1\r\n") == 0);
+  CHECK(peer.request.find("Sec-WebSocket-Version: 13\r\n") != std::string::npos);
+  SECTION("a right accept value opens it, even one byte at a time") {
+    const std::string r = response(peer.accept());
+    for (const char ch : r) {
+      REQUIRE(c.state() == Connection::State::handshaking);
+      REQUIRE(c.receive(bytes_of(std::string(1, ch)), 0, sink));
+    }
+    CHECK(c.state() == Connection::State::open);
+  }
+  SECTION("a wrong accept value fails it") {
+    CHECK_FALSE(c.receive(bytes_of(response("dGhlIHNhbXBsZSBub25jZQ==")), 0, sink));
+    CHECK(c.error() == "handshake: wrong Sec-WebSocket-Accept");
+  }
+  SECTION("a refusal fails it") {
+    CHECK_FALSE(c.receive(bytes_of(std::string("HTTP/1.1 403 Forbidden\r\n\r\n")), 0, sink));
+    CHECK(c.error().find("403") != std::string::npos);
+  }
+}
+
+TEST_CASE("a connection matches echoes with the messages sent", "[bench][connection]") {
+  const PayloadPattern p(300, false);
+  Connection c(3, p);
+  Peer peer(c);
+  RecordingSink sink;
+  REQUIRE(c.receive(bytes_of(response(peer.accept())), 0, sink));
+  c.send_message(100);
+  c.send_message(200);
+  REQUIRE(c.in_flight() == 2);
+  const auto first = payload_of(p, 3, 0);
+  const auto second = payload_of(p, 3, 1);
+
+  SECTION("two echoes, split at any point, complete in order") {
+    const std::string wire =
+        server_frame(uvws::ws::Opcode::text, first) + server_frame(uvws::ws::Opcode::text, second);
+    const std::size_t chunk = GENERATE(1u, 2u, 3u, 7u, 1000u);
+    for (std::size_t at = 0; at < wire.size(); at += chunk) {
+      REQUIRE(c.receive(bytes_of(wire.substr(at, chunk)), 0, sink));
+    }
+    CHECK(sink.starts == std::vector<std::uint64_t>{100, 200});
+    CHECK(c.in_flight() == 0);
+    CHECK(c.echoed() == 2);
+  }
+  SECTION("a fragmented echo with a ping between its fragments completes") {
+    const auto half = std::span(first).first(150);
+    const auto rest = std::span(first).subspan(150);
+    const std::string wire = server_frame(uvws::ws::Opcode::text, half, false) +
+                             server_frame(uvws::ws::Opcode::ping, {}) +
+                             server_frame(uvws::ws::Opcode::continuation, rest);
+    REQUIRE(c.receive(bytes_of(wire), 0, sink));
+    CHECK(sink.starts == std::vector<std::uint64_t>{100});
+    CHECK(c.wants_write());  // the pong
+  }
+  SECTION("echoes out of order fail") {
+    CHECK_FALSE(c.receive(bytes_of(server_frame(uvws::ws::Opcode::text, second)), 0, sink));
+    CHECK(c.error().find("echo differs") == 0);
+  }
+  SECTION("an echo with the wrong opcode fails") {
+    CHECK_FALSE(c.receive(bytes_of(server_frame(uvws::ws::Opcode::binary, first)), 0, sink));
+  }
+  SECTION("a short echo fails") {
+    CHECK_FALSE(c.receive(
+        bytes_of(server_frame(uvws::ws::Opcode::text, std::span(first).first(299))), 0, sink));
+  }
+  SECTION("a masked server frame fails") {
+    uvws::ws::Frame f;
+    f.masked = true;
+    f.length = first.size();
+    f.payload = first;
+    uvws::core::Buffer out;
+    uvws::ws::serialize(f, out);
+    CHECK_FALSE(c.receive(out.span(), 0, sink));
+    CHECK(c.error() == "frame: masked by the server");
+  }
+  SECTION("a close from the server while open fails, with its code") {
+    const std::uint8_t code[] = {0x03, 0xE9};
+    CHECK_FALSE(c.receive(bytes_of(server_frame(uvws::ws::Opcode::close, code)), 0, sink));
+    CHECK(c.error() == "server closed the connection (code 1001)");
+  }
+  SECTION("after our close frame, the server's ends the connection") {
+    const std::uint8_t code[] = {0x03, 0xE8};
+    c.send_close();
+    REQUIRE(c.receive(bytes_of(server_frame(uvws::ws::Opcode::close, code)), 0, sink));
+    CHECK(c.state() == Connection::State::closed);
+  }
+}
