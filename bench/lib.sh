@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench/run.sh and bench/memory.sh (sourced, not run): finding the programs,
 # starting a server pinned to a core and stopping it by its PID.
 #

@@ -4,16 +4,16 @@
 #   BUILD_DIR=build-bench bench/memory.sh
 #
 # For each server (pinned to SERVER_CPU, with a 20,000-descriptor limit since uvws-echo does
-# not raise its own): VmRSS from /proc/PID/status with no connection (after
-# WARMUP_CONNECTIONS, 100, connections came, echoed one message each, and went), then with CONNECTIONS
-# (10,000) idle WebSocket connections opened and held by `uvws-loadgen --idle` (pinned to
-# CLIENT_CPU), after the handshakes are done and SETTLE seconds have passed; the difference
-# divided by the number of connections is the cost of one idle connection in user space
-# (kernel socket buffers are not in RSS). The table is written to bench/results/memory.md
-# (or OUT) and printed.
+# not raise its own): VmRSS from /proc/PID/status with no connection, after a warm-up of
+# WARMUP_CONNECTIONS connections that came, echoed a message each and went (so that code
+# paged in for the first connection is not counted per connection); then with CONNECTIONS
+# idle WebSocket connections opened and held by `uvws-loadgen --idle` (pinned to
+# CLIENT_CPU), after the handshakes are done and SETTLE seconds have passed. The difference
+# divided by the connections open is the cost of one idle connection in user space (kernel
+# socket buffers are not in RSS). The table goes to bench/results/memory.md (or OUT).
 #
-# Environment: CONNECTIONS (10000), SETTLE (2), WARMUP_CONNECTIONS (100), SERVERS, BUILD_DIR, SERVER_CPU, CLIENT_CPU,
-# NICE (see lib.sh), OUT.
+# Environment: CONNECTIONS (10000), SETTLE (2), WARMUP_CONNECTIONS (100), SERVERS,
+# BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE (see lib.sh), OUT.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

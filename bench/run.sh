@@ -51,7 +51,7 @@ scenario_title() {
 loadgen=$(find_program uvws-loadgen)
 [[ -n $loadgen ]] || die "uvws-loadgen is not built under $BUILD_DIR"
 servers=()
-for s in $SERVERS; do
+for s in $SERVERS; do  # SERVERS: lib.sh
   if [[ -n $(server_command "$s") ]]; then
     servers+=("$s")
   else

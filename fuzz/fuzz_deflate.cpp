@@ -5,9 +5,9 @@
 // splits the frames. With bit 7 of byte 0 clear, the rest is a list of frames, each as a
 // header byte (bit 7 FIN, bit 6 RSV1, bits 0-1 opcode: continuation, text, binary, ping),
 // a length byte and that many payload bytes; they are masked and fed twice, whole and split,
-// and the events and output must be equal (fuzz_common.h checks limits and UTF-8). With bit
-// 7 set, the rest is a message that a deflate client sends (as binary, and as text when it
-// is UTF-8) and the server must receive unchanged.
+// and the events and output must be equal with a 15-bit window (fuzz_common.h checks limits
+// and UTF-8 with any window). With bit 7 set, the rest is a message that a deflate client
+// sends (as binary, and as text when it is UTF-8) and the server must receive unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -22,6 +22,10 @@ using namespace uvws;
 using uvws::fuzz::CheckingListener;
 using uvws::fuzz::Outcome;
 
+bool small_window(std::uint8_t flags) {
+  return (flags & 0x04) != 0;
+}
+
 // Server and client options for the parameters byte 0 selects.
 struct Options {
   explicit Options(std::uint8_t flags) {
@@ -31,7 +35,7 @@ struct Options {
       o->deflate.min_size_to_compress = 0;
       o->deflate.client_no_context_takeover = (flags & 0x01) != 0;
       o->deflate.server_no_context_takeover = (flags & 0x02) != 0;
-      o->deflate.client_max_window_bits = (flags & 0x04) != 0 ? 9 : 15;
+      o->deflate.client_max_window_bits = small_window(flags) ? 9 : 15;
       o->deflate.compression_level = (flags & 0x08) != 0 ? 1 : 6;
       o->frame_mode = (flags & 0x10) != 0;
       o->max_message_size = (flags & 0x20) != 0 ? 1000 : 256 * 1024;
@@ -152,6 +156,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Outcome whole = run_frames(flags, wire, 0, false);
   const std::size_t chunk = (split & 0x80) != 0 ? 1 : 1 + (split & 0x1F);
   const Outcome pieces = run_frames(flags, wire, chunk, (split & 0x40) != 0);
+  // Only with the full window: zlib resolves a back-reference beyond a smaller negotiated
+  // window when it falls inside the output of the same inflate() call, so whether a peer that
+  // breaks client_max_window_bits is caught depends on how its data was split. Everything
+  // else (limits, UTF-8, no crash) is still checked with small windows.
+  if (small_window(flags)) return 0;
   fuzz::require(whole == pieces, "the split changed the events or the output");
   return 0;
 }

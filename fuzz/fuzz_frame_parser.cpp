@@ -45,12 +45,14 @@ struct Endpoint {
           "Sec-WebSocket-Accept: " +
           ws::accept_key(fuzz::key_in(request)) + "\r\n\r\n";
       c->receive_data(response);
-      proto = std::move(c);
+      proto = c.get();
+      client_proto = std::move(c);
     } else {
       auto s = std::make_unique<ws::ServerProtocol>(&server_options, &listener);
       s->receive_data(std::string(fuzz::sample_request) + "\r\n");
       s->accept();
-      proto = std::move(s);
+      proto = s.get();
+      server_proto = std::move(s);
     }
     fuzz::require(proto->state() == ws::State::open, "handshake did not open");
     listener.log.clear();
@@ -60,7 +62,10 @@ struct Endpoint {
   ws::ServerProtocolOptions server_options;
   ws::ClientProtocolOptions client_options;
   CheckingListener listener;
-  std::unique_ptr<ws::Protocol> proto;
+  // Owned by role (Protocol has no virtual destructor); `proto` is the one in use.
+  std::unique_ptr<ws::ServerProtocol> server_proto;
+  std::unique_ptr<ws::ClientProtocol> client_proto;
+  ws::Protocol* proto = nullptr;
 };
 
 Outcome run(bool client, std::uint8_t flags, std::span<const std::uint8_t> input, std::size_t chunk,

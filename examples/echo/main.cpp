@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   try {
     uvws::Server server(options);
     Echo echo;
-    server.route("/", echo);
+    server.route("*", echo);
     server.listen();
     std::printf("uvws-echo listening on ws://%s:%u/\n", options.host.c_str(), server.port());
     std::fflush(stdout);

@@ -11,7 +11,9 @@ namespace uvws::net {
 
 namespace detail {
 
-OwnedHandle::OwnedHandle(Loop& loop) : owner_loop_(loop) { loop.owned_.push_back(this); }
+OwnedHandle::OwnedHandle(Loop& loop) : owner_loop_(loop) {
+  loop.owned_.push_back(this);
+}
 
 OwnedHandle::~OwnedHandle() {
   auto& v = owner_loop_.owned_;
@@ -57,8 +59,7 @@ Loop::Loop(const LoopOptions& options) : read_buffer_size_(options.read_buffer_s
   uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
   try {
     wheel_ = std::make_unique<TimerWheel>(
-        *this, [](TimerNode& node) { TCPConnection::timer_expired(node); },
-        options.timer_tick_ms);
+        *this, [](TimerNode& node) { TCPConnection::timer_expired(node); }, options.timer_tick_ms);
   } catch (...) {
     close_all();
     throw;
@@ -116,7 +117,9 @@ bool Loop::post(std::function<void()> task) {
   return true;
 }
 
-void Loop::async_cb(uv_async_t* handle) { static_cast<Loop*>(handle->data)->run_posted(); }
+void Loop::async_cb(uv_async_t* handle) {
+  static_cast<Loop*>(handle->data)->run_posted();
+}
 
 void Loop::run_posted() {
   {
@@ -128,7 +131,9 @@ void Loop::run_posted() {
   running_.clear();
 }
 
-void Loop::prepare_cb(uv_prepare_t* handle) { static_cast<Loop*>(handle->data)->flush_cork(); }
+void Loop::prepare_cb(uv_prepare_t* handle) {
+  static_cast<Loop*>(handle->data)->flush_cork();
+}
 
 void Loop::flush_cork() noexcept {
   if (cork_holder_ != nullptr) cork_holder_->flush();
@@ -191,7 +196,8 @@ std::error_code Loop::close_all() {
     close_if_open(reinterpret_cast<uv_handle_t*>(&prepare_));
     for (auto& s : signals_) close_if_open(reinterpret_cast<uv_handle_t*>(&s->handle));
     // Handles that belong to nobody in uvws (raw handles of tests or applications).
-    uv_walk(&uv_, [](uv_handle_t* h, void*) { close_if_open(h); }, nullptr);
+    uv_walk(
+        &uv_, [](uv_handle_t* h, void*) { close_if_open(h); }, nullptr);
     uv_run(&uv_, UV_RUN_DEFAULT);
     rc = uv_loop_close(&uv_);
     if (rc != UV_EBUSY) break;

@@ -235,7 +235,7 @@ void TCPConnection::timer_expired(TimerNode& node) noexcept {
   detail::call_hook(c, "on_timer", [&] { c.on_timer(); });
 }
 
-// --- Shutdown and close ---------------------------------------------------------------------------
+// --- Shutdown and close -------------------------------------------------------------------------
 
 void TCPConnection::shutdown() noexcept {
   if (closing() || (flags_ & f_shutdown)) return;

@@ -46,7 +46,9 @@ class TCPListener::Handle final : public detail::OwnedHandle {
 
 namespace {
 
-int last_error() noexcept { return uv_translate_sys_error(errno); }
+int last_error() noexcept {
+  return uv_translate_sys_error(errno);
+}
 
 int set_flag(int fd, int level, int option) noexcept {
   const int one = 1;
@@ -140,7 +142,9 @@ void TCPListener::Handle::refuse() noexcept {
 
 TCPListener::TCPListener(Loop& loop, Factory factory) : loop_(loop), factory_(std::move(factory)) {}
 
-TCPListener::~TCPListener() { close(); }
+TCPListener::~TCPListener() {
+  close();
+}
 
 std::error_code TCPListener::listen(const ListenOptions& options) {
   if (handle_ != nullptr) return uv_error(UV_EALREADY);

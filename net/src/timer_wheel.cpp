@@ -73,9 +73,13 @@ TimerWheel::~TimerWheel() {
   if (timer_ != nullptr) timer_->close();
 }
 
-bool TimerWheel::running() const noexcept { return timer_ != nullptr && timer_->active(); }
+bool TimerWheel::running() const noexcept {
+  return timer_ != nullptr && timer_->active();
+}
 
-std::uint64_t TimerWheel::elapsed_ms() const noexcept { return uv_now(loop_.uv()) - origin_ms_; }
+std::uint64_t TimerWheel::elapsed_ms() const noexcept {
+  return uv_now(loop_.uv()) - origin_ms_;
+}
 
 std::uint32_t TimerWheel::tick_floor() const noexcept {
   return static_cast<std::uint32_t>(elapsed_ms() / tick_ms_);

@@ -271,6 +271,7 @@ TEST_CASE("4-byte strings are judged like the reference", "[core][utf8]") {
     std::uniform_int_distribution<unsigned> lead(0xE0, 0xFF);
     std::uniform_int_distribution<unsigned> any(0, 255);
     std::uniform_int_distribution<unsigned> cont(0x80, 0xBF);
+    int checked = 0;
     for (int i = 0; i < 2000000; ++i) {
       // Mostly plausible sequences, so that the later bytes matter.
       Bytes t = {static_cast<std::uint8_t>(lead(rng)), static_cast<std::uint8_t>(cont(rng)),
@@ -281,7 +282,9 @@ TEST_CASE("4-byte strings are judged like the reference", "[core][utf8]") {
       if (detail::utf8_has_avx2() && detail::utf8_valid_avx2(t.data(), 4) != valid) FAIL("avx2");
       Utf8Validator v;
       if (v.feed(t) != (reference(t).first_bad == 4) || v.complete() != valid) FAIL("feed");
+      ++checked;
     }
+    REQUIRE(checked == 2000000);
   }
 }
 

@@ -100,12 +100,12 @@ TEST_CASE("a watched signal calls its handler on the loop thread", "[net][loop]"
   REQUIRE_FALSE(loop.close_all());
 }
 
-TEST_CASE("close_all closes handles it does not own and leaves uv_loop_close at 0",
-          "[net][loop]") {
+TEST_CASE("close_all closes handles it does not own and leaves uv_loop_close at 0", "[net][loop]") {
   Loop loop;
   uv_timer_t foreign;
   uv_timer_init(loop.uv(), &foreign);
-  uv_timer_start(&foreign, [](uv_timer_t*) {}, 100000, 0);
+  uv_timer_start(
+      &foreign, [](uv_timer_t*) {}, 100000, 0);
   uv_check_t check;
   uv_check_init(loop.uv(), &check);
   REQUIRE_FALSE(loop.close_all());

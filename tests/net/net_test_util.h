@@ -17,7 +17,8 @@ class Pump {
  public:
   explicit Pump(Loop& loop) : loop_(loop), timer_(new uv_timer_t) {
     uv_timer_init(loop.uv(), timer_);
-    uv_timer_start(timer_, [](uv_timer_t*) {}, 5, 5);
+    uv_timer_start(
+        timer_, [](uv_timer_t*) {}, 5, 5);
   }
   ~Pump() {
     auto* h = reinterpret_cast<uv_handle_t*>(timer_);
@@ -77,9 +78,8 @@ class RawClient {
     req->bytes = std::move(bytes);
     req->req.data = req;
     uv_buf_t b = uv_buf_init(req->bytes.data(), static_cast<unsigned int>(req->bytes.size()));
-    uv_write(&req->req, stream(), &b, 1, [](uv_write_t* r, int) {
-      delete static_cast<WriteReq*>(r->data);
-    });
+    uv_write(&req->req, stream(), &b, 1,
+             [](uv_write_t* r, int) { delete static_cast<WriteReq*>(r->data); });
   }
   void start_reading() {
     uv_read_start(

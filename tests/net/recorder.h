@@ -66,9 +66,8 @@ class Recorder : public TCPConnection {
 };
 
 inline TCPListener::Factory recorder_factory(Events& events) {
-  return [&events](Loop& l) -> TCPConnection* {
-    return TCPConnection::create<Recorder>(l, events);
-  };
+  return
+      [&events](Loop& l) -> TCPConnection* { return TCPConnection::create<Recorder>(l, events); };
 }
 
 }  // namespace uvws::net::test

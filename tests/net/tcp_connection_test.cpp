@@ -142,8 +142,8 @@ TEST_CASE("a peer that stops reading makes bytes queue, and on_drain fires once 
     CHECK(c->buffered_amount() == queued + second.size());
 
     client->start_reading();
-    REQUIRE(pump.until([&] { return client->received.size() == first.size() + second.size(); },
-                       20000));
+    REQUIRE(
+        pump.until([&] { return client->received.size() == first.size() + second.size(); }, 20000));
     REQUIRE(pump.until([&] { return ev.drains == 1; }));
     CHECK(client->received == first + second);
     CHECK(c->buffered_amount() == 0);
@@ -168,8 +168,8 @@ TEST_CASE("a graceful shutdown delivers every queued byte before the FIN", "[net
     const std::string first = pattern(16 * MiB);
     const std::string second = pattern(1 * MiB, first.size());
     c->output().append(first);
-    c->flush();                   // partly written, the rest in flight
-    c->output().append(second);   // the backlog behind it
+    c->flush();                  // partly written, the rest in flight
+    c->output().append(second);  // the backlog behind it
     c->shutdown();
     const std::size_t queued = c->buffered_amount();
     c->output().append(std::string_view("dropped after shutdown"));
@@ -235,11 +235,12 @@ TEST_CASE("a client connection connects, and a refused connect reports ECONNREFU
     auto* client = TCPConnection::create<Recorder>(loop, client_ev);
     int calls = 0;
     std::error_code result = uv_error(UV_EINVAL);
-    REQUIRE_FALSE(client->connect(reinterpret_cast<const sockaddr*>(&addr), [&](std::error_code ec) {
-      ++calls;
-      result = ec;
-      client->output().append(std::string_view("ping"));
-    }));
+    REQUIRE_FALSE(
+        client->connect(reinterpret_cast<const sockaddr*>(&addr), [&](std::error_code ec) {
+          ++calls;
+          result = ec;
+          client->output().append(std::string_view("ping"));
+        }));
     REQUIRE(pump.until([&] { return client_ev.received == "ping"; }));
     CHECK(calls == 1);
     CHECK_FALSE(result);

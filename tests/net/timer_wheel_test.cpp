@@ -20,15 +20,16 @@ struct Item : TimerNode {
 // A wheel whose nodes are Items; records the expiry order.
 struct WheelFixture {
   explicit WheelFixture(std::uint32_t tick_ms)
-      : wheel(loop,
-              [this](TimerNode& n) {
-                auto& item = static_cast<Item&>(n);
-                ++item.fired;
-                item.fired_at = uv_now(loop.uv());
-                order.push_back(item.id);
-                if (item.on_fire) item.on_fire(item);
-              },
-              tick_ms) {
+      : wheel(
+            loop,
+            [this](TimerNode& n) {
+              auto& item = static_cast<Item&>(n);
+              ++item.fired;
+              item.fired_at = uv_now(loop.uv());
+              order.push_back(item.id);
+              if (item.on_fire) item.on_fire(item);
+            },
+            tick_ms) {
     uv_update_time(loop.uv());
     t0 = uv_now(loop.uv());
   }
@@ -161,6 +162,8 @@ TEST_CASE("a wheel destroyed with scheduled nodes unlinks them", "[net][timer]")
     CHECK(TimerWheel::scheduled(item));
   }
   CHECK_FALSE(TimerWheel::scheduled(item));
-  CHECK_THROWS_AS(TimerWheel(loop, [](TimerNode&) {}, 0), std::invalid_argument);
+  CHECK_THROWS_AS(TimerWheel(
+                      loop, [](TimerNode&) {}, 0),
+                  std::invalid_argument);
   REQUIRE_FALSE(loop.close_all());
 }

@@ -161,6 +161,7 @@ TEST_CASE("server listening on a Unix socket echoes", "[server][echo][unix]") {
     CHECK(client.recv().is_message(Opcode::text, "over a unix socket"));
     REQUIRE(client.close(1000, "done"));
     CHECK(client.recv().code == 1000);
+    CHECK(client.wait_eof());
     REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
     CHECK(handler.closes[0].code == 1000);
     CHECK(handler.closes[0].reason == "done");

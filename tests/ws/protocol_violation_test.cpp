@@ -161,7 +161,7 @@ TEST_CASE("a server fails on close codes not allowed on the wire", "[ws][parser]
 }
 
 TEST_CASE("a server accepts every close code allowed on the wire", "[ws][parser][close]") {
-  const Split split = GENERATE(Split{0, false}, Split{1, false}, Split{3, true});
+  const Split split = UVWS_SPLITS();
   const int code = GENERATE(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
                             3000, 3999, 4000, 4999);
   CAPTURE(split, code);

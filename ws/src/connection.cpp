@@ -20,11 +20,11 @@ std::uint32_t ms(std::chrono::milliseconds d) {
 
 }  // namespace
 
-Connection::Connection(net::Loop& loop, LoopContext& ctx)
+Connection::Connection(net::Loop& loop)
     : net::TCPConnection(loop),
-      protocol_(&ctx.shared.protocol, static_cast<ws::ProtocolListener*>(this)),
-      ctx_(ctx) {
-  ctx_.shared.connections.fetch_add(1, std::memory_order_relaxed);
+      protocol_(&static_cast<LoopContext*>(loop.context())->shared.protocol,
+                static_cast<ws::ProtocolListener*>(this)) {
+  ctx().shared.connections.fetch_add(1, std::memory_order_relaxed);
 }
 
 Connection::Extras& Connection::extras() {
@@ -48,12 +48,12 @@ std::vector<Subscription>& Connection::subscriptions() {
 
 bool Connection::subscribe(std::string_view topic) {
   if (!opened_ || closing()) return false;
-  return ctx_.topics.subscribe(*this, subscriptions(), topic);
+  return ctx().topics.subscribe(*this, subscriptions(), topic);
 }
 
 bool Connection::unsubscribe(std::string_view topic) {
   if (!extras_) return false;
-  return ctx_.topics.unsubscribe(*this, extras_->subscriptions, topic);
+  return ctx().topics.unsubscribe(*this, extras_->subscriptions, topic);
 }
 
 bool Connection::is_subscribed(std::string_view topic) const {
@@ -65,9 +65,9 @@ void Connection::publish(std::string_view topic, std::span<const std::uint8_t> d
   // Framed once; this loop's subscribers now, the other loops' through their task queues
   // (posted in order, so one publisher's messages keep their order everywhere).
   const SharedFrame frame = make_frame(opcode, data);
-  ctx_.topics.publish(topic, frame, include_self ? nullptr : this);
-  for (LoopContext* other : ctx_.shared.loops) {
-    if (other == &ctx_) continue;
+  ctx().topics.publish(topic, frame, include_self ? nullptr : this);
+  for (LoopContext* other : ctx().shared.loops) {
+    if (other == &ctx()) continue;
     other->loop.post(
         [other, name = std::string(topic), frame] { other->topics.publish(name, frame, nullptr); });
   }
@@ -91,7 +91,7 @@ void Connection::guard(F&& callback) {
 
 void Connection::on_accepted() {
   phase_ = Phase::handshake;
-  arm_timer(ms(ctx_.shared.options.handshake_timeout));
+  arm_timer(ms(ctx().shared.options.handshake_timeout));
 }
 
 void Connection::on_data(std::span<std::uint8_t> bytes) {
@@ -139,7 +139,7 @@ void Connection::on_timer() {
       abort();
       return;
     case Phase::open: {
-      const auto& o = ctx_.shared.options;
+      const auto& o = ctx().shared.options;
       if (o.ping_interval.count() > 0) {
         // Keepalive (RFC 6455 5.5.2): a ping; the peer's pong, or anything else, resets the
         // timer, and silence for another interval (or what remains of the idle timeout) ends it.
@@ -168,7 +168,7 @@ void Connection::on_timer() {
 void Connection::on_closed() {
   if (opened_) {
     opened_ = false;
-    --ctx_.open_websockets;
+    --ctx().open_websockets;
     const std::uint16_t code = protocol_.close_code_to_report();
     const std::string_view reason = protocol_.close_code_received() != 0
                                         ? protocol_.close_reason_received()
@@ -176,13 +176,13 @@ void Connection::on_closed() {
     guard([&] { route_->handler->on_close(*this, code, reason); });
   }
   if (extras_) {
-    ctx_.topics.unsubscribe_all(extras_->subscriptions);
+    ctx().topics.unsubscribe_all(extras_->subscriptions);
     if (extras_->token) {
       extras_->token->alive.store(false, std::memory_order_release);
       extras_->token->conn = nullptr;
     }
   }
-  ctx_.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+  ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Connection::finish() {
@@ -190,11 +190,11 @@ void Connection::finish() {
   // RFC 6455 7.1.1: the server closes TCP first. shutdown() sends FIN after the queued bytes
   // (our close frame); the peer's EOF, or the close timeout, closes the socket.
   shutdown();
-  arm_timer(ms(ctx_.shared.options.close_timeout));
+  arm_timer(ms(ctx().shared.options.close_timeout));
 }
 
 void Connection::arm_open_timer() {
-  const auto& o = ctx_.shared.options;
+  const auto& o = ctx().shared.options;
   auto wait = o.idle_timeout;
   if (o.ping_interval.count() > 0 && (wait.count() == 0 || o.ping_interval < wait)) {
     wait = o.ping_interval;
@@ -210,7 +210,7 @@ void Connection::arm_open_timer() {
 // Protocol side
 
 void Connection::on_request(const ws::HTTPRequest& request) {
-  const Route* route = ctx_.shared.find_route(request.path());
+  const Route* route = ctx().shared.find_route(request.path());
   if (route == nullptr) {
     protocol_.reject(ws::Error::not_found);
     return;
@@ -249,13 +249,13 @@ void Connection::open(const ws::HTTPRequest& request, Handler& handler) {
                                        decision.headers));
     return;
   }
-  if (handler.frame_mode()) protocol_.set_options(&ctx_.shared.protocol_frame_mode);
+  if (handler.frame_mode()) protocol_.set_options(&ctx().shared.protocol_frame_mode);
   ws::ServerProtocol::AcceptOptions accept;
   accept.subprotocol = decision.subprotocol;
   accept.headers = std::move(decision.headers);
   if (protocol_.accept(accept)) return;  // refused: on_failed has run
   opened_ = true;
-  ++ctx_.open_websockets;
+  ++ctx().open_websockets;
   phase_ = Phase::open;
   arm_open_timer();
   guard([&] { handler.on_open(*this); });
@@ -303,7 +303,7 @@ void Connection::on_failed(std::error_code ec) {
 
 bool Connection::admit_send() {
   if (protocol_.state() != ws::State::open || closing()) return false;
-  const auto& o = ctx_.shared.options;
+  const auto& o = ctx().shared.options;
   if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
   // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
   if (o.backpressure_policy == BackpressurePolicy::close) {
@@ -313,7 +313,7 @@ bool Connection::admit_send() {
 }
 
 SendStatus Connection::status_after_send() {
-  const std::size_t limit = ctx_.shared.options.max_backpressure;
+  const std::size_t limit = ctx().shared.options.max_backpressure;
   if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
   // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
   // What it refuses waits in a write whose completion calls on_drain; if it took everything,
@@ -354,7 +354,7 @@ void Connection::close_websocket(std::uint16_t code, std::string_view reason) {
     case ws::State::open:
       protocol_.send_close(code, reason);
       phase_ = Phase::closing;
-      arm_timer(ms(ctx_.shared.options.close_timeout));
+      arm_timer(ms(ctx().shared.options.close_timeout));
       return;
     case ws::State::connecting:
       protocol_.terminate();

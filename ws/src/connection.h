@@ -42,7 +42,7 @@ namespace detail {
 
 class Connection final : public net::TCPConnection, private ws::ProtocolListener, public WebSocket {
  public:
-  Connection(net::Loop& loop, LoopContext& ctx);
+  explicit Connection(net::Loop& loop);
 
   // WebSocket's implementation (websocket.cpp forwards here).
   // Checks the backpressure policy before queueing `bytes` more: false when they must be
@@ -104,9 +104,10 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   // The WebSocket exchange is over: end TCP once the queued bytes are out.
   void finish();
   void arm_open_timer();
+  // The server state of this connection's loop (Loop::context()).
+  LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
 
   ws::ServerProtocol protocol_;
-  LoopContext& ctx_;
   const Route* route_ = nullptr;
   void* user_data_ = nullptr;
   // What only some connections need, allocated on first use: the weak-handle token and the

@@ -93,7 +93,9 @@ const ServerOptions& Server::options() const {
 
 void Server::route(std::string path, Handler& handler) {
   if (impl_->listening) throw std::logic_error("uvws::Server::route: call before listen()/run()");
-  if (path.empty() || path[0] != '/') throw std::invalid_argument("route path must start with /");
+  if (path != "*" && (path.empty() || path[0] != '/')) {
+    throw std::invalid_argument("route path must start with / (or be \"*\", the catch-all)");
+  }
   for (auto& r : impl_->shared.routes) {
     if (r.path == path) throw std::invalid_argument("route registered twice: " + path);
   }
@@ -112,6 +114,7 @@ void Server::listen() {
   for (unsigned i = 0; i < o.threads; ++i) {
     auto ctx = std::make_unique<detail::LoopContext>(impl_->shared);
     detail::LoopContext* raw = ctx.get();
+    ctx->loop.set_context(raw);  // how connections find their LoopContext
     ctx->listener = std::make_unique<net::TCPListener>(
         ctx->loop, [raw](net::Loop& loop) -> net::TCPConnection* {
           const auto& shared = raw->shared;
@@ -119,7 +122,7 @@ void Server::listen() {
                                         shared.options.max_connections) {
             return nullptr;  // accepted and closed at once
           }
-          return net::TCPConnection::create<detail::Connection>(loop, *raw);
+          return net::TCPConnection::create<detail::Connection>(loop);
         });
     if (auto ec = ctx->listener->listen(lo)) {
       throw std::system_error(

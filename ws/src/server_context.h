@@ -37,11 +37,14 @@ struct ServerShared {
   std::vector<LoopContext*> loops;          // set by listen(), fixed afterwards
   TopicCounts topic_counts;
 
+  // The route for `path`: an exact match, else the catch-all route "*" if there is one.
   const Route* find_route(std::string_view path) const {
+    const Route* fallback = nullptr;
     for (const Route& r : routes) {
       if (r.path == path) return &r;
+      if (r.path == "*") fallback = &r;
     }
-    return nullptr;
+    return fallback;
   }
 };
 

@@ -149,7 +149,8 @@ TEST_CASE("a message frame unmasks to the tag then the pattern", "[bench][payloa
     auto wrong = payload;
     wrong[size / 2] ^= 1;
     CHECK_FALSE(p.matches(tag, 0, wrong));
-    CHECK_FALSE(p.matches(PayloadPattern::make_tag(0xABCDEF, 43), 0, payload));
+    // A message of 16 bytes or more carries the whole tag, so another sequence number fails.
+    if (size >= 16) CHECK_FALSE(p.matches(PayloadPattern::make_tag(0xABCDEF, 43), 0, payload));
     // Piece by piece at an offset.
     CHECK(p.matches(tag, size / 3, std::span(payload).subspan(size / 3)));
   }

@@ -6,7 +6,8 @@
 //
 // Each of `threads` loops runs on its own thread with its own SO_REUSEPORT listener; a
 // connection lives and dies on the loop that accepted it, and its Handler callbacks run
-// there. Plain HTTP requests go to Handler::on_http (426 by default), unknown paths get 404.
+// there. Plain HTTP requests go to Handler::on_http (426 by default); paths without a route
+// (and no "*" route) get 404.
 //
 // Ownership: the Server owns its loops, listeners and connections; Handlers are the
 // application's and must outlive run(). Threads: construct, route() and listen() on one
@@ -70,7 +71,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Serves `handler` on `path` (exact match of the request path, query ignored).
+  // Serves `handler` on `path`: an exact match of the request path (query ignored), or "*"
+  // for every path that no other route matches.
   void route(std::string path, Handler& handler);
 
   // Binds the listeners now (run() does it if not done): throws std::system_error when the

@@ -6,7 +6,9 @@
 
 #include "protocol_extras.h"
 #include "uvws/core/random.h"
+#include "uvws/ws/client_protocol.h"
 #include "uvws/ws/mask.h"
+#include "uvws/ws/server_protocol.h"
 
 namespace uvws::ws {
 
@@ -189,6 +191,11 @@ void Protocol::fail_handshake(Error e, std::string_view http_answer) {
   listener().on_failed(e);
 }
 
+bool Protocol::receive_handshake() {
+  return role_ == Role::server ? static_cast<ServerProtocol*>(this)->receive_handshake()
+                               : static_cast<ClientProtocol*>(this)->receive_handshake();
+}
+
 void Protocol::parse() {
   if (state_ == State::connecting && !receive_handshake()) return;
   while (state_ == State::open || state_ == State::closing) {
@@ -333,12 +340,11 @@ bool Protocol::read_data_payload() {
   }
   // General path: take the payload as it comes, unmasking, validating and (when compressed)
   // inflating each piece, so failures show at the first bad byte.
+  // The reassembly buffer grows with the bytes that actually arrived, not with what a header
+  // announces, so a peer cannot make us allocate without sending.
   while (frame_remaining_ > 0) {
     auto chunk = reader_.read_some(static_cast<std::size_t>(frame_remaining_));
     if (chunk.empty()) return false;
-    if (role_ == Role::server) {
-      mask_offset_ = static_cast<std::uint8_t>(mask_in_place(chunk, mask_key_, mask_offset_) & 3);
-    }
     frame_remaining_ -= chunk.size();
     if (!accept_data(chunk)) return false;
   }
@@ -347,16 +353,27 @@ bool Protocol::read_data_payload() {
 }
 
 bool Protocol::accept_data(std::span<std::uint8_t> chunk) {
+  const bool masked = role_ == Role::server;
   if (message_compressed_) {
+    if (masked) {
+      mask_offset_ = static_cast<std::uint8_t>(mask_in_place(chunk, mask_key_, mask_offset_) & 3);
+    }
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
     const std::error_code ec = extras_->deflate->inflate(chunk, message_, room + before);
     return accept_inflated(before, ec);
   }
+  // Unmasked (or copied) straight into the message buffer: one pass over the bytes.
+  std::uint8_t* dst = message_.prepare(chunk.size());
+  if (masked) {
+    mask_offset_ = static_cast<std::uint8_t>(
+        mask_copy(dst, chunk.data(), chunk.size(), mask_key_, mask_offset_) & 3);
+  } else {
+    std::memcpy(dst, chunk.data(), chunk.size());
+  }
+  message_.commit(chunk.size());
   message_size_ += chunk.size();
-  if (!validate_text(chunk)) return false;
-  message_.append(chunk);
-  return true;
+  return validate_text({dst, chunk.size()});
 }
 
 bool Protocol::accept_inflated(std::size_t before, std::error_code inflate_error) {

@@ -115,6 +115,11 @@ class Loop {
   // Returns its status (empty on success). Call it when run() is not running; idempotent.
   std::error_code close_all();
 
+  // A pointer the loop's owner may attach (e.g. the server state of this loop), so that
+  // objects on the loop reach it through loop() instead of holding a pointer each.
+  void set_context(void* context) noexcept { context_ = context; }
+  void* context() const noexcept { return context_; }
+
   const LoopStats& stats() const noexcept { return stats_; }
   // Live connections (constructed and not yet deleted, closing ones included).
   std::size_t connection_count() const noexcept { return connection_count_; }
@@ -150,13 +155,14 @@ class Loop {
   // Shared by all connections of the loop (performance: no per-connection buffers).
   std::unique_ptr<std::uint8_t[]> read_buffer_;
   std::uint32_t read_buffer_size_;
-  core::Buffer cork_;                      // the bytes cork_holder_ wrote this iteration
-  TCPConnection* cork_holder_ = nullptr;   // at most one connection holds the cork
-  core::Buffer discard_;                   // output() of a connection that can no longer write
-  TimerLink parked_;                       // connections without an armed timer
-  std::unique_ptr<TimerWheel> wheel_;      // connections with an armed timer
+  core::Buffer cork_;                     // the bytes cork_holder_ wrote this iteration
+  TCPConnection* cork_holder_ = nullptr;  // at most one connection holds the cork
+  core::Buffer discard_;                  // output() of a connection that can no longer write
+  TimerLink parked_;                      // connections without an armed timer
+  std::unique_ptr<TimerWheel> wheel_;     // connections with an armed timer
   std::size_t connection_count_ = 0;
   LoopStats stats_;
+  void* context_ = nullptr;
 };
 
 }  // namespace uvws::net

@@ -57,12 +57,13 @@ class TCPConnection : private TimerNode {
     return static_cast<TCPConnection*>(handle->data);
   }
 
-  // --- Writing (corked: many appends, one syscall) -------------------------------------------
+  // --- Writing (corked: many appends, one syscall) ----------------------------------------------
   // The buffer to append outgoing bytes to. Normally the Loop's shared cork buffer: the loop
   // remembers which one connection holds it, and flushes the previous holder first when another
   // connection asks. While a uv_write of this connection is still in flight it is this
-  // connection's own backlog instead, so bytes stay in order. After close(), abort() or
-  // shutdown() it is a scratch buffer whose bytes are dropped.
+  // connection's own backlog instead, so bytes stay in order. Before accept or connect(), and
+  // after close(), abort() or shutdown(), it is a scratch buffer whose bytes are dropped.
+  // (During a connect, bytes are kept and go out once connected.)
   // The reference is valid only until the next output() or flush() on any connection of the
   // loop, or the return to the loop: append, then let go of it.
   // Corked bytes are flushed when the read callback that produced them returns, when another
@@ -76,7 +77,7 @@ class TCPConnection : private TimerNode {
   // Bytes accepted by output() that the kernel has not taken yet (corked, in flight, backlog).
   std::size_t buffered_amount() const noexcept;
 
-  // --- Lifecycle -------------------------------------------------------------------------------
+  // --- Lifecycle --------------------------------------------------------------------------------
   // Reading starts by itself after accept and connect; these pause and resume it (backpressure).
   // start_reading() fails with ENOTCONN before the connection is established, EINVAL if closing.
   std::error_code start_reading() noexcept;
@@ -95,7 +96,7 @@ class TCPConnection : private TimerNode {
   void abort() noexcept;
   bool closing() const noexcept { return (flags_ & f_closing) != 0; }
 
-  // --- Timer (one per connection, on the loop's TimerWheel; on_timer() when it fires) -------
+  // --- Timer (one per connection, on the loop's TimerWheel; on_timer() when it fires) -----------
   // Arms, or re-arms, the timer to fire once `ms` from now (rounded up to the wheel's tick).
   void arm_timer(std::uint32_t ms) noexcept;
   void disarm_timer() noexcept;

@@ -47,8 +47,12 @@ namespace detail {
 
 class WheelTimer;
 
-inline void list_init(TimerLink& head) noexcept { head.prev_ = head.next_ = &head; }
-inline bool list_empty(const TimerLink& head) noexcept { return head.next_ == &head; }
+inline void list_init(TimerLink& head) noexcept {
+  head.prev_ = head.next_ = &head;
+}
+inline bool list_empty(const TimerLink& head) noexcept {
+  return head.next_ == &head;
+}
 inline void list_push_back(TimerLink& head, TimerLink& node) noexcept {
   node.prev_ = head.prev_;
   node.next_ = &head;

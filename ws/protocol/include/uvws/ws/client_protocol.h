@@ -42,7 +42,8 @@ class ClientProtocol final : public Protocol {
   void release_handshake();
 
  private:
-  bool receive_handshake() override;
+  friend class Protocol;
+  bool receive_handshake();
 };
 
 }  // namespace uvws::ws

@@ -14,40 +14,40 @@ namespace uvws::ws {
 
 enum class Error {
   // Frame level (RFC 6455 5.2): close code 1002 unless noted.
-  reserved_bits = 1,       // RSV1-3 set without an extension that defines them
-  bad_opcode,              // opcode 3-7 or 0xB-0xF
-  bad_length,              // 64-bit length with the most significant bit set
-  non_minimal_length,      // length not in its shortest form (only when strict_lengths)
-  masked_frame,            // a server sent a masked frame (client side)
-  unmasked_frame,          // a client sent an unmasked frame (server side)
-  control_too_long,        // control frame payload over 125 bytes
-  control_fragmented,      // control frame with FIN clear
-  unexpected_continuation, // continuation frame with no message started
-  expected_continuation,   // new data frame while a fragmented message is open
-  bad_close_payload,       // close payload of 1 byte
-  bad_close_code,          // close code not allowed on the wire (RFC 6455 7.4)
-  bad_close_reason,        // close reason not valid UTF-8 (close code 1007)
-  bad_utf8,                // text message not valid UTF-8 (close code 1007)
-  message_too_big,         // over the message size limit (close code 1009)
-  frame_too_big,           // over the frame size limit (close code 1009)
-  bad_compressed_data,     // permessage-deflate data that does not inflate (1007)
-  data_after_close,        // a frame after the peer's close frame
-  unexpected_eof,          // TCP closed without a close frame (1006, never sent)
+  reserved_bits = 1,        // RSV1-3 set without an extension that defines them
+  bad_opcode,               // opcode 3-7 or 0xB-0xF
+  bad_length,               // 64-bit length with the most significant bit set
+  non_minimal_length,       // length not in its shortest form (only when strict_lengths)
+  masked_frame,             // a server sent a masked frame (client side)
+  unmasked_frame,           // a client sent an unmasked frame (server side)
+  control_too_long,         // control frame payload over 125 bytes
+  control_fragmented,       // control frame with FIN clear
+  unexpected_continuation,  // continuation frame with no message started
+  expected_continuation,    // new data frame while a fragmented message is open
+  bad_close_payload,        // close payload of 1 byte
+  bad_close_code,           // close code not allowed on the wire (RFC 6455 7.4)
+  bad_close_reason,         // close reason not valid UTF-8 (close code 1007)
+  bad_utf8,                 // text message not valid UTF-8 (close code 1007)
+  message_too_big,          // over the message size limit (close code 1009)
+  frame_too_big,            // over the frame size limit (close code 1009)
+  bad_compressed_data,      // permessage-deflate data that does not inflate (1007)
+  data_after_close,         // a frame after the peer's close frame
+  unexpected_eof,           // TCP closed without a close frame (1006, never sent)
 
   // Handshake (RFC 6455 4.2.1): HTTP status in parentheses.
-  bad_http = 100,          // not a parsable HTTP/1.1 request or response (400)
-  headers_too_large,       // over the header byte or count limits (431)
-  bad_method,              // not GET (405 on the server side, so it's a 400-class answer)
-  bad_http_version,        // not HTTP/1.1 or later (505)
-  missing_host,            // no Host header (400)
-  missing_upgrade,         // no "Upgrade: websocket" (426)
-  missing_connection,      // no "Connection: Upgrade" (400)
-  bad_version,             // Sec-WebSocket-Version not 13 (426 with the version header)
-  bad_key,                 // Sec-WebSocket-Key missing or not base64 of 16 bytes (400)
-  bad_extension_offer,     // a malformed Sec-WebSocket-Extensions header (400)
-  origin_refused,          // the Origin check refused (403)
-  not_found,               // no handler for the path (404)
-  rejected,                // the application rejected the request
+  bad_http = 100,       // not a parsable HTTP/1.1 request or response (400)
+  headers_too_large,    // over the header byte or count limits (431)
+  bad_method,           // not GET (405 on the server side, so it's a 400-class answer)
+  bad_http_version,     // not HTTP/1.1 or later (505)
+  missing_host,         // no Host header (400)
+  missing_upgrade,      // no "Upgrade: websocket" (426)
+  missing_connection,   // no "Connection: Upgrade" (400)
+  bad_version,          // Sec-WebSocket-Version not 13 (426 with the version header)
+  bad_key,              // Sec-WebSocket-Key missing or not base64 of 16 bytes (400)
+  bad_extension_offer,  // a malformed Sec-WebSocket-Extensions header (400)
+  origin_refused,       // the Origin check refused (403)
+  not_found,            // no handler for the path (404)
+  rejected,             // the application rejected the request
   // Client side of the handshake.
   bad_status,              // response status not 101
   bad_accept,              // Sec-WebSocket-Accept does not match the key

@@ -44,5 +44,9 @@ std::size_t mask_in_place(std::span<std::uint8_t> data, std::uint32_t key, std::
 // client's serializer builds a masked frame this way). `dst` and `src` may be equal but must
 // not otherwise overlap.
 void mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key);
+// The same from payload offset `offset` (see mask_in_place): unmasks a piece of a payload
+// straight into the message buffer. Returns offset + n.
+std::size_t mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key,
+                      std::size_t offset);
 
 }  // namespace uvws::ws

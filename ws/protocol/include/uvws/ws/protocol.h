@@ -121,8 +121,6 @@ class Protocol {
  public:
   Protocol(const Protocol&) = delete;
   Protocol& operator=(const Protocol&) = delete;
-  // Virtual: the roles derive from it, and an owner may hold either through a Protocol.
-  virtual ~Protocol();
 
   State state() const { return state_; }
   Role role() const { return role_; }
@@ -188,14 +186,18 @@ class Protocol {
 
  protected:
   Protocol(Role role, const ProtocolOptions* options, ProtocolListener* listener);
+  // Not virtual: no vtable pointer in every connection. Own the role class (ServerProtocol or
+  // ClientProtocol, both final), never a Protocol.
+  ~Protocol();
 
   struct Extras;  // rarely needed state, allocated on demand (handshake, deflate, close reason)
   Extras& extras();
   ProtocolListener& listener();
 
-  // Handshake hooks for the role classes: consume handshake bytes from reader_ while
-  // connecting; return false to stop (need more bytes, or the handshake failed).
-  virtual bool receive_handshake() = 0;
+  // Consumes handshake bytes from reader_ while connecting, through the role class's
+  // receive_handshake() (dispatched on role_: no virtual call, no vtable pointer); false
+  // stops parsing (need more bytes, or the handshake failed).
+  bool receive_handshake();
   // Fails the connection: queues the close frame for `e` (if the handshake is done and no
   // close was sent), stops parsing, reports on_failed.
   void fail(Error e);

@@ -60,7 +60,8 @@ class ServerProtocol final : public Protocol {
   void release_handshake();
 
  private:
-  bool receive_handshake() override;
+  friend class Protocol;
+  bool receive_handshake();
   bool awaiting_answer() const;
 };
 

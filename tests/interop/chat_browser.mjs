@@ -1,0 +1,133 @@
+// The chat example in a real browser: Chromium (headless, driven by playwright-core) loads the
+// page uvws-chat serves, and three pages chat through WebSocket pub/sub. Two join room
+// "alpha", one joins "beta": a message reaches its room only, the member list shows the room,
+// and an over-long message is refused with an error on the page.
+//
+//   node chat_browser.mjs path/to/uvws-chat
+//
+// Run from tests/interop (node_modules). The screenshot of the second page is saved as
+// chat_browser.png in $ARTIFACT_DIR (or the working directory). Exits non-zero on failure.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+import { startServer, stopServer } from './server_process.mjs';
+
+const binary = process.argv[2];
+if (!binary) {
+  console.error('usage: node chat_browser.mjs path/to/uvws-chat');
+  process.exit(2);
+}
+const timeout = 15000;  // every wait in a page
+const pageErrors = [];
+let server = null;
+let browser = null;
+
+// A hung browser must not outlive the test: stop everything after 100 s (ctest allows 120).
+const watchdog = setTimeout(async () => {
+  console.error('chat_browser: watchdog: 100 s elapsed');
+  if (server) process.kill(server.pid, 'SIGKILL');
+  process.exit(1);
+}, 100000);
+
+async function openChat(url, nick, room) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 560 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on('pageerror', (e) => pageErrors.push(`${nick}: ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'connected');
+  await page.fill('#nick', nick);
+  await page.fill('#room', room);
+  await page.click('#join');
+  await page.waitForFunction((r) => document.getElementById('room-name').textContent === r, room);
+  return page;
+}
+
+function members(page) {
+  return page.$$eval('#members li', (items) => items.map((li) => li.textContent).sort());
+}
+
+function messagesWith(page, text) {
+  return page.locator('#messages li.message', { hasText: text });
+}
+
+let status = 1;
+try {
+  const started = await startServer(
+    binary, /^uvws-chat listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+  server = started.child;
+  const url = `http://127.0.0.1:${started.port}/`;
+  console.log(`uvws-chat (pid ${server.pid}) at ${url}`);
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const ada = await openChat(url, 'ada', 'alpha');
+  const bob = await openChat(url, 'bob', 'alpha');
+  const cy = await openChat(url, 'cy', 'beta');
+
+  // Presence: ada's member list gains bob (published to the room when he joined).
+  await ada.waitForFunction(
+    () => [...document.querySelectorAll('#members li')].map((li) => li.textContent).sort()
+              .join(',') === 'ada,bob');
+  assert.deepEqual(await members(ada), ['ada', 'bob']);
+  assert.deepEqual(await members(bob), ['ada', 'bob']);
+  assert.deepEqual(await members(cy), ['cy']);
+
+  // A message reaches both pages of its room (the sender's too: include_self) and no other.
+  const hello = `hello alpha, it is ${Date.now()}`;
+  await ada.fill('#text', hello);
+  await ada.click('#send');
+  await messagesWith(bob, hello).waitFor();
+  await messagesWith(ada, hello).waitFor();
+  assert.equal(await messagesWith(bob, hello).count(), 1);
+  await cy.waitForTimeout(1000);
+  assert.equal(await messagesWith(cy, hello).count(), 0, 'room beta got a message of alpha');
+
+  // 500 characters is the limit, counted in characters, not bytes (é is two bytes).
+  const longest = 'é'.repeat(499) + '!';
+  await bob.fill('#text', longest);
+  await bob.click('#send');
+  await messagesWith(ada, longest).waitFor();
+  const tooLong = 'é'.repeat(500) + '!';
+  await ada.fill('#text', tooLong);
+  await ada.click('#send');
+  await ada.waitForFunction(
+    () => document.getElementById('error').textContent.includes('message too long'));
+  const error = await ada.textContent('#error');
+  assert.match(error, /message too long: 501 characters \(at most 500\)/);
+  // The refused message went nowhere: bob's next message is the next thing ada sees.
+  await bob.fill('#text', 'after the long one');
+  await bob.click('#send');
+  await messagesWith(ada, 'after the long one').waitFor();
+  assert.equal(await messagesWith(bob, tooLong).count(), 0);
+  assert.equal(await messagesWith(ada, tooLong).count(), 0);
+  assert.equal(await bob.locator('#messages li.message').count(), 3);
+
+  const shot = path.resolve(process.env.ARTIFACT_DIR || process.cwd(), 'chat_browser.png');
+  await bob.screenshot({ path: shot });
+  console.log(`screenshot: ${shot}`);
+
+  assert.deepEqual(pageErrors, []);
+  status = 0;
+  console.log('chat_browser: ok');
+} catch (e) {
+  if (!server && e.child) server = e.child;  // started, but its "listening" line never came
+  console.error(`chat_browser: FAILED: ${e.stack || e}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (server) {
+    const { code, signal } = await stopServer(server);
+    // SIGTERM is a graceful shutdown: the server exits 0 (a sanitizer report would not).
+    if (code !== 0) {
+      console.error(`chat_browser: uvws-chat exited with ${code ?? signal}`);
+      status = 1;
+    }
+  }
+  clearTimeout(watchdog);
+}
+process.exit(status);
