@@ -1,6 +1,7 @@
 #include "uvws/net/loop.h"
 
 #include <algorithm>
+#include <csignal>
 #include <stdexcept>
 
 #include "detail.h"
@@ -33,9 +34,23 @@ void close_if_open(uv_handle_t* h) noexcept {
   if (!uv_is_closing(h)) uv_close(h, nullptr);
 }
 
+// libuv writes to sockets with write()/writev(), not send(MSG_NOSIGNAL): a peer that vanished
+// would raise SIGPIPE and, by default, kill the whole server. Ignored once, process-wide,
+// when the first Loop is made (as Node.js does); write errors then come back as EPIPE and
+// close just that connection. An application that needs SIGPIPE can re-install a handler
+// after creating its loops.
+void ignore_sigpipe() {
+  static const bool done = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
 }  // namespace
 
 Loop::Loop(const LoopOptions& options) : read_buffer_size_(options.read_buffer_size) {
+  ignore_sigpipe();
   if (options.timer_tick_ms == 0) throw std::invalid_argument("uvws::net::Loop: timer_tick_ms 0");
   if (options.read_buffer_size < 1024) {
     throw std::invalid_argument("uvws::net::Loop: read_buffer_size below 1024");

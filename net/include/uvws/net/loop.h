@@ -10,6 +10,8 @@
 // request_stop() must be called on that thread (or, before and after run(), on the thread that
 // owns the Loop). post() and request_stop() may be called from any thread until the destructor
 // starts.
+// Signals: the first Loop made sets SIGPIPE to SIG_IGN for the process (libuv writes with
+// writev, so a vanished peer would otherwise kill the program); write errors are EPIPE instead.
 // Errors: construction failures throw std::system_error; close_all() returns uv_loop_close()'s
 // status; exceptions thrown by posted tasks and signal handlers are logged, never propagated.
 #pragma once
