@@ -8,11 +8,17 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libuv1-dev libspdlog-dev catch2 libssl-dev
             zlib1g-dev node-llhttp libhiredis-dev nlohmann-json3-dev)
-test_pkgs=(python3-websockets chromium redis-server nodejs npm clang libclang-rt-14-dev
-           libwebsocketpp-dev libboost-dev libboost-system-dev gnuplot-nox procps)
+test_pkgs=(python3-websockets chromium redis-server clang libclang-rt-14-dev
+           libwebsocketpp-dev libboost-dev libboost-system-dev gnuplot-nox procps util-linux)
 
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--tests" ]]; then want+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--tests" ]]; then
+  want+=("${test_pkgs[@]}")
+  # Node.js and npm may come from another build than Debian's (whose npm package then
+  # conflicts): what counts is that the commands exist.
+  command -v node >/dev/null || want+=(nodejs)
+  command -v npm >/dev/null || want+=(npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do
