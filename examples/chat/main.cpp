@@ -90,7 +90,10 @@ class ChatHandler final : public uvws::TypedHandler<User> {
     std::string problem;
     nlohmann::json joined = rooms_.join(room, nick, problem);
     if (!problem.empty()) return error(ws, problem);
+    const bool renamed = room == user.room;
     leave(ws, user);
+    // Renamed in the same room: the list taken by join() still had the old nick.
+    if (renamed) joined["members"] = rooms_.members(room);
     user.room = room;
     user.nick = nick;
     ws.subscribe(topic_of(room));
@@ -126,8 +129,6 @@ class PageHandler final : public uvws::Handler {
 };
 
 }  // namespace chat
-
-namespace {}  // namespace
 
 int main(int argc, char** argv) {
   uvws::ServerOptions options;

@@ -112,6 +112,15 @@ try {
   await bob.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
 
+  // Renamed in the same room: both member lists show the new nick only.
+  await ada.fill('#nick', 'ada2');
+  await ada.click('#join');
+  await bob.waitForFunction(
+    () => [...document.querySelectorAll('#members li')].map((li) => li.textContent).sort()
+              .join(',') === 'ada2,bob');
+  await ada.locator('#messages li.notice', { hasText: 'You joined alpha as ada2' }).waitFor();
+  assert.deepEqual(await members(ada), ['ada2', 'bob']);
+
   assert.deepEqual(pageErrors, []);
   status = 0;
   console.log('chat_browser: ok');

@@ -128,19 +128,46 @@ TEST_CASE("a connection closing while subscribed to many topics leaves no trace"
     REQUIRE(srv.subscribers(topic_name(k)) == (k % 3 == 0 ? 2u : 1u));
   }
 
-  std::uint16_t expected_code = 0;
+  // What must hold however the subscriber left (checked inside each section, so that every
+  // section asserts on its own).
+  auto check_left = [&](std::uint16_t expected_code) {
+    leaving.reset();
+    REQUIRE(handler.wait([&] { return handler.close_codes.size() == 1; }));
+    CHECK(handler.close_codes[0] == expected_code);
+    CHECK(handler.late_subscribes == 0);
+    CHECK(srv.subscribers("late") == 0);
+
+    for (std::size_t k = 0; k < topics; ++k) {
+      INFO("topic " << topic_name(k));
+      const std::size_t expected = k % 3 == 0 ? 1 : 0;
+      REQUIRE(await_subscribers(srv, topic_name(k), expected) == expected);
+    }
+    // What is left still works: a publish to every topic reaches the staying client exactly for
+    // the topics it shares, and its unsubscribes empty the registry.
+    for (std::size_t k = 0; k < topics; ++k) {
+      REQUIRE(staying.send_text("pubself " + topic_name(k) + " m" + std::to_string(k)));
+    }
+    const auto got = messages_before_barrier(staying);
+    REQUIRE(got.size() == topics / 3);
+    for (std::size_t j = 0; j < got.size(); ++j) CHECK(got[j] == "m" + std::to_string(j * 3));
+    for (std::size_t k = 0; k < topics; k += 3) {
+      REQUIRE(call(staying, "unsub " + topic_name(k)).data == "unsub " + topic_name(k) + " 1");
+    }
+    for (std::size_t k = 0; k < topics; ++k) REQUIRE(srv.subscribers(topic_name(k)) == 0);
+  };
+
   SECTION("with a close handshake") {
     REQUIRE(leaving->close(1000));
     CHECK(leaving->recv().kind == Received::Kind::close);
-    expected_code = 1000;
+    check_left(1000);
   }
   SECTION("with a FIN and no close frame") {
     drop_connection(*leaving, false);
-    expected_code = 1006;
+    check_left(1006);
   }
   SECTION("with a TCP reset") {
     drop_connection(*leaving, true);
-    expected_code = 1006;
+    check_left(1006);
   }
   SECTION("closed by the server after a handler error") {
     // A control opcode makes publish throw: the handler's exception closes it with 1011.
@@ -148,31 +175,8 @@ TEST_CASE("a connection closing while subscribed to many topics leaves no trace"
     const Received r = leaving->recv_data();
     CHECK(r.kind == Received::Kind::close);
     CHECK(r.code == 1011);
-    expected_code = 1011;
+    check_left(1011);
   }
-  leaving.reset();
-  REQUIRE(handler.wait([&] { return handler.close_codes.size() == 1; }));
-  CHECK(handler.close_codes[0] == expected_code);
-  CHECK(handler.late_subscribes == 0);
-  CHECK(srv.subscribers("late") == 0);
-
-  for (std::size_t k = 0; k < topics; ++k) {
-    INFO("topic " << topic_name(k));
-    const std::size_t expected = k % 3 == 0 ? 1 : 0;
-    REQUIRE(await_subscribers(srv, topic_name(k), expected) == expected);
-  }
-  // What is left still works: a publish to every topic reaches the staying client exactly for
-  // the topics it shares, and its unsubscribes empty the registry.
-  for (std::size_t k = 0; k < topics; ++k) {
-    REQUIRE(staying.send_text("pubself " + topic_name(k) + " m" + std::to_string(k)));
-  }
-  const auto got = messages_before_barrier(staying);
-  REQUIRE(got.size() == topics / 3);
-  for (std::size_t j = 0; j < got.size(); ++j) CHECK(got[j] == "m" + std::to_string(j * 3));
-  for (std::size_t k = 0; k < topics; k += 3) {
-    REQUIRE(call(staying, "unsub " + topic_name(k)).data == "unsub " + topic_name(k) + " 1");
-  }
-  for (std::size_t k = 0; k < topics; ++k) REQUIRE(srv.subscribers(topic_name(k)) == 0);
 }
 
 TEST_CASE("topic bookkeeping matches a model through random subscribes, unsubscribes and closes",

@@ -166,6 +166,9 @@ void Connection::on_timer() {
 }
 
 void Connection::on_closed() {
+  // Out of every topic first: counts are exact, and no publish reaches this connection, by the
+  // time the handler hears of the close.
+  if (extras_) ctx().topics.unsubscribe_all(extras_->subscriptions);
   if (opened_) {
     opened_ = false;
     --ctx().open_websockets;
@@ -175,12 +178,9 @@ void Connection::on_closed() {
                                         : std::string_view();
     guard([&] { route_->handler->on_close(*this, code, reason); });
   }
-  if (extras_) {
-    ctx().topics.unsubscribe_all(extras_->subscriptions);
-    if (extras_->token) {
-      extras_->token->alive.store(false, std::memory_order_release);
-      extras_->token->conn = nullptr;
-    }
+  if (extras_ && extras_->token) {
+    extras_->token->alive.store(false, std::memory_order_release);
+    extras_->token->conn = nullptr;
   }
   ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
 }
