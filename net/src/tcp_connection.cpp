@@ -134,32 +134,56 @@ void TCPConnection::flush() noexcept {
   if (l.cork_.empty() && l.cork_.capacity() > cork_keep_capacity) l.cork_.release();
 }
 
+void TCPConnection::write_shared(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return;
+  if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle || write_) {
+    output().append(bytes);  // dropped, or queued behind the backlog (in order)
+    return;
+  }
+  if (loop().cork_holder_ == this) flush();  // what was corked goes first
+  if (write_) {
+    output().append(bytes);
+    return;
+  }
+  const std::size_t taken = try_write(bytes);
+  if (taken < bytes.size()) start_backlog(bytes.subspan(taken), nullptr);
+}
+
 void TCPConnection::send(core::Buffer& bytes) noexcept {
   if (bytes.empty()) return;
-  Loop& l = loop();
-  // The fast path: one writev() syscall that usually takes everything, no request, no copy.
-  ++l.stats_.try_writes;
-  uv_buf_t b = as_uv_buf(bytes);
-  const int n = uv_try_write(stream(), &b, 1);
-  if (n > 0) bytes.consume(static_cast<std::size_t>(n));
+  bytes.consume(try_write(bytes.span()));
   if (bytes.empty()) return;
+  start_backlog(bytes.span(), &bytes);
+  bytes.clear();
+}
+
+std::size_t TCPConnection::try_write(std::span<const std::uint8_t> bytes) noexcept {
+  // The fast path: one writev() syscall that usually takes everything, no request, no copy.
+  ++loop().stats_.try_writes;
+  uv_buf_t b = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(bytes.data())),
+                           static_cast<unsigned int>(bytes.size()));
+  const int n = uv_try_write(stream(), &b, 1);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+void TCPConnection::start_backlog(std::span<const std::uint8_t> rest,
+                                  core::Buffer* owner) noexcept {
   // The kernel refused some (or failed: then uv_write reports the error from its callback, so
-  // on_error never runs inside output() or flush()).
+  // on_error never runs inside output() or flush()). A large rest that sits at the front of
+  // `owner` takes its memory instead of being copied.
   try {
     write_ = std::make_unique<WriteState>();
-    if (bytes.size() > copy_rest_limit) {
-      write_->in_flight = std::move(bytes);
+    if (owner != nullptr && rest.size() > copy_rest_limit && rest.data() == owner->data()) {
+      write_->in_flight = std::move(*owner);
     } else {
-      write_->in_flight.append(bytes.span());
+      write_->in_flight.append(rest);
     }
   } catch (const std::bad_alloc&) {
-    bytes.clear();
     write_.reset();
     detail::log().error("out of memory for a write backlog; closing the connection");
     close();
     return;
   }
-  bytes.clear();
   start_write();
 }
 

@@ -337,7 +337,7 @@ SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t
 SendStatus Connection::send_shared(const SharedFrame& frame) {
   // A whole data frame may not go out in the middle of a fragmented message (RFC 6455 5.4).
   if (protocol_.sending_fragmented() || !admit_send()) return SendStatus::dropped;
-  output().append(frame->span());
+  write_shared(frame->span());
   return status_after_send();
 }
 

@@ -70,6 +70,12 @@ class TCPConnection : private TimerNode {
   // connection takes the cork, and right before the loop blocks for I/O (so sends from timers
   // and posted tasks go out in the same iteration).
   core::Buffer& output();
+  // Writes `bytes` that other connections share (a published frame) without copying them:
+  // after this connection's corked bytes (kept in order), straight from `bytes` with
+  // uv_try_write. Only what the kernel does not take at once — a slow peer — is copied, into
+  // this connection's own backlog; so is everything while a backlog exists. `bytes` need only
+  // live during the call.
+  void write_shared(std::span<const std::uint8_t> bytes);
   // Hands this connection's corked bytes to the kernel now: uv_try_write first, and a uv_write
   // for whatever the kernel did not take (copied to a write state allocated for that write and
   // freed when the backlog has drained). No-op unless this connection holds the cork.
@@ -169,6 +175,10 @@ class TCPConnection : private TimerNode {
   void leave_registry() noexcept;
   std::error_code accept_from(uv_stream_t* server, bool tcp_nodelay) noexcept;
   void send(core::Buffer& bytes) noexcept;
+  // One uv_try_write of `bytes`; returns how many the kernel took.
+  std::size_t try_write(std::span<const std::uint8_t> bytes) noexcept;
+  // Starts a uv_write of `rest` (copied, or moved out of `owner` when it is all of it and large).
+  void start_backlog(std::span<const std::uint8_t> rest, core::Buffer* owner) noexcept;
   void start_write() noexcept;
   void maybe_shutdown() noexcept;
   void fail(int status) noexcept;
