@@ -136,6 +136,15 @@ void Server::listen() {
   }
   impl_->port.store(lo.port, std::memory_order_release);
   impl_->listening = true;
+  if (o.handle_signals) {
+    // Watched from listen() on, so that a signal between listen() and run() (a program that
+    // prints its port and is stopped at once) is a graceful stop, not the default death: libuv
+    // holds the signal until the loop runs.
+    impl_->loops[0]->loop.watch_signals({SIGINT, SIGTERM}, [this](int signum) {
+      core::log(core::Layer::ws).info("signal {}: closing gracefully", signum);
+      stop();
+    });
+  }
   core::log(core::Layer::ws)
       .info("listening on {} ({} thread{})",
             o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port) : o.unix_path, o.threads,
@@ -151,12 +160,6 @@ void Server::run() {
   if (impl_->running) throw std::logic_error("uvws::Server::run: already running");
   impl_->running = true;
   auto& loops = impl_->loops;
-  if (impl_->shared.options.handle_signals) {
-    loops[0]->loop.watch_signals({SIGINT, SIGTERM}, [this](int signum) {
-      core::log(core::Layer::ws).info("signal {}: closing gracefully", signum);
-      stop();
-    });
-  }
   // A stop() that came before run() is honoured now.
   if (impl_->stop_requested.load()) {
     for (auto& ctx : loops) begin_shutdown(*ctx);

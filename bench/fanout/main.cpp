@@ -1,0 +1,259 @@
+// uvws-fanout: the fan-out benchmark's client — 1 publisher and N subscribers on a broadcast
+// server (uvws-broadcast: every message goes to every other client).
+//
+//   uvws-fanout --port P [--subscribers 1000] [--size 20 (at least 16)] [--window 16] [--seconds 5]
+//               [--server-pid PID]
+//
+// The publisher sends small text messages as fast as the slowest subscriber allows: it stays
+// at most `window` messages ahead of it, so the server's buffers stay small and what is
+// measured is delivery, not queueing. Each subscriber parses its stream with uvws's own
+// sans-I/O ClientProtocol and checks that messages arrive in publish order. Reports
+// deliveries per second and, with --server-pid, the server's CPU time per delivery over the
+// measured window (utime + stime from /proc/PID/stat). Loopback only; one thread, epoll.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "uvws/ws/client_protocol.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::uint16_t port = 0;
+  std::size_t subscribers = 1000;
+  std::size_t size = 20;
+  std::uint64_t window = 16;
+  double seconds = 5;
+  int server_pid = 0;
+};
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "uvws-fanout: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// One client connection: a socket and a ClientProtocol that counts messages in order.
+class Client final : public uvws::ws::ProtocolListener {
+ public:
+  Client(const uvws::ws::ClientProtocolOptions& options, std::uint16_t port)
+      : proto_(&options, this) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) die("socket: " + std::string(std::strerror(errno)));
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
+        errno != EINPROGRESS) {
+      die("connect: " + std::string(std::strerror(errno)));
+    }
+    proto_.connect("127.0.0.1:" + std::to_string(port), "/");
+  }
+  ~Client() override { ::close(fd_); }
+
+  int fd() const { return fd_; }
+  bool open() const { return proto_.state() == uvws::ws::State::open; }
+  std::uint64_t received() const { return received_; }
+
+  uvws::core::Buffer& output() override { return out_; }
+  void on_message(uvws::ws::Opcode, std::span<std::uint8_t> data) override {
+    // Payloads start with the publish sequence number (16 hex digits, so that the text is
+    // valid UTF-8): they must arrive in order.
+    std::uint64_t seq = 0;
+    const char* text = reinterpret_cast<const char*>(data.data());
+    std::from_chars(text, text + std::min<std::size_t>(16, data.size()), seq, 16);
+    if (seq != received_) die("message " + std::to_string(seq) + " out of order");
+    ++received_;
+  }
+  void on_failed(std::error_code ec) override { die("connection failed: " + ec.message()); }
+
+  void send(std::string_view payload) { proto_.send_text(payload); }
+  // Writes what is queued; false when the socket would block (try again later).
+  bool flush() {
+    while (!out_.empty()) {
+      const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN) return false;
+        die("send: " + std::string(std::strerror(errno)));
+      }
+      out_.consume(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  void read_all() {
+    std::uint8_t buf[65536];
+    for (;;) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n > 0) {
+        proto_.receive_data_in_place({buf, static_cast<std::size_t>(n)});
+        continue;
+      }
+      if (n == 0) die("the server closed a connection");
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      die("recv: " + std::string(std::strerror(errno)));
+    }
+  }
+
+ private:
+  uvws::ws::ClientProtocol proto_;
+  uvws::core::Buffer out_;
+  std::uint64_t received_ = 0;
+  int fd_ = -1;
+};
+
+double server_cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) die("cannot read /proc/" + std::to_string(pid) + "/stat");
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) die("missing value for " + a);
+      return argv[++i];
+    };
+    if (a == "--port")
+      o.port = static_cast<std::uint16_t>(std::stoul(next()));
+    else if (a == "--subscribers")
+      o.subscribers = std::stoul(next());
+    else if (a == "--size")
+      o.size = std::max<std::size_t>(16, std::stoul(next()));
+    else if (a == "--window")
+      o.window = std::stoull(next());
+    else if (a == "--seconds")
+      o.seconds = std::stod(next());
+    else if (a == "--server-pid")
+      o.server_pid = std::stoi(next());
+    else
+      die("unknown option " + a);
+  }
+  if (o.port == 0) die("--port is required");
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+
+  uvws::ws::ClientProtocolOptions options;
+  std::vector<std::unique_ptr<Client>> subs;
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  for (std::size_t i = 0; i < o.subscribers; ++i) {
+    subs.push_back(std::make_unique<Client>(options, o.port));
+    epoll_event ev{EPOLLIN | EPOLLOUT | EPOLLET, {.u64 = i}};
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, subs.back()->fd(), &ev);
+  }
+  Client publisher(options, o.port);
+  epoll_event pev{EPOLLIN | EPOLLOUT | EPOLLET, {.u64 = o.subscribers}};
+  ::epoll_ctl(ep, EPOLL_CTL_ADD, publisher.fd(), &pev);
+
+  auto service = [&](int timeout_ms) {
+    epoll_event events[512];
+    const int n = ::epoll_wait(ep, events, 512, timeout_ms);
+    for (int k = 0; k < n; ++k) {
+      Client& c = events[k].data.u64 == o.subscribers ? publisher : *subs[events[k].data.u64];
+      if (events[k].events & EPOLLOUT) c.flush();
+      if (events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) c.read_all();
+      c.flush();
+    }
+  };
+  // Handshakes (bounded: 30 s).
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  auto all_open = [&] {
+    if (!publisher.open()) return false;
+    for (auto& s : subs) {
+      if (!s->open()) return false;
+    }
+    return true;
+  };
+  while (!all_open()) {
+    if (Clock::now() > deadline) die("handshakes did not complete in 30 s");
+    service(100);
+  }
+
+  std::string payload(o.size, 'x');
+  std::uint64_t published = 0;
+  auto slowest = [&] {
+    std::uint64_t m = UINT64_MAX;
+    for (auto& s : subs) m = std::min(m, s->received());
+    return m;
+  };
+  auto run_for = [&](double seconds) {
+    const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < end) {
+      const std::uint64_t low = slowest();
+      while (published < low + o.window) {
+        char digits[17];
+        std::snprintf(digits, sizeof digits, "%016llx", static_cast<unsigned long long>(published));
+        std::memcpy(payload.data(), digits, 16);
+        publisher.send(payload);
+        ++published;
+      }
+      publisher.flush();
+      service(10);
+    }
+  };
+  run_for(std::min(1.0, o.seconds / 5));  // warm-up
+  std::uint64_t delivered0 = 0;
+  for (auto& s : subs) delivered0 += s->received();
+  const double cpu0 = o.server_pid ? server_cpu_seconds(o.server_pid) : 0;
+  const auto t0 = Clock::now();
+  run_for(o.seconds);
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu1 = o.server_pid ? server_cpu_seconds(o.server_pid) : 0;
+  std::uint64_t delivered = 0;
+  for (auto& s : subs) delivered += s->received();
+  delivered -= delivered0;
+
+  const double per_s = static_cast<double>(delivered) / elapsed;
+  std::printf(
+      "{\"subscribers\":%zu,\"size\":%zu,\"seconds\":%.2f,\"deliveries\":%llu,"
+      "\"deliveries_per_s\":%.0f",
+      o.subscribers, o.size, elapsed, static_cast<unsigned long long>(delivered), per_s);
+  if (o.server_pid) {
+    std::printf(",\"server_cpu_s\":%.3f,\"server_cpu_ns_per_delivery\":%.1f", cpu1 - cpu0,
+                (cpu1 - cpu0) * 1e9 / static_cast<double>(delivered));
+  }
+  std::printf("}\n");
+  ::close(ep);
+  return 0;
+}
