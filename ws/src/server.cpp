@@ -61,6 +61,15 @@ ws::ServerProtocolOptions protocol_options(const ServerOptions& o, bool frame_mo
 
 // Loop thread: stop accepting and close every connection gracefully; run() returns once the
 // last one is gone (or its close timeout ran out).
+// Closes every handle of a loop that has stopped; uv_loop_close must then succeed (anything
+// else is a handle leaked by uvws, worth an error in the log).
+void close_loop(detail::LoopContext& ctx) {
+  ctx.listener.reset();
+  if (auto ec = ctx.loop.close_all()) {
+    core::log(core::Layer::ws).error("a loop did not close cleanly: {}", ec.message());
+  }
+}
+
 void begin_shutdown(detail::LoopContext& ctx) {
   if (ctx.shutting_down) return;
   ctx.shutting_down = true;
@@ -81,10 +90,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 
 Server::~Server() {
   // Loops that never ran (listen() without run()) are closed here, on the owning thread.
-  for (auto& ctx : impl_->loops) {
-    ctx->listener.reset();
-    ctx->loop.close_all();
-  }
+  for (auto& ctx : impl_->loops) close_loop(*ctx);
 }
 
 const ServerOptions& Server::options() const {
@@ -169,13 +175,11 @@ void Server::run() {
     detail::LoopContext* ctx = loops[i].get();
     threads.emplace_back([ctx] {
       ctx->loop.run();
-      ctx->listener.reset();
-      ctx->loop.close_all();
+      close_loop(*ctx);
     });
   }
   loops[0]->loop.run();
-  loops[0]->listener.reset();
-  loops[0]->loop.close_all();
+  close_loop(*loops[0]);
   for (auto& t : threads) t.join();
   impl_->running = false;
 }
