@@ -17,7 +17,9 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
   return *this;
 }
 
-Buffer::~Buffer() { std::free(data_); }
+Buffer::~Buffer() {
+  std::free(data_);
+}
 
 void Buffer::steal(Buffer& other) noexcept {
   data_ = other.data_;

@@ -3,4 +3,6 @@
 // include roots catch a wrong-direction include.
 #include "uvws/ws/frame.h"
 
-int main() { return 0; }
+int main() {
+  return 0;
+}

@@ -37,9 +37,7 @@ class Buffer {
   std::size_t capacity() const { return cap_; }
   std::span<std::uint8_t> span() { return {data(), size()}; }
   std::span<const std::uint8_t> span() const { return {data(), size()}; }
-  std::string_view view() const {
-    return {reinterpret_cast<const char*>(data()), size()};
-  }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data()), size()}; }
 
   void append(const void* bytes, std::size_t n) {
     if (n == 0) return;

@@ -81,9 +81,7 @@ class StreamReader {
   // some are kept there already) and returns them, without consuming.
   std::optional<std::span<std::uint8_t>> gather(std::size_t n);
   void consume(std::size_t n);
-  std::span<std::uint8_t> lent_rest() {
-    return {lent_ + lent_pos_, lent_size_ - lent_pos_};
-  }
+  std::span<std::uint8_t> lent_rest() { return {lent_ + lent_pos_, lent_size_ - lent_pos_}; }
 
   Buffer own_;
   std::uint8_t* lent_ = nullptr;
