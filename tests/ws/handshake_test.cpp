@@ -6,36 +6,20 @@
 #include <system_error>
 #include <vector>
 
+#include "rfc6455_samples.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/handshake.h"
 
 using uvws::ws::Error;
 using uvws::ws::HTTPRequest;
 using uvws::ws::HTTPResponse;
+using uvws::ws::test::rfc_request;
+using uvws::ws::test::rfc_response;
 namespace ws = uvws::ws;
 
 namespace {
 
 constexpr std::string_view rfc_key = "dGhlIHNhbXBsZSBub25jZQ==";
-
-// RFC 6455 1.3: the client's and the server's handshake.
-const std::string rfc_request =
-    "GET /chat HTTP/1.1\r\n"
-    "Host: server.example.com\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Origin: http://example.com\r\n"
-    "Sec-WebSocket-Protocol: chat, superchat\r\n"
-    "Sec-WebSocket-Version: 13\r\n"
-    "\r\n";
-const std::string rfc_response =
-    "HTTP/1.1 101 Switching Protocols\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-    "Sec-WebSocket-Protocol: chat\r\n"
-    "\r\n";
 
 const std::vector<std::string> valid_fields = {
     "Host: h", "Upgrade: websocket", "Connection: Upgrade",

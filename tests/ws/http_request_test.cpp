@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rfc6455_samples.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/http_request.h"
 
@@ -14,6 +15,7 @@ using uvws::ws::Error;
 using uvws::ws::find_header_end;
 using uvws::ws::HttpLimits;
 using uvws::ws::HTTPRequest;
+using uvws::ws::test::rfc_request;
 
 using namespace std::string_view_literals;
 
@@ -24,18 +26,6 @@ constexpr std::size_t npos = std::string_view::npos;
 std::span<const std::uint8_t> bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
-
-// The client handshake of RFC 6455 1.3.
-const std::string rfc_request =
-    "GET /chat HTTP/1.1\r\n"
-    "Host: server.example.com\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Origin: http://example.com\r\n"
-    "Sec-WebSocket-Protocol: chat, superchat\r\n"
-    "Sec-WebSocket-Version: 13\r\n"
-    "\r\n";
 
 // Feeds `input` in the given chunk sizes the way the protocol does: append, then resume the
 // search from the previous size. Returns the first end found.

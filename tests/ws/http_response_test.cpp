@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rfc6455_samples.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/http_response.h"
 
@@ -13,19 +14,9 @@ using uvws::ws::Error;
 using uvws::ws::HttpLimits;
 using uvws::ws::HTTPResponse;
 using uvws::ws::reason_phrase;
+using uvws::ws::test::rfc_response;
 
-namespace {
-
-// The server handshake of RFC 6455 1.3.
-const std::string rfc_response =
-    "HTTP/1.1 101 Switching Protocols\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-    "Sec-WebSocket-Protocol: chat\r\n"
-    "\r\n";
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a 101 response head is parsed into its status line and fields", "[ws][http]") {
   HTTPResponse res;

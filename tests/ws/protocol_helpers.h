@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "rfc6455_samples.h"
 #include "uvws/ws/client_protocol.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/handshake.h"
@@ -243,18 +244,6 @@ inline std::size_t bytes_until_failure(Protocol& p, std::string_view input, bool
   }
   return 0;
 }
-
-// RFC 6455 1.3: the sample opening handshake.
-inline constexpr std::string_view rfc_request =
-    "GET /chat HTTP/1.1\r\n"
-    "Host: server.example.com\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Origin: http://example.com\r\n"
-    "Sec-WebSocket-Protocol: chat, superchat\r\n"
-    "Sec-WebSocket-Version: 13\r\n"
-    "\r\n";
 
 // rfc_request with `extra` header lines ("Name: value\r\n"...) before the blank line.
 inline std::string request_with(std::string_view extra) {
