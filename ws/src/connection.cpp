@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
+#include <string>
 
 #include "uvws/core/log.h"
 #include "uvws/ws/handshake.h"
@@ -19,6 +21,12 @@ std::uint32_t ms(std::chrono::milliseconds d) {
 }
 
 }  // namespace
+
+void require_data_opcode(Opcode opcode, const char* caller) {
+  if (opcode != Opcode::text && opcode != Opcode::binary) {
+    throw std::invalid_argument(std::string(caller) + ": opcode must be text or binary");
+  }
+}
 
 Connection::Connection(net::Loop& loop)
     : net::TCPConnection(loop),

@@ -40,6 +40,10 @@ struct WebSocketHandle::Token {
 
 namespace detail {
 
+// Data messages (send, publish) are text or binary; any other opcode is the caller's mistake:
+// std::invalid_argument naming `caller`.
+void require_data_opcode(Opcode opcode, const char* caller);
+
 class Connection final : public net::TCPConnection, private ws::ProtocolListener, public WebSocket {
  public:
   explicit Connection(net::Loop& loop);

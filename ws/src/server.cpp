@@ -193,9 +193,7 @@ void Server::stop() {
 }
 
 void Server::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode) {
-  if (opcode != Opcode::text && opcode != Opcode::binary) {
-    throw std::invalid_argument("Server::publish: opcode must be text or binary");
-  }
+  detail::require_data_opcode(opcode, "Server::publish");
   const detail::SharedFrame frame = detail::make_frame(opcode, data);
   for (detail::LoopContext* ctx : impl_->shared.loops) {
     ctx->loop.post(

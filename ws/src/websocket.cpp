@@ -2,7 +2,6 @@
 // detail::Connection (the only class deriving from WebSocket).
 #include "uvws/websocket.h"
 
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,9 +23,7 @@ SendStatus WebSocket::send_binary(std::span<const std::uint8_t> data) {
   return send(data, Opcode::binary);
 }
 SendStatus WebSocket::send(std::span<const std::uint8_t> data, Opcode opcode) {
-  if (opcode != Opcode::text && opcode != Opcode::binary) {
-    throw std::invalid_argument("WebSocket::send: opcode must be text or binary");
-  }
+  detail::require_data_opcode(opcode, "WebSocket::send");
   return self().send(opcode, data);
 }
 SendStatus WebSocket::send_fragment(std::span<const std::uint8_t> data, Opcode opcode, bool fin) {
@@ -94,9 +91,7 @@ bool WebSocket::is_subscribed(std::string_view topic) const {
 }
 void WebSocket::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
                         bool include_self) {
-  if (opcode != Opcode::text && opcode != Opcode::binary) {
-    throw std::invalid_argument("WebSocket::publish: opcode must be text or binary");
-  }
+  detail::require_data_opcode(opcode, "WebSocket::publish");
   self().publish(topic, data, opcode, include_self);
 }
 
@@ -123,9 +118,7 @@ bool WebSocketHandle::alive() const {
 }
 
 void WebSocketHandle::send_text(std::string_view text) const {
-  on_loop(token_, [data = std::string(text)](detail::Connection& c) {
-    c.send(Opcode::text, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
-  });
+  send({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, Opcode::text);
 }
 
 void WebSocketHandle::send_binary(std::span<const std::uint8_t> data) const {
@@ -133,6 +126,7 @@ void WebSocketHandle::send_binary(std::span<const std::uint8_t> data) const {
 }
 
 void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) const {
+  detail::require_data_opcode(opcode, "WebSocketHandle::send");
   on_loop(token_, [bytes = std::vector<std::uint8_t>(data.begin(), data.end()),
                    opcode](detail::Connection& c) { c.send(opcode, bytes); });
 }
