@@ -14,6 +14,13 @@ class UvCategory final : public std::error_category {
   std::string message(int ev) const override {
     return std::string(uv_err_name(-ev)) + ": " + uv_strerror(-ev);
   }
+  // On Unix libuv's codes are negated errno values, except its own (getaddrinfo's UV_EAI_*
+  // around 3000, UV_EOF and friends around 4000): those that are errno values compare equal
+  // to std::errc (ec == std::errc::connection_refused).
+  std::error_condition default_error_condition(int ev) const noexcept override {
+    if (ev > 0 && ev < 1000) return {ev, std::generic_category()};
+    return {ev, *this};
+  }
 };
 
 }  // namespace

@@ -1,7 +1,11 @@
 // How a TCPConnection gets established (accepted by a listener, or connecting as a client), and
 // who its peer is.
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstddef>
 #include <cstring>
@@ -63,6 +67,35 @@ std::error_code TCPConnection::connect(const sockaddr* addr, ConnectCallback on_
     return uv_error(rc);
   }
   request.release();  // connect_cb takes it back; libuv calls it exactly once
+  return {};
+}
+
+std::error_code TCPConnection::connect_unix(const std::string& path, ConnectCallback on_connect) {
+  sockaddr_un un{};
+  if (closing() || (flags_ & f_handle) || path.empty() || path.size() >= sizeof un.sun_path) {
+    close();
+    return uv_error(UV_EINVAL);
+  }
+  un.sun_family = AF_UNIX;
+  std::memcpy(un.sun_path, path.data(), path.size());
+  init_handle();
+  // libuv's uv_tcp_connect takes IP addresses only, but a uv_tcp_t serves any stream socket
+  // (the listener accepts Unix connections into one too): connect the socket here, adopt it.
+  std::error_code ec;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ec = uv_error(uv_translate_sys_error(errno));
+  } else if (::connect(fd, reinterpret_cast<const sockaddr*>(&un), sizeof un) != 0) {
+    ec = uv_error(uv_translate_sys_error(errno));
+    ::close(fd);
+  } else if (const int rc = uv_tcp_open(&tcp_, fd); rc != 0) {
+    ec = uv_error(rc);
+    ::close(fd);
+  } else {
+    ec = start_reading();
+  }
+  if (on_connect) detail::call_hook(*this, "connect callback", [&] { on_connect(ec); });
+  if (ec) close();
   return {};
 }
 

@@ -9,6 +9,11 @@
 #include "uvws/ws/handshake.h"
 
 namespace uvws::detail {
+
+// The per-connection memory budget (DESIGN: under 512 bytes of RSS per idle WebSocket): the
+// union of the two protocol roles must not make a server connection any bigger.
+static_assert(sizeof(Connection) <= 472, "detail::Connection grew beyond its memory budget");
+
 namespace {
 
 spdlog::logger& logger() {
@@ -28,11 +33,67 @@ void require_data_opcode(Opcode opcode, const char* caller) {
   }
 }
 
-Connection::Connection(net::Loop& loop)
-    : net::TCPConnection(loop),
-      protocol_(&static_cast<LoopContext*>(loop.context())->shared.protocol,
-                static_cast<ws::ProtocolListener*>(this)) {
+Connection::Connection(net::Loop& loop) : net::TCPConnection(loop) {
+  new (&slot_.server)
+      ws::ServerProtocol(&ctx().shared.protocol, static_cast<ws::ProtocolListener*>(this));
   ctx().shared.connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::Connection(net::Loop& loop, const Endpoint& endpoint,
+                       const ws::ClientProtocolOptions& options)
+    : net::TCPConnection(loop), endpoint_(&endpoint), client_(true) {
+  new (&slot_.client) ws::ClientProtocol(&options, static_cast<ws::ProtocolListener*>(this));
+}
+
+Connection::~Connection() {
+  if (client_) {
+    slot_.client.~ClientProtocol();
+  } else {
+    slot_.server.~ServerProtocol();
+  }
+}
+
+ws::Protocol& Connection::protocol() {
+  if (client_) return slot_.client;
+  return slot_.server;
+}
+
+const ws::Protocol& Connection::protocol() const {
+  if (client_) return slot_.client;
+  return slot_.server;
+}
+
+const ws::HTTPRequest* Connection::request() const {
+  return client_ ? nullptr : slot_.server.request();
+}
+
+const ConnectionSettings& Connection::settings() const {
+  return endpoint_ != nullptr ? *endpoint_->settings : ctx().shared.settings;
+}
+
+namespace {
+
+// Where a detached client connection points: a Handler that does nothing, no link.
+const Endpoint& detached_endpoint() {
+  static Handler silent;
+  static const ConnectionSettings settings;
+  static const Endpoint endpoint{{}, &silent, &settings, nullptr};
+  return endpoint;
+}
+
+}  // namespace
+
+void Connection::start_client_handshake(std::string_view host_header, std::string_view target) {
+  phase_ = Phase::handshake;
+  arm_timer(ms(settings().handshake_timeout));
+  client_protocol().connect(host_header, target);
+}
+
+void Connection::detach() {
+  endpoint_ = &detached_endpoint();
+  opened_ = false;
+  backpressured_ = false;
+  terminate_websocket();
 }
 
 Connection::Extras& Connection::extras() {
@@ -55,7 +116,8 @@ std::vector<Subscription>& Connection::subscriptions() {
 }
 
 bool Connection::subscribe(std::string_view topic) {
-  if (!opened_ || closing()) return false;
+  // Topics are a server's: a client connection has none to join.
+  if (client_ || !opened_ || closing()) return false;
   return ctx().topics.subscribe(*this, subscriptions(), topic);
 }
 
@@ -70,6 +132,7 @@ bool Connection::is_subscribed(std::string_view topic) const {
 
 void Connection::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
                          bool include_self) {
+  if (client_) throw std::logic_error("WebSocket::publish: topics exist on a server only");
   // Framed once; this loop's subscribers now, the other loops' through their task queues
   // (posted in order, so one publisher's messages keep their order everywhere).
   const SharedFrame frame = make_frame(opcode, data);
@@ -99,7 +162,7 @@ void Connection::guard(F&& callback) {
 
 void Connection::on_accepted() {
   phase_ = Phase::handshake;
-  arm_timer(ms(ctx().shared.options.handshake_timeout));
+  arm_timer(ms(settings().handshake_timeout));
 }
 
 void Connection::on_data(std::span<std::uint8_t> bytes) {
@@ -110,48 +173,60 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
   } else if (phase_ == Phase::open) {
     touch();
   }
-  protocol_.receive_data_in_place(bytes);
+  protocol().receive_data_in_place(bytes);
 }
 
 void Connection::on_eof() {
   // The peer ended its side: after a close exchange that is the expected end; otherwise the
   // protocol reports 1006 (on_failed with unexpected_eof).
-  protocol_.receive_eof();
+  protocol().receive_eof();
   TCPConnection::close();
+}
+
+void Connection::on_response(const ws::HTTPResponse&) {
+  // The server accepted (checked by ClientProtocol: status, key, extensions, subprotocol).
+  opened_websocket();
+  // The response was only for on_open (subprotocol() is kept by the protocol).
+  client_protocol().release_handshake();
 }
 
 void Connection::on_error(std::error_code ec) {
   logger().debug("connection {}: I/O error: {}", TCPConnection::remote_address(), ec.message());
-  protocol_.terminate();
-  if (opened_ && route_ != nullptr) {
-    guard([&] { route_->handler->on_error(this, ec); });
+  protocol().terminate();
+  if (ClientLink* l = link()) l->connection_failed(ec, 0);
+  if (endpoint_ != nullptr && (opened_ || client_)) {
+    WebSocket* ws = opened_ ? this : nullptr;
+    guard([&] { endpoint_->handler->on_error(ws, ec); });
   }
 }
 
 void Connection::on_drain() {
-  if (!backpressured_ || !opened_ || protocol_.state() != ws::State::open) return;
+  if (!backpressured_ || !opened_ || protocol().state() != ws::State::open) return;
   backpressured_ = false;
-  guard([&] { route_->handler->on_drain(*this); });
+  guard([&] { endpoint_->handler->on_drain(*this); });
 }
 
 void Connection::on_timer() {
   switch (phase_) {
     case Phase::handshake:
       logger().debug("connection {}: handshake timeout", TCPConnection::remote_address());
-      if (route_ != nullptr) {
+      if (ClientLink* l = link())
+        l->connection_failed(std::make_error_code(std::errc::timed_out), 0);
+      if (endpoint_ != nullptr) {
         guard([&] {
-          route_->handler->on_error(nullptr, std::make_error_code(std::errc::timed_out));
+          endpoint_->handler->on_error(nullptr, std::make_error_code(std::errc::timed_out));
         });
       }
-      protocol_.terminate();
+      protocol().terminate();
       abort();
       return;
     case Phase::open: {
-      const auto& o = ctx().shared.options;
+      const auto& o = settings();
       if (o.ping_interval.count() > 0) {
         // Keepalive (RFC 6455 5.5.2): a ping; the peer's pong, or anything else, resets the
         // timer, and silence for another interval (or what remains of the idle timeout) ends it.
-        protocol_.send_ping();
+        protocol().send_ping();
+        if (ClientLink* l = link()) l->keepalive_ping_sent();
         phase_ = Phase::ping_sent;
         const auto wait = o.idle_timeout.count() > o.ping_interval.count()
                               ? o.idle_timeout - o.ping_interval
@@ -167,7 +242,7 @@ void Connection::on_timer() {
       return;
     case Phase::closing:
       // The peer did not complete the close handshake (or TCP) in time.
-      protocol_.terminate();
+      protocol().terminate();
       abort();
       return;
   }
@@ -176,33 +251,39 @@ void Connection::on_timer() {
 void Connection::on_closed() {
   // Out of every topic first: counts are exact, and no publish reaches this connection, by the
   // time the handler hears of the close.
-  if (extras_) ctx().topics.unsubscribe_all(extras_->subscriptions);
+  if (extras_ && !client_) ctx().topics.unsubscribe_all(extras_->subscriptions);
+  const bool was_open = opened_;
+  const std::uint16_t code = protocol().close_code_to_report();
+  const std::string_view reason = protocol().close_code_received() != 0
+                                      ? protocol().close_reason_received()
+                                      : std::string_view();
   if (opened_) {
     opened_ = false;
-    --ctx().open_websockets;
-    const std::uint16_t code = protocol_.close_code_to_report();
-    const std::string_view reason = protocol_.close_code_received() != 0
-                                        ? protocol_.close_reason_received()
-                                        : std::string_view();
-    guard([&] { route_->handler->on_close(*this, code, reason); });
+    if (!client_) --ctx().open_websockets;
+    guard([&] { endpoint_->handler->on_close(*this, code, reason); });
   }
   if (extras_ && extras_->token) {
     extras_->token->alive.store(false, std::memory_order_release);
     extras_->token->conn = nullptr;
   }
-  ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
+  if (client_) {
+    if (ClientLink* l = link()) l->connection_closed(was_open, code, reason);
+  } else {
+    ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 void Connection::finish() {
   phase_ = Phase::closing;
   // RFC 6455 7.1.1: the server closes TCP first. shutdown() sends FIN after the queued bytes
-  // (our close frame); the peer's EOF, or the close timeout, closes the socket.
-  shutdown();
-  arm_timer(ms(ctx().shared.options.close_timeout));
+  // (our close frame); the peer's EOF, or the close timeout, closes the socket. A client waits
+  // for the server's FIN (on_eof), so that TIME_WAIT stays on the server, or for the timeout.
+  if (!client_) shutdown();
+  arm_timer(ms(settings().close_timeout));
 }
 
 void Connection::arm_open_timer() {
-  const auto& o = ctx().shared.options;
+  const auto& o = settings();
   auto wait = o.idle_timeout;
   if (o.ping_interval.count() > 0 && (wait.count() == 0 || o.ping_interval < wait)) {
     wait = o.ping_interval;
@@ -218,12 +299,12 @@ void Connection::arm_open_timer() {
 // Protocol side
 
 void Connection::on_request(const ws::HTTPRequest& request) {
-  const Route* route = ctx().shared.find_route(request.path());
+  const Endpoint* route = ctx().shared.find_route(request.path());
   if (route == nullptr) {
-    protocol_.reject(ws::Error::not_found);
+    server_protocol().reject(ws::Error::not_found);
     return;
   }
-  route_ = route;
+  endpoint_ = route;
   // A request without "Upgrade: websocket" is plain HTTP for the route's handler.
   if (!request.header_has_token("Upgrade", "websocket")) {
     answer_http(request, *route->handler);
@@ -240,7 +321,8 @@ void Connection::answer_http(const ws::HTTPRequest& request, Handler& handler) {
     logger().error("on_http threw: {}", e.what());
     reply = HttpReply{500, "text/plain; charset=utf-8", "500 Internal Server Error\n", {}};
   }
-  protocol_.reject(ws::http_response(reply.status, reply.content_type, reply.body, reply.headers));
+  server_protocol().reject(
+      ws::http_response(reply.status, reply.content_type, reply.body, reply.headers));
 }
 
 void Connection::open(const ws::HTTPRequest& request, Handler& handler) {
@@ -253,38 +335,44 @@ void Connection::open(const ws::HTTPRequest& request, Handler& handler) {
     decision.status = 500;
   }
   if (!decision.accept) {
-    protocol_.reject(ws::http_response(decision.status, "text/plain; charset=utf-8", "refused\n",
-                                       decision.headers));
+    server_protocol().reject(ws::http_response(decision.status, "text/plain; charset=utf-8",
+                                               "refused\n", decision.headers));
     return;
   }
-  if (handler.frame_mode()) protocol_.set_options(&ctx().shared.protocol_frame_mode);
+  if (handler.frame_mode()) protocol().set_options(&ctx().shared.protocol_frame_mode);
   ws::ServerProtocol::AcceptOptions accept;
   accept.subprotocol = decision.subprotocol;
   accept.headers = std::move(decision.headers);
-  if (protocol_.accept(accept)) return;  // refused: on_failed has run
-  opened_ = true;
+  if (server_protocol().accept(accept)) return;  // refused: on_failed has run
   ++ctx().open_websockets;
+  opened_websocket();
+  // The request was only for on_open (query(), header()); an open connection keeps none.
+  server_protocol().release_handshake();
+}
+
+void Connection::opened_websocket() {
+  opened_ = true;
   phase_ = Phase::open;
   arm_open_timer();
-  guard([&] { handler.on_open(*this); });
-  // The request was only for on_open (query(), header()); an open connection keeps none.
-  protocol_.release_handshake();
+  if (ClientLink* l = link()) l->connection_opened(*this);
+  guard([&] { endpoint_->handler->on_open(*this); });
 }
 
 void Connection::on_message(Opcode opcode, std::span<std::uint8_t> data) {
-  guard([&] { route_->handler->on_message(*this, Message(opcode, data)); });
+  guard([&] { endpoint_->handler->on_message(*this, Message(opcode, data)); });
 }
 
 void Connection::on_fragment(Opcode opcode, std::span<std::uint8_t> data, bool fin) {
-  guard([&] { route_->handler->on_fragment(*this, Message(opcode, data), fin); });
+  guard([&] { endpoint_->handler->on_fragment(*this, Message(opcode, data), fin); });
 }
 
 void Connection::on_ping(std::span<std::uint8_t> payload) {
-  guard([&] { route_->handler->on_ping(*this, payload); });
+  guard([&] { endpoint_->handler->on_ping(*this, payload); });
 }
 
 void Connection::on_pong(std::span<std::uint8_t> payload) {
-  guard([&] { route_->handler->on_pong(*this, payload); });
+  if (ClientLink* l = link()) l->pong_received();
+  guard([&] { endpoint_->handler->on_pong(*this, payload); });
 }
 
 void Connection::on_close(std::uint16_t, std::string_view) {
@@ -294,14 +382,31 @@ void Connection::on_close(std::uint16_t, std::string_view) {
 }
 
 void Connection::on_failed(std::error_code ec) {
-  if (ec == ws::Error::unexpected_eof) return;  // on_eof closes; on_close reports 1006
+  if (ec == ws::Error::unexpected_eof) {
+    // on_eof closes; on_close reports 1006. A client that never opened reports the failure
+    // (the server hung up on its handshake).
+    if (ClientLink* l = link(); l != nullptr && !opened_) {
+      l->connection_failed(ec, 0);
+      guard([&] { endpoint_->handler->on_error(nullptr, ec); });
+    }
+    return;
+  }
   const bool handshake = ec == ws::Condition::handshake_failed;
   if (ec != ws::Error::rejected) {
     logger().debug("connection {}: {}", TCPConnection::remote_address(), ec.message());
-    if (route_ != nullptr) {
-      WebSocket* ws = handshake ? nullptr : this;
-      guard([&] { route_->handler->on_error(ws, ec); });
+    if (ClientLink* l = link()) {
+      const ws::HTTPResponse* response = client_protocol().response();
+      l->connection_failed(ec, handshake && response != nullptr ? response->status() : 0);
     }
+    if (endpoint_ != nullptr) {
+      WebSocket* ws = handshake ? nullptr : this;
+      guard([&] { endpoint_->handler->on_error(ws, ec); });
+    }
+  }
+  if (client_ && handshake) {
+    // Nothing was established: nothing to wait for (RFC 6455 4.1: fail the connection).
+    TCPConnection::close();
+    return;
   }
   finish();
 }
@@ -310,8 +415,8 @@ void Connection::on_failed(std::error_code ec) {
 // Sending
 
 bool Connection::admit_send() {
-  if (protocol_.state() != ws::State::open || closing()) return false;
-  const auto& o = ctx().shared.options;
+  if (protocol().state() != ws::State::open || closing()) return false;
+  const auto& o = settings();
   if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
   // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
   if (o.backpressure_policy == BackpressurePolicy::close) {
@@ -321,7 +426,7 @@ bool Connection::admit_send() {
 }
 
 SendStatus Connection::status_after_send() {
-  const std::size_t limit = ctx().shared.options.max_backpressure;
+  const std::size_t limit = settings().max_backpressure;
   if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
   // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
   // What it refuses waits in a write whose completion calls on_drain; if it took everything,
@@ -333,18 +438,18 @@ SendStatus Connection::status_after_send() {
 }
 
 SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
-  if (!admit_send() || !protocol_.send_message(opcode, data)) return SendStatus::dropped;
+  if (!admit_send() || !protocol().send_message(opcode, data)) return SendStatus::dropped;
   return status_after_send();
 }
 
 SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
-  if (!admit_send() || !protocol_.send_fragment(opcode, data, fin)) return SendStatus::dropped;
+  if (!admit_send() || !protocol().send_fragment(opcode, data, fin)) return SendStatus::dropped;
   return status_after_send();
 }
 
 SendStatus Connection::send_shared(const SharedFrame& frame) {
   // A whole data frame may not go out in the middle of a fragmented message (RFC 6455 5.4).
-  if (protocol_.sending_fragmented() || !admit_send()) return SendStatus::dropped;
+  if (protocol().sending_fragmented() || !admit_send()) return SendStatus::dropped;
   write_shared(frame->span());
   return status_after_send();
 }
@@ -352,20 +457,20 @@ SendStatus Connection::send_shared(const SharedFrame& frame) {
 SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t> payload) {
   if (closing()) return SendStatus::dropped;
   const bool sent =
-      opcode == Opcode::ping ? protocol_.send_ping(payload) : protocol_.send_pong(payload);
+      opcode == Opcode::ping ? protocol().send_ping(payload) : protocol().send_pong(payload);
   return sent ? SendStatus::ok : SendStatus::dropped;
 }
 
 void Connection::close_websocket(std::uint16_t code, std::string_view reason) {
   if (closing()) return;
-  switch (protocol_.state()) {
+  switch (protocol().state()) {
     case ws::State::open:
-      protocol_.send_close(code, reason);
+      protocol().send_close(code, reason);
       phase_ = Phase::closing;
-      arm_timer(ms(ctx().shared.options.close_timeout));
+      arm_timer(ms(settings().close_timeout));
       return;
     case ws::State::connecting:
-      protocol_.terminate();
+      protocol().terminate();
       TCPConnection::close();
       return;
     case ws::State::closing:
@@ -374,16 +479,26 @@ void Connection::close_websocket(std::uint16_t code, std::string_view reason) {
   }
 }
 
+void Connection::close_by_application(std::uint16_t code, std::string_view reason) {
+  if (ClientLink* l = link()) l->close_requested();
+  close_websocket(code, reason);
+}
+
+void Connection::terminate_by_application() {
+  if (ClientLink* l = link()) l->close_requested();
+  terminate_websocket();
+}
+
 void Connection::terminate_websocket() {
-  protocol_.terminate();
+  protocol().terminate();
   abort();
 }
 
 void Connection::shut_down() {
-  if (protocol_.state() == ws::State::open) {
+  if (protocol().state() == ws::State::open) {
     close_websocket(ws::close_code::going_away, "server shutting down");
-  } else if (protocol_.state() == ws::State::connecting) {
-    protocol_.terminate();
+  } else if (protocol().state() == ws::State::connecting) {
+    protocol().terminate();
     TCPConnection::close();
   }
 }

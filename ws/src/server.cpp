@@ -85,6 +85,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   validate(options);
   impl_->shared.protocol = protocol_options(options, false);
   impl_->shared.protocol_frame_mode = protocol_options(options, true);
+  impl_->shared.settings = detail::connection_settings(options);
   impl_->shared.options = std::move(options);
 }
 
@@ -105,7 +106,7 @@ void Server::route(std::string path, Handler& handler) {
   for (auto& r : impl_->shared.routes) {
     if (r.path == path) throw std::invalid_argument("route registered twice: " + path);
   }
-  impl_->shared.routes.push_back({std::move(path), &handler});
+  impl_->shared.routes.push_back({std::move(path), &handler, &impl_->shared.settings, nullptr});
 }
 
 void Server::listen() {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "endpoint.h"
 #include "topics.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
@@ -21,26 +22,22 @@
 
 namespace uvws::detail {
 
-struct Route {
-  std::string path;
-  Handler* handler;
-};
-
 struct LoopContext;
 
 struct ServerShared {
   ServerOptions options;
+  ConnectionSettings settings;                    // from options, for every route
   ws::ServerProtocolOptions protocol;             // whole-message routes
   ws::ServerProtocolOptions protocol_frame_mode;  // routes whose handler wants frames
-  std::vector<Route> routes;
+  std::vector<Endpoint> routes;
   std::atomic<std::size_t> connections{0};  // accepted TCP connections, all loops
   std::vector<LoopContext*> loops;          // set by listen(), fixed afterwards
   TopicCounts topic_counts;
 
   // The route for `path`: an exact match, else the catch-all route "*" if there is one.
-  const Route* find_route(std::string_view path) const {
-    const Route* fallback = nullptr;
-    for (const Route& r : routes) {
+  const Endpoint* find_route(std::string_view path) const {
+    const Endpoint* fallback = nullptr;
+    for (const Endpoint& r : routes) {
       if (r.path == path) return &r;
       if (r.path == "*") fallback = &r;
     }

@@ -36,10 +36,10 @@ SendStatus WebSocket::pong(std::span<const std::uint8_t> payload) {
   return self().send_control(Opcode::pong, payload);
 }
 void WebSocket::close(std::uint16_t code, std::string_view reason) {
-  self().close_websocket(code, reason);
+  self().close_by_application(code, reason);
 }
 void WebSocket::terminate() {
-  self().terminate_websocket();
+  self().terminate_by_application();
 }
 std::size_t WebSocket::buffered_amount() const {
   return self().net::TCPConnection::buffered_amount();
@@ -52,15 +52,15 @@ std::string WebSocket::remote_address() const {
 }
 
 std::string_view WebSocket::path() const {
-  const auto* route = self().route();
-  return route != nullptr ? std::string_view(route->path) : std::string_view();
+  const auto* endpoint = self().endpoint();
+  return endpoint != nullptr ? std::string_view(endpoint->path) : std::string_view();
 }
 std::string_view WebSocket::query() const {
-  const auto* request = self().protocol().request();
+  const auto* request = self().request();
   return request != nullptr ? request->query() : std::string_view();
 }
 std::string_view WebSocket::header(std::string_view name) const {
-  const auto* request = self().protocol().request();
+  const auto* request = self().request();
   if (request == nullptr) return {};
   return request->header(name).value_or(std::string_view());
 }
@@ -132,8 +132,9 @@ void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) co
 }
 
 void WebSocketHandle::close(std::uint16_t code, std::string_view reason) const {
-  on_loop(token_,
-          [code, r = std::string(reason)](detail::Connection& c) { c.close_websocket(code, r); });
+  on_loop(token_, [code, r = std::string(reason)](detail::Connection& c) {
+    c.close_by_application(code, r);
+  });
 }
 
 }  // namespace uvws

@@ -28,11 +28,6 @@
 
 namespace uvws {
 
-enum class BackpressurePolicy : std::uint8_t {
-  drop,   // a send over the limit is dropped (send returns dropped); the connection stays
-  close,  // the connection is closed with 1008 (policy violation)
-};
-
 // Server configuration: plain values with safe defaults. Invalid values make the Server
 // constructor throw std::invalid_argument naming the field.
 struct ServerOptions {

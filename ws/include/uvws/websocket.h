@@ -31,6 +31,13 @@ using ws::Opcode;
 
 enum class SendStatus : std::uint8_t { ok, backpressure, dropped };
 
+// What happens to a send when more than max_backpressure bytes already wait for the peer
+// (ServerOptions, ClientOptions).
+enum class BackpressurePolicy : std::uint8_t {
+  drop,   // a send over the limit is dropped (send returns dropped); the connection stays
+  close,  // the connection is closed with 1008 (policy violation)
+};
+
 // A received message: a view valid during the callback only (copy what you keep).
 class Message {
  public:

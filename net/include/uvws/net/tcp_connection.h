@@ -123,6 +123,11 @@ class TCPConnection : private TimerNode {
   // the callback will not run and the connection is already closing.
   using ConnectCallback = std::function<void(std::error_code)>;
   std::error_code connect(const sockaddr* addr, ConnectCallback on_connect);
+  // Client side: connects to the Unix-domain socket at `path`. A local connect does not wait,
+  // so the callback runs within this call: on success once reading started; on failure
+  // (ENOENT, ECONNREFUSED, EAGAIN when the listener's backlog is full) with the error, and the
+  // connection then closes itself. Preconditions as for connect() (EINVAL, no callback).
+  std::error_code connect_unix(const std::string& path, ConnectCallback on_connect);
 
  protected:
   explicit TCPConnection(Loop& loop) noexcept;

@@ -1,0 +1,132 @@
+// Client: an asynchronous WebSocket client on a uvws loop, with the same Handler callbacks
+// and WebSocket handle as the server side.
+//
+//   uvws::net::Loop loop;
+//   MyHandler handler;
+//   uvws::Client client(loop, "ws://127.0.0.1:9001/chat", handler);
+//   client.connect();
+//   loop.run();
+//
+// Addresses: ws://host[:port]/path?query (host names resolved with libuv's resolver, IPv6
+// literals in brackets, port 80 by default) and ws+unix:///path/to.sock[:/request/path]
+// for a Unix-domain socket. wss:// is refused (no TLS yet) with std::invalid_argument.
+//
+// A host name resolves to every address it has (IPv6 and IPv4); they are tried in order until
+// one connects. connect_timeout bounds the lookup and the TCP connect together;
+// handshake_timeout the HTTP upgrade after it.
+//
+// Reconnect on request: after a connection is lost (or fails to open) the client waits
+// initial_delay, multiplied by `multiplier` after each failed attempt up to max_delay, each
+// delay scaled by a random factor in [1-jitter, 1+jitter]; on_attempt reports each attempt as
+// it is scheduled, and on_give_up the end after max_attempts consecutive failures (0 = no
+// limit). A connection that opened resets the count. It never reconnects after a close the
+// application asked for: Client::close(), WebSocket::close() or a handle's close().
+//
+// Ownership: the application owns the Client, the Loop and the Handler; the Client must be
+// destroyed before the Loop. Destroying the Client drops its connection at once (no close
+// handshake): on_close runs first, within the destructor, with 1006, if the connection was
+// open. Threads: the loop's thread only (construct it there, or before the loop runs).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "uvws/handler.h"
+#include "uvws/net/loop.h"
+#include "uvws/websocket.h"
+#include "uvws/ws/permessage_deflate.h"
+
+namespace uvws {
+
+struct ReconnectOptions {
+  bool enabled = false;
+  std::chrono::milliseconds initial_delay{500};
+  std::chrono::milliseconds max_delay{30000};
+  double multiplier = 2.0;
+  double jitter = 0.2;        // each delay is scaled by a random factor in [1-j, 1+j]
+  unsigned max_attempts = 0;  // consecutive failed attempts before giving up; 0 = no limit
+};
+
+// Client configuration: plain values with safe defaults. Invalid values make the Client
+// constructor (and uvws::connect) throw std::invalid_argument naming the field.
+
+struct ClientOptions {
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+  std::string origin;                                        // sent as Origin when non-empty
+  std::string user_agent;                 // default: uvws::version(); sent unless `headers` has one
+  std::vector<std::string> subprotocols;  // offered, preferred first
+
+  std::size_t max_message_size = 16u << 20;
+  std::size_t max_frame_size = 16u << 20;
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_headers = 100;
+
+  std::chrono::milliseconds connect_timeout{10000};    // name lookup + TCP connect
+  std::chrono::milliseconds handshake_timeout{10000};  // request sent, no 101 yet
+  std::chrono::milliseconds close_timeout{5000};       // close sent, server silent
+  std::chrono::milliseconds ping_interval{0};  // keepalive ping when idle this long; 0 = off
+  std::chrono::milliseconds idle_timeout{0};   // close after this much silence; 0 = off
+
+  std::size_t max_backpressure = 1u << 20;
+  BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
+
+  ws::DeflateOptions compression;  // permessage-deflate offer; off unless .enabled
+  ReconnectOptions reconnect;
+};
+
+// A parsed ws:// or ws+unix:// address. parse() throws std::invalid_argument on anything else.
+struct WebSocketUrl {
+  std::string host;  // name or IP literal (without brackets); empty for Unix sockets
+  std::uint16_t port = 80;
+  std::string unix_path;
+  std::string target = "/";  // path and query
+  std::string host_header;   // host[:port] as sent in Host
+
+  static WebSocketUrl parse(std::string_view url);
+};
+
+class Client {
+ public:
+  Client(net::Loop& loop, std::string_view url, Handler& handler, ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Starts connecting (resolve, connect, handshake); on_open follows. Failures go to
+  // Handler::on_error (with a null WebSocket) and, with reconnect enabled, to the next attempt.
+  // No-op while connecting, open or closing.
+  void connect();
+  // Closes the connection with a close handshake (drops it if it is not open yet), cancels a
+  // pending reconnect, and disables reconnecting until the next connect().
+  void close(std::uint16_t code = 1000, std::string_view reason = {});
+
+  // The open connection, or nullptr.
+  WebSocket* websocket();
+  // The round-trip time of the last keepalive ping (ping_interval) that got its pong; 0 before.
+  std::chrono::microseconds latency() const;
+  // The HTTP status of the last handshake response: 101 once open, the refusal's status (403,
+  // 404...), or 0 when no response came (refused connection, timeout).
+  int handshake_status() const;
+
+  // Reconnect reporting, when an attempt is scheduled: its number (1-based, counting since the
+  // last connection that opened), the delay before it starts, and the error that ended the
+  // previous attempt (empty when an open connection ended with a close handshake).
+  std::function<void(unsigned attempt, std::chrono::milliseconds delay, std::error_code last)>
+      on_attempt;
+  // Called when the client gives up (max_attempts reached), with the last error.
+  std::function<void(std::error_code last)> on_give_up;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace uvws

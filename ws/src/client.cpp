@@ -1,0 +1,349 @@
+// Client: connects, reconnects, and reports one detail::Connection at a time (ClientLink).
+#include "uvws/client.h"
+
+#include <arpa/inet.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <stdexcept>
+
+#include "connection.h"
+#include "endpoint.h"
+#include "uvws/core/log.h"
+#include "uvws/core/random.h"
+#include "uvws/net/resolver.h"
+#include "uvws/net/timer.h"
+#include "uvws/version.h"
+#include "uvws/ws/client_protocol.h"
+#include "uvws/ws/http_request.h"
+
+namespace uvws {
+namespace {
+
+void require(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(std::string("uvws::ClientOptions: ") + what);
+}
+
+bool has_header(const ClientOptions& o, std::string_view name) {
+  return std::any_of(o.headers.begin(), o.headers.end(),
+                     [&](const auto& h) { return ws::ascii_iequals(h.first, name); });
+}
+
+ws::ClientProtocolOptions protocol_options(const ClientOptions& o) {
+  require(o.max_backpressure > 0, "max_backpressure must be > 0");
+  require(o.connect_timeout.count() > 0, "connect_timeout must be > 0");
+  require(o.handshake_timeout.count() > 0, "handshake_timeout must be > 0");
+  require(o.close_timeout.count() > 0, "close_timeout must be > 0");
+  require(o.ping_interval.count() >= 0, "ping_interval must be >= 0 (0 = off)");
+  require(o.idle_timeout.count() >= 0, "idle_timeout must be >= 0 (0 = off)");
+  for (auto d : {o.connect_timeout, o.handshake_timeout, o.close_timeout, o.ping_interval,
+                 o.idle_timeout, o.reconnect.initial_delay, o.reconnect.max_delay}) {
+    require(d.count() <= 0x7FFFFFFF, "timeouts and delays must be under 24 days");
+  }
+  const ReconnectOptions& r = o.reconnect;
+  require(r.initial_delay.count() > 0, "reconnect.initial_delay must be > 0");
+  require(r.max_delay >= r.initial_delay, "reconnect.max_delay must be >= initial_delay");
+  require(r.multiplier >= 1.0 && r.multiplier <= 100.0, "reconnect.multiplier must be 1..100");
+  require(r.jitter >= 0.0 && r.jitter <= 1.0, "reconnect.jitter must be 0..1");
+
+  ws::ClientProtocolOptions p;
+  p.max_message_size = o.max_message_size;
+  p.max_frame_size = o.max_frame_size;
+  p.http.max_header_bytes = o.max_header_bytes;
+  p.http.max_headers = o.max_headers;
+  p.subprotocols = o.subprotocols;
+  p.deflate = o.compression;
+  p.headers = o.headers;
+  if (!o.origin.empty() && !has_header(o, "Origin")) p.headers.emplace_back("Origin", o.origin);
+  if (!has_header(o, "User-Agent")) {
+    p.headers.emplace_back("User-Agent", o.user_agent.empty() ? version() : o.user_agent);
+  }
+  try {
+    p.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("uvws::ClientOptions: ") + e.what());
+  }
+  return p;
+}
+
+// An IP literal as a socket address (no lookup needed), or nothing.
+bool parse_ip(const std::string& host, std::uint16_t port, sockaddr_storage& out) {
+  out = {};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&out)) == 0) return true;
+  out = {};
+  return uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
+}
+
+spdlog::logger& logger() {
+  return core::log(core::Layer::ws);
+}
+
+}  // namespace
+
+struct Client::Impl final : detail::ClientLink {
+  // Where the client is between connect() and the end.
+  enum class Stage : std::uint8_t { idle, resolving, connecting, handshaking, open, waiting };
+
+  Impl(Client& owner, net::Loop& l, std::string_view u, Handler& h, ClientOptions o)
+      : client(owner),
+        loop(l),
+        handler(h),
+        url(WebSocketUrl::parse(u)),
+        options(std::move(o)),
+        protocol(protocol_options(options)),
+        resolver(l),
+        timer(l) {
+    settings = detail::connection_settings(options);
+    endpoint.handler = &handler;
+    endpoint.settings = &settings;
+    endpoint.client = this;
+  }
+
+  ~Impl() {
+    resolver.cancel();
+    timer.stop();
+    if (conn == nullptr) return;
+    // The application hears of the end now: the connection outlives this object only to
+    // close its socket, detached.
+    detail::Connection* c = conn;
+    conn = nullptr;
+    if (c->opened()) {
+      try {
+        handler.on_close(*c, ws::close_code::abnormal, {});
+      } catch (const std::exception& e) {
+        logger().error("on_close threw: {}", e.what());
+      }
+    }
+    c->detach();
+  }
+
+  // --- Attempts ----------------------------------------------------------------------------
+
+  void start() {
+    stage = Stage::resolving;
+    status = 0;
+    tcp_established = false;
+    addresses.clear();
+    next_address = 0;
+    timer.start(static_cast<std::uint64_t>(options.connect_timeout.count()),
+                [this] { connect_timed_out(); });
+    if (!url.unix_path.empty()) {
+      connect_next();
+      return;
+    }
+    sockaddr_storage literal;
+    if (parse_ip(url.host, url.port, literal)) {
+      addresses.push_back(literal);
+      connect_next();
+      return;
+    }
+    resolver.resolve(url.host, url.port, [this](std::error_code ec, auto found) {
+      if (ec) {
+        logger().debug("client: cannot resolve {}: {}", url.host, ec.message());
+        attempt_failed(ec);
+        return;
+      }
+      addresses = std::move(found);
+      connect_next();
+    });
+  }
+
+  // Connects to the next address (or the Unix socket); the connection reports back through
+  // tcp_result() and then this link.
+  void connect_next() {
+    stage = Stage::connecting;
+    auto* c = net::TCPConnection::create<detail::Connection>(loop, endpoint, protocol);
+    conn = c;
+    // The callback runs while `c` exists; it reaches this Impl through the connection's link,
+    // which a destroyed Client has detached.
+    auto on_connect = [c](std::error_code ec) {
+      if (auto* self = static_cast<Impl*>(c->endpoint()->client)) self->tcp_result(*c, ec);
+    };
+    if (!url.unix_path.empty()) {
+      next_address = 1;
+      c->connect_unix(url.unix_path, on_connect);
+      return;
+    }
+    const auto& address = addresses[next_address++];
+    if (auto ec = c->connect(reinterpret_cast<const sockaddr*>(&address), on_connect)) {
+      // Refused before starting (closed already): on_closed follows and tries the next one.
+      last_error = ec;
+    }
+  }
+
+  void tcp_result(detail::Connection& c, std::error_code ec) {
+    if (ec) {
+      last_error = ec;  // the connection closes; connection_closed() tries the next address
+      return;
+    }
+    tcp_established = true;
+    timer.stop();
+    stage = Stage::handshaking;
+    c.start_client_handshake(url.host_header, url.target);
+  }
+
+  void connect_timed_out() {
+    last_error = std::make_error_code(std::errc::timed_out);
+    if (stage == Stage::resolving) {
+      resolver.cancel();
+      attempt_failed(last_error);
+    } else if (stage == Stage::connecting && conn != nullptr) {
+      next_address = addresses.size();  // no time left for the others
+      conn->terminate_websocket();      // connection_closed() reports it
+    }
+  }
+
+  // An attempt ended before TCP was up (lookup, connect, timeout): the application hears it,
+  // then the reconnect policy decides.
+  void attempt_failed(std::error_code ec) {
+    timer.stop();
+    stage = Stage::idle;
+    last_error = ec;
+    try {
+      handler.on_error(nullptr, ec);
+    } catch (const std::exception& e) {
+      logger().error("on_error threw: {}", e.what());
+    }
+    retry();
+  }
+
+  void retry() {
+    stage = Stage::idle;
+    if (!options.reconnect.enabled || user_closed) return;
+    const ReconnectOptions& r = options.reconnect;
+    ++failures;
+    if (r.max_attempts != 0 && failures > r.max_attempts) {
+      if (client.on_give_up) client.on_give_up(last_error);
+      return;
+    }
+    // initial * multiplier^(n-1), capped, then jittered (so that many clients cut off at once
+    // do not come back in step).
+    double delay = static_cast<double>(r.initial_delay.count()) *
+                   std::pow(r.multiplier, static_cast<double>(failures - 1));
+    delay = std::min(delay, static_cast<double>(r.max_delay.count()));
+    if (r.jitter > 0) {
+      const double unit = static_cast<double>(core::random_mask_key()) / 4294967295.0;
+      delay *= 1.0 - r.jitter + 2.0 * r.jitter * unit;
+    }
+    const auto wait = std::chrono::milliseconds(std::max<long long>(1, std::llround(delay)));
+    stage = Stage::waiting;
+    if (client.on_attempt) client.on_attempt(failures, wait, last_error);
+    if (user_closed || stage != Stage::waiting) return;  // on_attempt closed or reconnected
+    timer.start(static_cast<std::uint64_t>(wait.count()), [this] { start(); });
+  }
+
+  // --- detail::ClientLink ------------------------------------------------------------------
+
+  void connection_opened(detail::Connection&) override {
+    stage = Stage::open;
+    status = 101;
+    failures = 0;
+    last_error = {};
+    ping_outstanding = false;
+  }
+  void connection_failed(std::error_code ec, int http_status) override {
+    last_error = ec;
+    status = http_status;
+  }
+  void keepalive_ping_sent() override {
+    ping_sent_at = std::chrono::steady_clock::now();
+    ping_outstanding = true;
+  }
+  void pong_received() override {
+    if (!ping_outstanding) return;
+    ping_outstanding = false;
+    latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - ping_sent_at);
+  }
+  void close_requested() override {
+    user_closed = true;
+    timer.stop();
+  }
+  void connection_closed(bool was_open, std::uint16_t, std::string_view) override {
+    conn = nullptr;
+    if (user_closed) {
+      stage = Stage::idle;
+      return;
+    }
+    if (!was_open && !tcp_established) {
+      if (next_address < addresses.size()) {
+        connect_next();  // this address refused: the next one, within the same timeout
+        return;
+      }
+      attempt_failed(last_error ? last_error : std::make_error_code(std::errc::not_connected));
+      return;
+    }
+    if (was_open) last_error = {};  // ended with a close (or 1006, in on_close's code)
+    retry();
+  }
+
+  Client& client;
+  net::Loop& loop;
+  Handler& handler;
+  WebSocketUrl url;
+  ClientOptions options;
+  ws::ClientProtocolOptions protocol;
+  detail::ConnectionSettings settings;
+  detail::Endpoint endpoint{{}, nullptr, nullptr, nullptr};
+  net::Resolver resolver;
+  net::Timer timer;  // connect timeout, then reconnect backoff
+  detail::Connection* conn = nullptr;
+  std::vector<sockaddr_storage> addresses;
+  std::size_t next_address = 0;
+  std::error_code last_error;
+  unsigned failures = 0;
+  int status = 0;  // handshake_status()
+  Stage stage = Stage::idle;
+  bool user_closed = false;
+  bool tcp_established = false;
+  bool ping_outstanding = false;
+  std::chrono::steady_clock::time_point ping_sent_at;
+  std::chrono::microseconds latency{0};
+};
+
+Client::Client(net::Loop& loop, std::string_view url, Handler& handler, ClientOptions options)
+    : impl_(std::make_unique<Impl>(*this, loop, url, handler, std::move(options))) {}
+
+Client::~Client() = default;
+
+void Client::connect() {
+  Impl& i = *impl_;
+  i.user_closed = false;
+  if (i.stage != Impl::Stage::idle && i.stage != Impl::Stage::waiting) return;
+  i.timer.stop();
+  i.failures = 0;
+  i.start();
+}
+
+void Client::close(std::uint16_t code, std::string_view reason) {
+  Impl& i = *impl_;
+  i.user_closed = true;
+  i.timer.stop();
+  i.resolver.cancel();
+  if (i.conn == nullptr) {
+    i.stage = Impl::Stage::idle;
+    return;
+  }
+  if (i.conn->opened()) {
+    i.conn->close_websocket(code, reason);
+  } else {
+    i.conn->terminate_websocket();
+  }
+}
+
+WebSocket* Client::websocket() {
+  Impl& i = *impl_;
+  return i.conn != nullptr && i.conn->opened() ? i.conn : nullptr;
+}
+
+std::chrono::microseconds Client::latency() const {
+  return impl_->latency;
+}
+
+int Client::handshake_status() const {
+  return impl_->status;
+}
+
+}  // namespace uvws
