@@ -108,7 +108,8 @@ class WebSocket {
   void* user_data() const;
   void set_user_data(void* data);
 
-  // Pub/sub. A connection may subscribe to any number of topics; it is unsubscribed from all
+  // Pub/sub (server side: on a client connection subscribe() returns false and publish()
+  // throws std::logic_error). A connection may subscribe to any number of topics; it is unsubscribed from all
   // of them when it closes. subscribe/unsubscribe return false when nothing changed (already
   // subscribed, not subscribed, or the connection is not open).
   bool subscribe(std::string_view topic);
