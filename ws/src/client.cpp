@@ -17,6 +17,7 @@
 #include "uvws/net/timer.h"
 #include "uvws/version.h"
 #include "uvws/ws/client_protocol.h"
+#include "uvws/ws/handshake.h"
 #include "uvws/ws/http_request.h"
 
 namespace uvws {
@@ -96,6 +97,14 @@ struct Client::Impl final : detail::ClientLink {
         resolver(l),
         timer(l) {
     settings = detail::connection_settings(options);
+    // A header or subprotocol that cannot be sent is the caller's mistake, told now rather
+    // than at every connect: build the request once with a sample key.
+    try {
+      ws::client_request(url.host_header, url.target,
+                         "dGhlIHNhbXBsZSBub25jZQ==", protocol.subprotocols, {}, protocol.headers);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("uvws::ClientOptions: ") + e.what());
+    }
     endpoint.handler = &handler;
     endpoint.settings = &settings;
     endpoint.client = this;
