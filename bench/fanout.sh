@@ -1,60 +1,131 @@
 #!/usr/bin/env bash
-# bench/fanout.sh: fan-out throughput — 1 publisher, SUBSCRIBERS (1000) subscribers, SIZE
-# (20) byte messages on uvws-broadcast pinned to core 0, uvws-fanout pinned to core 1.
-# Reports deliveries per second and server CPU per delivery, ROUNDS (3) runs of SECONDS (5)
-# each, to bench/results/fanout.md (or OUT). The server is stopped by the PID it started.
+# bench/fanout.sh: fan-out — 1 publisher, SUBSCRIBERS (1000) subscribers, SIZE (20) byte text
+# messages, each sent by the server to every other client: uvws-broadcast against the npm `ws`
+# package's broadcast example (bench/peers/ws_echo.mjs --broadcast) and a raw epoll floor
+# (bench-echo-epoll --broadcast). websocketpp and Beast have no pub/sub of their own, so they
+# are not in this benchmark (a broadcast loop written here for them would measure that loop).
 #
-#   BUILD_DIR=build/release bash bench/fanout.sh
+#   BUILD_DIR=build-bench ROUNDS=3 SECONDS=5 bash bench/fanout.sh
+#
+# Each server runs pinned to SERVER_CPU, uvws-fanout (bench/fanout/main.cpp) to CLIENT_CPU;
+# servers alternate within each round, a fresh process per run. uvws-fanout keeps the publisher
+# at most 16 messages ahead of the slowest subscriber, checks that every subscriber gets every
+# message in order, and reads the server's CPU time (utime + stime of /proc/PID/stat, all
+# threads) around its measured window. The table gives medians over the rounds of server CPU
+# per delivery (one message reaching one subscriber), min - max, the ratio to uvws, and
+# deliveries per second; a failed run is shown with its reason. Writes OUT (default
+# bench/results/fanout.md, with a summary between <!-- bench:fanout:begin --> and
+# <!-- bench:fanout:end --> for bench/update_readme.sh) and the JSON lines next to it.
+#
+# Environment: SUBSCRIBERS, SIZE, ROUNDS (3), SECONDS (5), FANOUT_SERVERS (default
+# "uvws ws epoll"), RUN_TIMEOUT (120), BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE, NODE (lib.sh),
+# OUT.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build/release}
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+measure_seconds=$(tr '\0' '\n' </proc/$$/environ | sed -n 's/^SECONDS=//p')
+measure_seconds=${measure_seconds:-5}
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
 SIZE=${SIZE:-20}
 ROUNDS=${ROUNDS:-3}
-SECONDS_PER_RUN=${SECONDS:-5}
-OUT=${OUT:-bench/results/fanout.md}
-server_bin=$BUILD_DIR/examples/uvws-broadcast
-client_bin=$BUILD_DIR/bench/uvws-fanout
-[[ -x $server_bin && -x $client_bin ]] || { echo "fanout: build $server_bin and $client_bin first" >&2; exit 1; }
+RUN_TIMEOUT=${RUN_TIMEOUT:-120}
+FANOUT_SERVERS=${FANOUT_SERVERS:-"uvws ws epoll"}
+OUT=${OUT:-$bench_dir/results/fanout.md}
+scenario=fanout$SUBSCRIBERS
 
-rows=()
-for round in $(seq 1 "$ROUNDS"); do
-  log=$(mktemp)
-  prlimit --nofile=20000:20000 taskset -c 0 "$server_bin" --port 0 --log-level warn >"$log" 2>&1 &
-  pid=$!
-  trap 'kill "$pid" 2>/dev/null || true' EXIT
-  port=""
-  for _ in $(seq 1 50); do
-    port=$(grep -oE ':[0-9]+/' "$log" | head -1 | tr -d ':/' || true)
-    [[ -n $port ]] && break
-    sleep 0.1
+client=$(find_program uvws-fanout)
+[[ -n $client ]] || die "uvws-fanout is not built under $BUILD_DIR"
+mapfile -t servers < <(available_servers fanout.sh broadcast $FANOUT_SERVERS)
+[[ ${#servers[@]} -gt 0 ]] || die "no server to measure"
+
+tmp=$(mktemp -d)
+trap 'stop_server; rm -rf "$tmp"' EXIT
+mkdir -p "$(dirname "$OUT")"
+raw=${OUT%.md}.jsonl
+: >"$raw"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  for server in "${servers[@]}"; do
+    if ! start_server "$server" "$tmp/server.log" broadcast; then
+      json_failure "$raw" "$scenario" "$server" "$round" "server $SERVER_ERROR"
+      continue
+    fi
+    pin_prefix "$CLIENT_CPU"
+    result=$(timeout -k 10 "$((measure_seconds + RUN_TIMEOUT))" "${PIN[@]}" "$client" \
+      --port "$SERVER_PORT" --subscribers "$SUBSCRIBERS" --size "$SIZE" \
+      --seconds "$measure_seconds" --server-pid "$SERVER_PID" 2>"$tmp/client.err" |
+      tail -n 1) || true
+    server_alive=yes
+    kill -0 "$SERVER_PID" 2>/dev/null || server_alive=no
+    stop_server
+    if [[ $server_alive == no ]]; then
+      json_failure "$raw" "$scenario" "$server" "$round" "the server exited: $(tail -c 200 "$tmp/server.log")"
+      continue
+    fi
+    ns=$(json_field "$result" server_cpu_ns_per_delivery)
+    if [[ $result != \{* || -z $ns ]]; then
+      json_failure "$raw" "$scenario" "$server" "$round" "no result from uvws-fanout: $(tail -n 2 "$tmp/client.err")"
+      continue
+    fi
+    echo "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"round\":$round,\"cpu_ns_per_delivery\":$ns,\"result\":$result}" >>"$raw"
+    printf '%-12s round %d: %9s ns/delivery  %9s deliveries/s\n' "$server" "$round" "$ns" \
+      "$(json_field "$result" deliveries_per_s)" >&2
   done
-  [[ -n $port ]] || { echo "fanout: server did not start" >&2; cat "$log" >&2; exit 1; }
-  result=$(taskset -c 1 "$client_bin" --port "$port" --subscribers "$SUBSCRIBERS" --size "$SIZE" \
-           --seconds "$SECONDS_PER_RUN" --server-pid "$pid")
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
-  trap - EXIT
-  rm -f "$log"
-  echo "round $round: $result"
-  rows+=("$result")
+done
+
+values() { jsonl_values "$raw" "$scenario" "$@"; }  # lib.sh
+failures() {
+  grep -F "\"server\":\"$1\"," "$raw" | grep -F '"failed":' |
+    sed -E 's/.*"round":([0-9]+),"failed":"(.*)"}$/\2 (round \1)/' | paste -sd';' - |
+    sed 's/;/; /g' || true
+}
+
+read -r uvws_median _ _ <<<"$(values uvws cpu_ns_per_delivery | median_min_max)"
+rows=()
+notes=()
+for server in "${servers[@]}"; do
+  read -r med lo hi <<<"$(values "$server" cpu_ns_per_delivery | median_min_max)"
+  read -r rate _ _ <<<"$(values "$server" deliveries_per_s | median_min_max)"
+  ok=$(values "$server" cpu_ns_per_delivery | wc -l)
+  failed=$(failures "$server")
+  [[ -z $failed ]] || notes+=("- $(server_label "$server"): failed: $(table_cell "$failed")")
+  rows+=("$(awk -v s="$(server_label "$server")" -v m="$med" -v lo="$lo" -v hi="$hi" \
+    -v u="$uvws_median" -v r="$rate" -v ok="$ok" -v n="$ROUNDS" 'BEGIN {
+      if (m == "nan") { printf "| %s | failed | - | - | - | 0/%d |", s, n; exit }
+      ratio = (u == "nan" || u + 0 == 0) ? "-" : sprintf("%.2f×", m / u)
+      printf "| %s | %.2f | %.2f - %.2f | %s | %.0f | %d/%d |",
+        s, m / 1000, lo / 1000, hi / 1000, ratio, r, ok, n }')")
 done
 
 {
   echo "# Fan-out: 1 publisher, $SUBSCRIBERS subscribers, $SIZE-byte text"
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "uvws-broadcast pinned to CPU 0, uvws-fanout to CPU 1; $ROUNDS rounds x ${SECONDS_PER_RUN} s."
-  echo "The publisher stays at most 16 messages ahead of the slowest subscriber."
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_summary)"
+  echo "(load average at the start: $load_start). Build: \`$BUILD_DIR\`."
+  echo "Server pinned to CPU $SERVER_CPU, uvws-fanout to CPU $CLIENT_CPU; nice $NICE;" \
+    "$ROUNDS rounds x ${measure_seconds} s, servers alternating."
   echo
-  echo "| round | deliveries/s | server CPU ns / delivery |"
-  echo "|---:|---:|---:|"
-  i=1
-  for r in "${rows[@]}"; do
-    dps=$(grep -oE '"deliveries_per_s":[0-9.]+' <<<"$r" | cut -d: -f2)
-    ns=$(grep -oE '"server_cpu_ns_per_delivery":[0-9.]+' <<<"$r" | cut -d: -f2)
-    echo "| $i | $dps | $ns |"
-    i=$((i + 1))
-  done
-} >"$OUT"
-cat "$OUT"
+  echo "Each message the publisher sends is delivered by the server to every subscriber; the"
+  echo "publisher stays at most 16 messages ahead of the slowest one. CPU per delivery is the"
+  echo "server's CPU time (utime + stime of /proc/PID/stat, all threads, 10 ms ticks) over the"
+  echo "measured window divided by the deliveries in it: median over the rounds, then min - max."
+  echo "The servers: \`uvws-broadcast\` (every connection subscribes to one topic, each message"
+  echo "is published to it); the \`ws\` package's broadcast example on Node.js (a loop over"
+  echo "\`wss.clients\`, one \`send\` per client, JavaScript and helper threads all counted); and"
+  echo "the raw epoll floor, which relays whole frames and writes all the frames one read brought"
+  echo "to each subscriber with one send() — the least work a relay can do, so below it is not"
+  echo "reachable. websocketpp and Beast have no pub/sub and are not measured."
+  echo
+  echo "<!-- bench:fanout:begin -->"
+  echo "| server | CPU per delivery (µs), median | min - max | vs uvws | deliveries/s | runs |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+  if [[ ${#notes[@]} -gt 0 ]]; then
+    echo
+    printf '%s\n' "${notes[@]}"
+  fi
+  echo "<!-- bench:fanout:end -->"
+} | tee "$OUT"

@@ -1,10 +1,12 @@
 # shellcheck shell=bash
-# Shared by bench/run.sh and bench/memory.sh (sourced, not run): finding the programs,
-# starting a server pinned to a core and stopping it by its PID.
+# Shared by bench/run.sh, bench/memory.sh and bench/fanout.sh (sourced, not run): finding the
+# programs, starting a server pinned to a core and stopping it by its PID.
 #
 # Settings (environment): BUILD_DIR (default build/release), SERVER_CPU (0), CLIENT_CPU (1),
 # NICE (0; e.g. -10 as root, so that other work on the machine disturbs the figures less),
-# SERVERS (default "uvws websocketpp beast epoll").
+# SERVERS (default "uvws websocketpp beast ws epoll"), NODE (the Node.js program for the `ws`
+# peer, default node), WS_MODULE_DIR (where the `ws` package is installed, default
+# tests/interop, see bench/peers/ws_echo.mjs).
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(dirname "$bench_dir")
@@ -12,7 +14,17 @@ BUILD_DIR=${BUILD_DIR:-$repo_dir/build/release}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 NICE=${NICE:-0}
-SERVERS=${SERVERS:-"uvws websocketpp beast epoll"}
+SERVERS=${SERVERS:-"uvws websocketpp beast ws epoll"}
+NODE=${NODE:-node}
+WS_MODULE_DIR=${WS_MODULE_DIR:-$repo_dir/tests/interop}
+export WS_MODULE_DIR
+
+# 10,000 connections need more descriptors than the usual soft limit of 1024: raise it to the
+# hard limit for this script and everything it starts (servers and uvws-loadgen), and give
+# servers that limit explicitly (prlimit, below) in case a caller lowered it.
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+FD_LIMIT=$(ulimit -Sn)
+[[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
 
 die() {
   echo "$(basename "$0"): $*" >&2
@@ -24,19 +36,69 @@ find_program() {
   find "$BUILD_DIR" -type f -name "$1" -perm -u+x -print -quit 2>/dev/null
 }
 
-# The command line of server $1 (uvws, websocketpp, beast or epoll), listening on any free
-# loopback port; empty when it was not built.
+# Whether Node.js and the `ws` package resolve as ws_echo.mjs resolves them (cached).
+ws_available() {
+  if [[ -z ${WS_AVAILABLE:-} ]]; then
+    WS_AVAILABLE=no
+    if command -v "$NODE" >/dev/null 2>&1 &&
+      "$NODE" -e 'require("module").createRequire(process.argv[1] + "/package.json")("ws")' \
+        "$WS_MODULE_DIR" >/dev/null 2>&1; then
+      WS_AVAILABLE=yes
+    fi
+  fi
+  [[ $WS_AVAILABLE == yes ]]
+}
+
+# The command line of server $1 (uvws, websocketpp, beast, ws or epoll) in mode $2 (echo, the
+# default, or broadcast: every message to every other client, for bench/fanout.sh), listening
+# on any free loopback port; empty when it is not available (see server_unavailable).
 server_command() {
-  local program args bin
-  case "$1" in
-    uvws) program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn" ;;
-    websocketpp) program=bench-echo-websocketpp args="--port 0" ;;
-    beast) program=bench-echo-beast args="--port 0" ;;
-    epoll) program=bench-echo-epoll args="--port 0" ;;
-    *) die "unknown server '$1'" ;;
+  local mode=${2:-echo} program args bin
+  case "$1/$mode" in
+    uvws/echo) program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn" ;;
+    uvws/broadcast) program=uvws-broadcast args="--host 127.0.0.1 --port 0 --log-level warn" ;;
+    websocketpp/echo) program=bench-echo-websocketpp args="--port 0" ;;
+    beast/echo) program=bench-echo-beast args="--port 0" ;;
+    epoll/echo) program=bench-echo-epoll args="--port 0" ;;
+    epoll/broadcast) program=bench-echo-epoll args="--broadcast --port 0" ;;
+    ws/echo | ws/broadcast)
+      if ! ws_available; then return 0; fi
+      args="--port 0"
+      if [[ $mode == broadcast ]]; then args+=" --broadcast"; fi
+      echo "$NODE $bench_dir/peers/ws_echo.mjs $args"
+      return 0
+      ;;
+    websocketpp/broadcast | beast/broadcast) return 0 ;;  # no pub/sub in these peers
+    *) die "unknown server '$1' or mode '$mode'" ;;
   esac
   bin=$(find_program "$program")
   if [[ -n $bin ]]; then echo "$bin $args"; fi
+}
+
+# Why server $1 in mode $2 has no command line (for the message saying it is skipped).
+server_unavailable() {
+  local mode=${2:-echo}
+  case "$1/$mode" in
+    ws/*)
+      if ! command -v "$NODE" >/dev/null 2>&1; then
+        echo "Node.js ($NODE) is not installed"
+      else
+        echo "the ws package is not installed under $WS_MODULE_DIR (scripts/setup.sh --tests)"
+      fi
+      ;;
+    websocketpp/broadcast | beast/broadcast) echo "this peer has no broadcast mode" ;;
+    *) echo "not built under $BUILD_DIR" ;;
+  esac
+}
+
+# The label of server $1 in tables and charts.
+server_label() {
+  case "$1" in
+    beast) echo "Boost.Beast" ;;
+    ws) echo "ws (Node.js)" ;;
+    epoll) echo "raw epoll floor" ;;
+    *) echo "$1" ;;
+  esac
 }
 
 # Sets PIN to the command prefix that pins a program to core $1 at the NICE priority.
@@ -46,21 +108,24 @@ pin_prefix() {
   if [[ $NICE != 0 ]]; then PIN+=(nice -n "$NICE"); fi
 }
 
-# Starts server $1 on SERVER_CPU with a 20,000-descriptor limit, output in $2; sets
-# SERVER_PID and SERVER_PORT (from its line "listening PORT", or uvws-echo's
-# "uvws-echo listening on ws://HOST:PORT/").
+# Starts server $1 in mode $3 (echo or broadcast, see server_command) on SERVER_CPU with a
+# FD_LIMIT-descriptor limit, output in $2; sets SERVER_PID and SERVER_PORT (from its line
+# "listening PORT", or uvws-echo's "uvws-echo listening on ws://HOST:PORT/"). When the server
+# does not start within 10 s, returns 1 with the reason in SERVER_ERROR.
+# shellcheck disable=SC2034  # SERVER_ERROR is read by the scripts that source this file
 start_server() {
-  local name=$1 log=$2 cmd
-  cmd=$(server_command "$name")
-  [[ -n $cmd ]] || die "server '$name' is not built under $BUILD_DIR"
+  local name=$1 log=$2 mode=${3:-echo} cmd
+  cmd=$(server_command "$name" "$mode")
+  [[ -n $cmd ]] || die "server '$name' ($mode): $(server_unavailable "$name" "$mode")"
   # uvws-echo does not raise its own descriptor limit. prlimit execs the rest too, so $! is
   # the server's PID.
   : >"$log"  # before the server starts: no stale port from the previous server's output
   pin_prefix "$SERVER_CPU"
   # shellcheck disable=SC2086  # the command line is split on purpose
-  prlimit --nofile=20000:20000 "${PIN[@]}" $cmd >"$log" 2>&1 &
+  prlimit --nofile="$FD_LIMIT:$FD_LIMIT" "${PIN[@]}" $cmd >"$log" 2>&1 &
   SERVER_PID=$!
   SERVER_PORT=
+  SERVER_ERROR=
   local i
   for ((i = 0; i < 100; i++)); do
     SERVER_PORT=$(sed -nE 's/^listening ([0-9]+)$/\1/p; s/.*listening on ws:\/\/.*:([0-9]+)\/$/\1/p' \
@@ -70,7 +135,8 @@ start_server() {
     sleep 0.1
   done
   stop_server
-  die "server '$name' did not start: $(head -c 500 "$log")"
+  SERVER_ERROR="did not start: $(head -c 300 "$log" | tr '\n' ' ')"
+  return 1
 }
 
 # Stops the server started last: SIGTERM, then SIGKILL after 10 s.
@@ -92,6 +158,14 @@ json_field() {
   sed -nE "s/.*\"$2\":([^,}]*).*/\1/p" <<<"$1"
 }
 
+# Field $4 of every line of the JSON-lines file $1 for scenario $2 and server $3 (as run.sh
+# and fanout.sh write them), one per line; failed runs have none.
+jsonl_values() {
+  grep -F "\"scenario\":\"$2\",\"server\":\"$3\"," "$1" | while read -r line; do
+    json_field "$line" "$4"
+  done | grep -vxE 'null|' || true
+}
+
 # The median, minimum and maximum of the numbers on stdin: "median min max".
 median_min_max() {
   sort -g | awk '{ v[NR] = $1 } END {
@@ -100,7 +174,36 @@ median_min_max() {
     print m, v[1], v[NR] }'
 }
 
+# Replaces "|" and line ends in text $1 so that it fits in a Markdown table cell.
+table_cell() {
+  tr '|\n' '/ ' <<<"$1" | sed -E 's/ +$//'
+}
+
 machine_summary() {
   echo "$(nproc) CPUs ($(sed -nE 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), " \
     "Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# available_servers CALLER KIND NAME...: the NAMEs whose server (of KIND: echo or broadcast) is
+# built or installed, one per line; the others are reported as skipped on stderr.
+available_servers() {
+  local caller=$1 kind=$2 s
+  shift 2
+  for s in "$@"; do
+    if [[ -n $(server_command "$s" "$kind") ]]; then
+      echo "$s"
+    else
+      echo "$caller: $s skipped: $(server_unavailable "$s" "$kind")" >&2
+    fi
+  done
+}
+
+# json_failure RAW SCENARIO SERVER ROUND REASON: appends a failed run to the JSON lines file RAW
+# (the reason cleaned to fit in a JSON string) and says so on stderr.
+json_failure() {
+  local raw=$1 scenario=$2 server=$3 round=$4 reason
+  # shellcheck disable=SC1003  # a quote and a backslash, dropped
+  reason=$(tr -d '"\\' <<<"$5" | tr '\n\t' '  ' | head -c 300 | sed -E 's/ +$//')
+  echo "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"round\":$round,\"failed\":\"$reason\"}" >>"$raw"
+  printf '%-10s %-12s round %d: failed: %s\n' "$scenario" "$server" "$round" "$reason" >&2
 }

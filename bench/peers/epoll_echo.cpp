@@ -1,7 +1,8 @@
 // bench-echo-epoll: the floor of the echo benchmark — the least work a single-threaded
 // WebSocket echo server can do on Linux.
 //
-//   bench-echo-epoll [--port N]     (0: any free port; prints "listening PORT" first)
+//   bench-echo-epoll [--port N] [--broadcast]
+//                                   (0: any free port; prints "listening PORT" first)
 //
 // One epoll loop, level-triggered, on 127.0.0.1. The opening handshake is read until the
 // blank line and answered from its Sec-WebSocket-Key (RFC 6455 4.2.2) with no other check.
@@ -12,6 +13,13 @@
 // rules, no UTF-8 checks, no limits. Output is built for all of one read in a shared buffer
 // and written with one send(); only a rest the kernel would not take is kept per connection,
 // and reading from that connection waits until it is written.
+//
+// --broadcast makes it the floor of the fan-out benchmark (bench/fanout.sh) instead: each
+// data frame a client sends is relayed, once it has arrived whole (a frame must not be cut
+// into by another sender's), to every other open connection. The frames completed by one read
+// are gathered in one shared buffer and written to each receiver with one send() (or queued
+// behind what it has not taken yet), the least work a relay can do; control frames are
+// answered to their sender as in echo mode.
 //
 // Not a server to deploy: a peer's bytes are trusted. Errors end that connection.
 // Connections are kept in a table indexed by file descriptor.
@@ -55,10 +63,14 @@ struct Conn {
   std::uint32_t key = 0;   // its masking key, rotated to the next payload byte's phase
   bool in_frame = false;
   bool echo_payload = true;    // false for a client's pong: its payload is dropped
+  bool relay = false;          // --broadcast: the current frame goes to the others
+  uvws::core::Buffer frame;    // --broadcast: the frame being relayed, until it is whole
   uvws::core::Buffer pending;  // output the kernel did not take yet
 };
 
-uvws::core::Buffer out;                    // output of the current read, shared by every connection
+bool broadcast = false;
+uvws::core::Buffer out;  // output of the current read for its own connection (one for all)
+uvws::core::Buffer fan;  // --broadcast: frames of the current read for every other connection
 std::vector<std::unique_ptr<Conn>> conns;  // by file descriptor
 int epoll_fd = -1;
 
@@ -67,9 +79,10 @@ std::size_t header_size(std::uint8_t b1) {
   return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((b1 & 0x80u) ? 4u : 0u);
 }
 
-// Unmasks n bytes from src, appending them to `out`, and advances the key's phase.
-void unmask_append(const std::uint8_t* src, std::size_t n, std::uint32_t& key) {
-  std::uint8_t* dst = out.prepare(n);
+// Unmasks n bytes from src, appending them to `to`, and advances the key's phase.
+void unmask_append(uvws::core::Buffer& to, const std::uint8_t* src, std::size_t n,
+                   std::uint32_t& key) {
+  std::uint8_t* dst = to.prepare(n);
   const std::uint64_t key64 = (static_cast<std::uint64_t>(key) << 32) | key;
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -84,10 +97,10 @@ void unmask_append(const std::uint8_t* src, std::size_t n, std::uint32_t& key) {
     k = (k >> 8) | (k << 24);  // the key's bytes in memory order, little-endian
   }
   key = k;
-  out.commit(n);
+  to.commit(n);
 }
 
-void append_header(std::uint8_t b0, std::uint64_t len) {
+void append_header(uvws::core::Buffer& to, std::uint8_t b0, std::uint64_t len) {
   std::uint8_t h[10];
   std::size_t n = 2;
   h[0] = b0;
@@ -103,7 +116,7 @@ void append_header(std::uint8_t b0, std::uint64_t len) {
     for (int i = 0; i < 8; ++i) h[2 + i] = static_cast<std::uint8_t>(len >> (56 - 8 * i));
     n = 10;
   }
-  out.append(h, n);
+  to.append(h, n);
 }
 
 void close_conn(Conn* c) {
@@ -203,24 +216,33 @@ bool frames(Conn* c, const std::uint8_t* data, std::size_t n) {
       c->in_frame = true;
       const unsigned opcode = b0 & 0x0Fu;
       c->echo_payload = opcode != 0xA;
+      c->relay = broadcast && opcode < 0x8;
       if (opcode == 0x9) {
-        append_header(static_cast<std::uint8_t>(0x80 | 0xA), len);  // ping: pong
+        append_header(out, static_cast<std::uint8_t>(0x80 | 0xA), len);  // ping: pong
+      } else if (c->relay) {
+        append_header(c->frame, b0, len);
       } else if (c->echo_payload) {
-        append_header(b0, len);
+        append_header(out, b0, len);
       }
       if (opcode == 0x8) c->closing = true;  // the rest of the close frame is still echoed
     }
     const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(c->left, n));
-    if (c->echo_payload) unmask_append(data, take, c->key);
+    if (c->echo_payload) unmask_append(c->relay ? c->frame : out, data, take, c->key);
     data += take;
     n -= take;
     c->left -= take;
-    if (c->left == 0) c->in_frame = false;
+    if (c->left == 0) {
+      c->in_frame = false;
+      if (c->relay) {
+        fan.append(c->frame.span());
+        c->frame.clear();
+      }
+    }
   }
   // A close frame's payload may not have arrived whole yet.
   if (c->closing && c->in_frame && n > 0) {
     const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(c->left, n));
-    unmask_append(data, take, c->key);
+    unmask_append(out, data, take, c->key);
     c->left -= take;
     if (c->left == 0) c->in_frame = false;
   }
@@ -234,6 +256,7 @@ void on_readable(Conn* c, std::vector<std::uint8_t>& buf) {
   const auto* data = buf.data();
   auto n = static_cast<std::size_t>(r);
   out.clear();
+  fan.clear();
   if (!c->open) {
     std::size_t used = 0;
     if (!handshake(c, data, n, used)) return close_conn(c);
@@ -241,6 +264,17 @@ void on_readable(Conn* c, std::vector<std::uint8_t>& buf) {
     n -= used;
   }
   if (c->open && !frames(c, data, n)) return close_conn(c);
+  if (!fan.empty()) {
+    for (auto& slot : conns) {
+      Conn* to = slot.get();
+      if (to == nullptr || to == c || !to->open || to->closing) continue;
+      if (!to->pending.empty()) {
+        to->pending.append(fan.span());  // behind what it has not taken yet, in order
+      } else if (!write_out(to, fan.data(), fan.size())) {
+        close_conn(to);
+      }
+    }
+  }
   if (!out.empty() && !write_out(c, out.data(), out.size())) return close_conn(c);
   if (c->closing && !c->in_frame && c->pending.empty()) return close_conn(c);
 }
@@ -261,8 +295,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
       port = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (std::strcmp(argv[i], "--broadcast") == 0) {
+      broadcast = true;
     } else {
-      std::fprintf(stderr, "usage: bench-echo-epoll [--port N]\n");
+      std::fprintf(stderr, "usage: bench-echo-epoll [--port N] [--broadcast]\n");
       return 2;
     }
   }
