@@ -151,6 +151,7 @@ void Loop::prepare_cb(uv_prepare_t* handle) {
 }
 
 void Loop::flush_cork() noexcept {
+  if (flush_hook_) detail::guarded("flush hook", flush_hook_);
   if (cork_holder_ != nullptr) cork_holder_->flush();
 }
 

@@ -1,5 +1,6 @@
 #include "uvws/net/tcp_connection.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "detail.h"
@@ -134,19 +135,38 @@ void TCPConnection::flush() noexcept {
   if (l.cork_.empty() && l.cork_.capacity() > cork_keep_capacity) l.cork_.release();
 }
 
-void TCPConnection::write_shared(std::span<const std::uint8_t> bytes) {
-  if (bytes.empty()) return;
+void TCPConnection::write_shared(std::span<const std::span<const std::uint8_t>> parts) {
+  if (parts.empty()) return;
   if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle || write_) {
-    output().append(bytes);  // dropped, or queued behind the backlog (in order)
+    for (const auto& p : parts) output().append(p);  // dropped, or queued behind the backlog
     return;
   }
   if (loop().cork_holder_ == this) flush();  // what was corked goes first
-  if (write_) {
-    output().append(bytes);
-    return;
+  // Batches of iovecs on the stack (writev takes at most IOV_MAX, 1024, per call).
+  constexpr std::size_t batch = 64;
+  uv_buf_t bufs[batch];
+  while (!parts.empty() && !write_) {
+    const std::size_t n = std::min(batch, parts.size());
+    std::size_t total = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      bufs[k] = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(parts[k].data())),
+                            static_cast<unsigned int>(parts[k].size()));
+      total += parts[k].size();
+    }
+    ++loop().stats_.try_writes;
+    const int rc = uv_try_write(stream(), bufs, static_cast<unsigned int>(n));
+    std::size_t taken = rc > 0 ? static_cast<std::size_t>(rc) : 0;
+    if (taken == total) {
+      parts = parts.subspan(n);
+      continue;
+    }
+    // The kernel took part of the batch: the rest of it, and every later part, is backlog.
+    std::size_t k = 0;
+    while (taken >= parts[k].size()) taken -= parts[k++].size();
+    start_backlog(parts[k].subspan(taken), nullptr);
+    parts = parts.subspan(k + 1);
   }
-  const std::size_t taken = try_write(bytes);
-  if (taken < bytes.size()) start_backlog(bytes.subspan(taken), nullptr);
+  for (const auto& p : parts) output().append(p);  // behind the backlog, in order
 }
 
 void TCPConnection::send(core::Buffer& bytes) noexcept {

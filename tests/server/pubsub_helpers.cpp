@@ -63,6 +63,15 @@ void PubSubHandler::on_message(WebSocket& ws, Message message) {
     ws.publish(topic, payload, verb == "pubbin" ? Opcode::binary : Opcode::text, verb == "pubself");
   } else if (verb == "pubop") {
     ws.publish(topic, payload, Opcode::ping);
+  } else if (verb == "pubsend") {
+    // Published frames go out at the end of the iteration, a send at once: the send must
+    // still come second (and a third publish third).
+    ws.publish(topic, payload, Opcode::text, /*include_self=*/true);
+    ws.send_text("sent after " + std::string(payload));
+    ws.publish(topic, "third", Opcode::text, /*include_self=*/true);
+  } else if (verb == "pubclose") {
+    ws.publish(topic, payload, Opcode::text, /*include_self=*/true);
+    ws.close(4000, "after publish");
   } else if (verb == "unsubpub") {
     ws.unsubscribe(topic);
     ws.publish(topic, payload, Opcode::text, /*include_self=*/true);

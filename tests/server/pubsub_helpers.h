@@ -28,6 +28,9 @@ namespace uvws::test {
 //   "pubself T P"    -> the same with include_self
 //   "pubbin T P"     -> the same as a binary message
 //   "pubop T"        -> ws.publish(T, "", Opcode::ping): must throw (the connection gets 1011)
+//   "pubsend T P"    -> publish(T, P, include_self), send_text("sent after P"), then
+//                       publish(T, "third", include_self), all in one callback
+//   "pubclose T P"   -> publish(T, P, include_self), then ws.close(4000, "after publish")
 //   "unsubpub T P"   -> ws.unsubscribe(T), then ws.publish(T, P, include_self): the sender
 //                       must not get it, it is no longer a subscriber
 // A topic is one word (no spaces); P is the rest of the message, spaces included.

@@ -322,6 +322,34 @@ TEST_CASE("a publish from a subscriber's callback reaches every other subscriber
   CHECK(handler.messages == 1 + 4);
 }
 
+TEST_CASE("published frames keep their order with sends and the close frame of one callback",
+          "[server][pubsub]") {
+  // Published frames are batched per loop iteration; anything else written to a subscriber
+  // must flush its batch first.
+  PubSubHandler handler;
+  ServerThread server(ServerThread::options(), handler);
+  TestClient sender;
+  TestClient other;
+  REQUIRE(sender.connect(server.port(), "/?sub=room") == 101);
+  REQUIRE(other.connect(server.port(), "/?sub=room") == 101);
+  SECTION("publish, send, publish") {
+    REQUIRE(sender.send_text("pubsend room first"));
+    CHECK(messages_before_barrier(sender) ==
+          std::vector<std::string>{"first", "sent after first", "third"});
+    CHECK(messages_before_barrier(other) == std::vector<std::string>{"first", "third"});
+  }
+  SECTION("publish, then close") {
+    REQUIRE(sender.send_text("pubclose room last words"));
+    const Received m = sender.recv_data();
+    CHECK(m.kind == Received::Kind::message);
+    CHECK(m.data == "last words");
+    const Received c = sender.recv();
+    CHECK(c.kind == Received::Kind::close);
+    CHECK(c.code == 4000);
+    CHECK(messages_before_barrier(other) == std::vector<std::string>{"last words"});
+  }
+}
+
 TEST_CASE("a subscriber that unsubscribes while messages are published gets a prefix of them",
           "[server][pubsub]") {
   // Server::publish from another thread keeps queueing messages on the loop while one

@@ -251,7 +251,10 @@ void Connection::on_timer() {
 void Connection::on_closed() {
   // Out of every topic first: counts are exact, and no publish reaches this connection, by the
   // time the handler hears of the close.
-  if (extras_ && !client_) ctx().topics.unsubscribe_all(extras_->subscriptions);
+  if (extras_ && !client_) {
+    ctx().topics.forget(*this);
+    ctx().topics.unsubscribe_all(extras_->subscriptions);
+  }
   const bool was_open = opened_;
   const std::uint16_t code = protocol().close_code_to_report();
   const std::string_view reason = protocol().close_code_received() != 0
@@ -447,11 +450,9 @@ SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t
   return status_after_send();
 }
 
-SendStatus Connection::send_shared(const SharedFrame& frame) {
+bool Connection::admit_published() {
   // A whole data frame may not go out in the middle of a fragmented message (RFC 6455 5.4).
-  if (protocol().sending_fragmented() || !admit_send()) return SendStatus::dropped;
-  write_shared(frame->span());
-  return status_after_send();
+  return !protocol().sending_fragmented() && admit_send();
 }
 
 SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t> payload) {

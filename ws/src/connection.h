@@ -100,8 +100,19 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   bool is_subscribed(std::string_view topic) const;
   void publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
                bool include_self);
-  // Writes a published frame (shared, framed once) under the backpressure policy.
-  SendStatus send_shared(const SharedFrame& frame);
+  // Published frames (topics.h): the queue of this iteration's frames for this subscriber,
+  // whether one more may be queued (the backpressure policy, no fragmented message under
+  // way), and the writing of the queue.
+  struct Queue {
+    std::vector<std::uint32_t> frames;  // indexes into the registry's frames
+    std::uint32_t dirty_slot = 0;       // this connection's place in the registry's list
+  };
+  Queue& publish_queue() { return extras().queue; }
+  bool admit_published();
+  void write_published(std::span<const std::span<const std::uint8_t>> parts) {
+    write_shared(parts);
+  }
+  void published_written() { status_after_send(); }
 
   // The server is shutting down: 1001 to open connections, the rest are closed.
   void shut_down();
@@ -119,7 +130,12 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   void on_closed() override;
 
   // ws::ProtocolListener hooks.
-  core::Buffer& output() override { return TCPConnection::output(); }
+  // Every frame the protocol writes comes here first: published frames queued for this
+  // connection go out before it, so its bytes keep their order.
+  core::Buffer& output() override {
+    if (extras_ && !extras_->queue.frames.empty()) ctx().topics.flush(*this);
+    return TCPConnection::output();
+  }
   void on_request(const ws::HTTPRequest& request) override;
   void on_response(const ws::HTTPResponse& response) override;
   void on_message(Opcode opcode, std::span<std::uint8_t> data) override;
@@ -165,6 +181,7 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   struct Extras {
     std::shared_ptr<WebSocketHandle::Token> token;
     std::vector<Subscription> subscriptions;
+    Queue queue;
   };
   Extras& extras();
   std::unique_ptr<Extras> extras_;

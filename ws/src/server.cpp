@@ -122,6 +122,8 @@ void Server::listen() {
     auto ctx = std::make_unique<detail::LoopContext>(impl_->shared);
     detail::LoopContext* raw = ctx.get();
     ctx->loop.set_context(raw);  // how connections find their LoopContext
+    // Published frames go out once per iteration, one writev per subscriber (topics.h).
+    ctx->loop.set_flush_hook([raw] { raw->topics.flush(); });
     ctx->listener = std::make_unique<net::TCPListener>(
         ctx->loop, [raw](net::Loop& loop) -> net::TCPConnection* {
           const auto& shared = raw->shared;

@@ -1,5 +1,7 @@
 #include "topics.h"
 
+#include <algorithm>
+
 #include "connection.h"
 
 namespace uvws::detail {
@@ -99,13 +101,59 @@ void TopicRegistry::publish(std::string_view topic, const SharedFrame& frame,
                             const Connection* skip) {
   Topic* t = find(topic);
   if (t == nullptr) return;
-  // By index: a send never runs application code, but a subscriber closed by the backpressure
-  // policy stays listed until its close callback, so the list cannot shrink under us; the size
-  // is re-read anyway.
+  const auto index = static_cast<std::uint32_t>(frames_.size());
+  bool used = false;
+  // By index: queueing never runs application code, but a subscriber closed by the
+  // backpressure policy stays listed until its close callback; the size is re-read anyway.
   for (std::size_t i = 0; i < t->subscribers.size(); ++i) {
     Connection* c = t->subscribers[i].connection;
-    if (c != skip) c->send_shared(frame);
+    if (c == skip || !c->admit_published()) continue;
+    Connection::Queue& q = c->publish_queue();
+    if (q.frames.empty()) {
+      q.dirty_slot = static_cast<std::uint32_t>(dirty_.size());
+      dirty_.push_back(c);
+    }
+    q.frames.push_back(index);
+    used = true;
   }
+  if (used) frames_.push_back(frame);
+}
+
+void TopicRegistry::flush(Connection& c) {
+  Connection::Queue& q = c.publish_queue();
+  if (q.frames.empty()) return;
+  // Parts on the stack for the usual few frames per iteration; more go in slices.
+  constexpr std::size_t slice = 64;
+  std::span<const std::uint8_t> parts[slice];
+  std::span<const std::uint32_t> left(q.frames);
+  while (!left.empty()) {
+    const std::size_t n = std::min(slice, left.size());
+    for (std::size_t k = 0; k < n; ++k) parts[k] = frames_[left[k]]->span();
+    c.write_published({parts, n});
+    left = left.subspan(n);
+  }
+  dirty_[q.dirty_slot] = nullptr;
+  q.frames.clear();
+  // The usual few entries stay for the next iteration; a burst's capacity is given back.
+  if (q.frames.capacity() > 1024) q.frames = {};
+  c.published_written();
+}
+
+void TopicRegistry::flush() {
+  if (dirty_.empty()) return;
+  // No application code runs here, so nothing is queued meanwhile.
+  for (Connection* c : dirty_) {
+    if (c != nullptr) flush(*c);
+  }
+  dirty_.clear();
+  frames_.clear();
+}
+
+void TopicRegistry::forget(Connection& c) {
+  Connection::Queue& q = c.publish_queue();
+  if (q.frames.empty()) return;
+  dirty_[q.dirty_slot] = nullptr;
+  q.frames.clear();
 }
 
 std::size_t TopicRegistry::local_subscribers(std::string_view topic) const {

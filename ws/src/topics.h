@@ -5,6 +5,12 @@
 // task carrying the same frame. A published message is framed once, into a reference-counted
 // buffer that every subscriber on every loop writes from.
 //
+// Publishing is batched per loop iteration, as the fastest servers do: publish() queues the
+// frame for each subscriber (an index into this iteration's frames), and flush() — run by the
+// loop right before it polls — writes each subscriber's queue with one writev, straight from
+// the shared frames. A subscriber writes its queue first whenever anything else is about to
+// be written to it (Connection::output), so its bytes keep the order they were sent in.
+//
 // Bookkeeping is two-sided so that a closing connection leaves no dangling pointer: a Topic
 // lists its subscribers with, for each, the index of the topic in the subscriber's own list,
 // and a connection lists its topics with its index in each topic's list. Removal is O(1)
@@ -78,10 +84,15 @@ class TopicRegistry {
   // Every subscription of `c` (when it closes).
   void unsubscribe_all(std::vector<Subscription>& subs);
 
-  // Writes `frame` to every subscriber of `topic` on this loop except `skip` (may be null).
-  // Subscribers that subscribe or unsubscribe meanwhile are safe: the loop is by index and
-  // re-checks the size.
+  // Queues `frame` for every subscriber of `topic` on this loop except `skip` (may be null),
+  // under each one's backpressure policy; flush() writes it.
   void publish(std::string_view topic, const SharedFrame& frame, const Connection* skip);
+  // Writes every queued frame: one writev per subscriber. The loop's flush hook.
+  void flush();
+  // Writes the frames queued for `c` now (before something else is written to it).
+  void flush(Connection& c);
+  // `c` is closing: its queue is dropped.
+  void forget(Connection& c);
 
   // Subscribers of `topic` on this loop.
   std::size_t local_subscribers(std::string_view topic) const;
@@ -98,6 +109,10 @@ class TopicRegistry {
   };
   std::unordered_map<std::string, std::unique_ptr<Topic>, Hash, std::equal_to<>> topics_;
   TopicCounts& counts_;
+  // This iteration's published frames, and the subscribers with queued frames (nullptr once
+  // forgotten). Both keep their capacity: publishing allocates nothing once warm.
+  std::vector<SharedFrame> frames_;
+  std::vector<Connection*> dirty_;
 };
 
 }  // namespace uvws::detail

@@ -122,6 +122,12 @@ class Loop {
   void set_context(void* context) noexcept { context_ = context; }
   void* context() const noexcept { return context_; }
 
+  // Runs `hook` each time the loop flushes its cork — right before it blocks for I/O, and when
+  // run() ends — before the cork itself: for writes an owner batches per iteration (a server's
+  // published messages, one writev per subscriber). One hook per loop; an exception it throws
+  // is logged.
+  void set_flush_hook(std::function<void()> hook) { flush_hook_ = std::move(hook); }
+
   const LoopStats& stats() const noexcept { return stats_; }
   // Live connections (constructed and not yet deleted, closing ones included).
   std::size_t connection_count() const noexcept { return connection_count_; }
@@ -165,6 +171,7 @@ class Loop {
   std::size_t connection_count_ = 0;
   LoopStats stats_;
   void* context_ = nullptr;
+  std::function<void()> flush_hook_;
 };
 
 }  // namespace uvws::net

@@ -70,12 +70,13 @@ class TCPConnection : private TimerNode {
   // connection takes the cork, and right before the loop blocks for I/O (so sends from timers
   // and posted tasks go out in the same iteration).
   core::Buffer& output();
-  // Writes `bytes` that other connections share (a published frame) without copying them:
-  // after this connection's corked bytes (kept in order), straight from `bytes` with
-  // uv_try_write. Only what the kernel does not take at once — a slow peer — is copied, into
-  // this connection's own backlog; so is everything while a backlog exists. `bytes` need only
-  // live during the call.
-  void write_shared(std::span<const std::uint8_t> bytes);
+  // Writes `parts` that other connections share (published frames) without copying them:
+  // after this connection's corked bytes (kept in order), straight from `parts` with ONE
+  // uv_try_write (writev) per 64 parts. Only what the kernel does not take at once — a slow
+  // peer — is copied, into this connection's own backlog; so is everything while a backlog
+  // exists. `parts` need only live during the call.
+  void write_shared(std::span<const std::span<const std::uint8_t>> parts);
+  void write_shared(std::span<const std::uint8_t> bytes) { write_shared({&bytes, 1}); }
   // Hands this connection's corked bytes to the kernel now: uv_try_write first, and a uv_write
   // for whatever the kernel did not take (copied to a write state allocated for that write and
   // freed when the backlog has drained). No-op unless this connection holds the cork.
