@@ -194,6 +194,7 @@ std::vector<TCPConnection*> Loop::connections() {
 
 std::error_code Loop::close_all() {
   if (closed_) return {};
+  flush_hook_ = nullptr;  // its owner may be on its way out; nothing is published any more
   std::vector<std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> lock(post_mutex_);

@@ -124,8 +124,8 @@ class Loop {
 
   // Runs `hook` each time the loop flushes its cork — right before it blocks for I/O, and when
   // run() ends — before the cork itself: for writes an owner batches per iteration (a server's
-  // published messages, one writev per subscriber). One hook per loop; an exception it throws
-  // is logged.
+  // published messages, one writev per subscriber). One hook per loop, dropped by close_all();
+  // an exception it throws is logged.
   void set_flush_hook(std::function<void()> hook) { flush_hook_ = std::move(hook); }
 
   const LoopStats& stats() const noexcept { return stats_; }
