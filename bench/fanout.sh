@@ -36,15 +36,7 @@ scenario=fanout$SUBSCRIBERS
 
 client=$(find_program uvws-fanout)
 [[ -n $client ]] || die "uvws-fanout is not built under $BUILD_DIR"
-mapfile -t servers < <(available_servers fanout.sh broadcast $FANOUT_SERVERS)
-[[ ${#servers[@]} -gt 0 ]] || die "no server to measure"
-
-tmp=$(mktemp -d)
-trap 'stop_server; rm -rf "$tmp"' EXIT
-mkdir -p "$(dirname "$OUT")"
-raw=${OUT%.md}.jsonl
-: >"$raw"
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+begin_run fanout.sh broadcast $FANOUT_SERVERS
 
 
 for ((round = 1; round <= ROUNDS; round++)); do

@@ -207,3 +207,18 @@ json_failure() {
   echo "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"round\":$round,\"failed\":\"$reason\"}" >>"$raw"
   printf '%-10s %-12s round %d: failed: %s\n' "$scenario" "$server" "$round" "$reason" >&2
 }
+
+# begin_run CALLER KIND NAME...: the start every driver shares. Sets `servers` (those of the
+# NAMEs available, see available_servers; dies if none), `tmp` (a scratch directory removed on
+# exit, with the server stopped), `raw` (the JSON lines file next to $OUT, emptied) and
+# `load_start` (the load average before the run).
+begin_run() {
+  mapfile -t servers < <(available_servers "$@")
+  [[ ${#servers[@]} -gt 0 ]] || die "no server to measure"
+  tmp=$(mktemp -d)
+  trap 'stop_server; rm -rf "$tmp"' EXIT
+  mkdir -p "$(dirname "$OUT")"
+  raw=${OUT%.md}.jsonl
+  : >"$raw"
+  load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+}

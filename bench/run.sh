@@ -80,15 +80,7 @@ done
 
 loadgen=$(find_program uvws-loadgen)
 [[ -n $loadgen ]] || die "uvws-loadgen is not built under $BUILD_DIR"
-mapfile -t servers < <(available_servers run.sh echo $SERVERS)  # SERVERS: lib.sh
-[[ ${#servers[@]} -gt 0 ]] || die "no server to measure"
-
-tmp=$(mktemp -d)
-trap 'stop_server; rm -rf "$tmp"' EXIT
-mkdir -p "$(dirname "$OUT")"
-raw=${OUT%.md}.jsonl
-: >"$raw"
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+begin_run run.sh echo $SERVERS  # SERVERS: lib.sh
 
 
 for scenario in $SCENARIOS; do
