@@ -57,6 +57,7 @@ struct BlockingClient::Impl final : Handler {
     std::lock_guard lock(mutex);
     state = State::open;
     subprotocol = std::string(w.subprotocol());
+    compressed = w.compressed();
     changed.notify_all();
   }
   void on_message(WebSocket&, Message m) override {
@@ -136,6 +137,7 @@ struct BlockingClient::Impl final : Handler {
   std::uint16_t close_code = 0;
   std::string close_reason;
   std::string subprotocol;
+  bool compressed = false;
   std::size_t queued = 0;    // bytes posted to the loop and not yet sent
   std::size_t buffered = 0;  // the connection's backlog after the last send
   std::uint64_t pings = 0;   // last ping sequence number sent (caller's thread)
@@ -273,6 +275,11 @@ bool BlockingClient::is_open() const {
 std::string BlockingClient::subprotocol() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->subprotocol;
+}
+
+bool BlockingClient::compressed() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->compressed;
 }
 
 std::uint16_t BlockingClient::close_code() const {

@@ -112,6 +112,8 @@ class BlockingClient {
 
   bool is_open() const;
   std::string subprotocol() const;
+  // permessage-deflate was negotiated (ClientOptions::compression).
+  bool compressed() const;
   // How the connection ended (0 while it is open).
   std::uint16_t close_code() const;
   std::string close_reason() const;
