@@ -56,6 +56,7 @@ struct BlockingClient::Impl final : Handler {
     ws = &w;
     std::lock_guard lock(mutex);
     state = State::open;
+    opened = true;
     subprotocol = std::string(w.subprotocol());
     compressed = w.compressed();
     changed.notify_all();
@@ -131,6 +132,7 @@ struct BlockingClient::Impl final : Handler {
   mutable std::mutex mutex;
   std::condition_variable changed;
   State state = State::connecting;
+  bool opened = false;  // on_open ran (the state may be closed again by the time connect looks)
   std::deque<ReceivedMessage> inbox;
   std::error_code error;
   int http_status = 0;
@@ -150,7 +152,7 @@ BlockingClient connect(std::string_view url, ClientOptions options) {
   BlockingClient::Impl& i = *impl;
   std::unique_lock lock(i.mutex);
   i.changed.wait(lock, [&] { return i.state != BlockingClient::Impl::State::connecting; });
-  if (i.state == BlockingClient::Impl::State::open) {
+  if (i.opened) {
     lock.unlock();
     return BlockingClient(std::move(impl));
   }

@@ -184,7 +184,11 @@ struct Client::Impl final : detail::ClientLink {
 
   void tcp_result(detail::Connection& c, std::error_code ec) {
     if (ec) {
-      last_error = ec;  // the connection closes; connection_closed() tries the next address
+      // The connection closes; connection_closed() tries the next address. A connect that
+      // connect_timed_out() cancelled reports ECANCELED: the cause stays the timeout.
+      if (!(ec == std::errc::operation_canceled && last_error == std::errc::timed_out)) {
+        last_error = ec;
+      }
       return;
     }
     tcp_established = true;

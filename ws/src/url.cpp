@@ -63,9 +63,11 @@ WebSocketUrl WebSocketUrl::parse(std::string_view url) {
       port_text = after.substr(1);
     }
   } else {
-    const auto colon = authority.rfind(':');
+    const auto colon = authority.find(':');
     u.host.assign(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    // RFC 3986 3.2.2: an IPv6 literal is written in brackets; no other host has a colon.
+    if (port_text.find(':') != std::string_view::npos) bad(url, "an IPv6 address needs brackets");
   }
   if (u.host.empty()) bad(url, "no host");
   if (!port_text.empty()) {
