@@ -245,3 +245,22 @@ TEST_CASE("client does not reconnect after a close the application asked for",
   CHECK(run.rec.violations == 0);
   CHECK_FALSE(run.shut_down());
 }
+
+TEST_CASE("connect() right after close() opens a new connection once the old one has ended",
+          "[client][reconnect]") {
+  RecordingHandler handler;
+  ServerThread server(ServerThread::options(), handler);
+  ClientOptions options;  // no reconnect policy: only the application's connect() reopens
+  ClientRun run(ws_url(server.port()), options);
+  REQUIRE(run.wait([&] { return run.rec.opens == 1; }));
+  run.client->close(1000, "again");
+  run.client->connect();  // the first connection is still closing
+  REQUIRE(run.wait([&] { return run.rec.opens == 2; }));
+  CHECK(run.rec.closes == 1);
+  CHECK(run.rec.close_code == 1000);
+  REQUIRE(run.client->websocket() != nullptr);
+  run.client->close();
+  REQUIRE(run.wait([&] { return run.rec.closes == 2; }));
+  CHECK(run.rec.violations == 0);
+  CHECK_FALSE(run.shut_down());
+}

@@ -278,6 +278,12 @@ struct Client::Impl final : detail::ClientLink {
     conn = nullptr;
     if (user_closed) {
       stage = Stage::idle;
+      if (connect_when_closed) {
+        connect_when_closed = false;
+        user_closed = false;
+        failures = 0;
+        start();
+      }
       return;
     }
     if (!was_open && !tcp_established) {
@@ -310,6 +316,7 @@ struct Client::Impl final : detail::ClientLink {
   int status = 0;  // handshake_status()
   Stage stage = Stage::idle;
   bool user_closed = false;
+  bool connect_when_closed = false;  // connect() came while a closed connection was ending
   bool tcp_established = false;
   bool ping_outstanding = false;
   std::chrono::steady_clock::time_point ping_sent_at;
@@ -323,6 +330,11 @@ Client::~Client() = default;
 
 void Client::connect() {
   Impl& i = *impl_;
+  if (i.user_closed && i.conn != nullptr) {
+    // The connection the application closed is still on its way out: start once it is gone.
+    i.connect_when_closed = true;
+    return;
+  }
   i.user_closed = false;
   if (i.stage != Impl::Stage::idle && i.stage != Impl::Stage::waiting) return;
   i.timer.stop();
@@ -333,6 +345,7 @@ void Client::connect() {
 void Client::close(std::uint16_t code, std::string_view reason) {
   Impl& i = *impl_;
   i.user_closed = true;
+  i.connect_when_closed = false;
   i.timer.stop();
   i.resolver.cancel();
   if (i.conn == nullptr) {

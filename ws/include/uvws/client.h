@@ -101,7 +101,8 @@ class Client {
 
   // Starts connecting (resolve, connect, handshake); on_open follows. Failures go to
   // Handler::on_error (with a null WebSocket) and, with reconnect enabled, to the next attempt.
-  // No-op while connecting, open or closing.
+  // No-op while connecting or open; after a close() whose connection is still ending, it
+  // starts once that connection is gone.
   void connect();
   // Closes the connection with a close handshake (drops it if it is not open yet), cancels a
   // pending reconnect, and disables reconnecting until the next connect().
