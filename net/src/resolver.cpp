@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "uvws/core/log.h"
 #include "uvws/net/error.h"
 #include "uvws/net/loop.h"
 
@@ -36,7 +37,14 @@ void resolved(uv_getaddrinfo_t* req, int status, addrinfo* result) {
   Resolver::Callback callback = std::move(request->callback);
   request->owner->cancel();  // detaches this request (it is done)
   if (status == 0 && addresses.empty()) status = UV_EAI_NONAME;
-  callback(uv_error(status), std::move(addresses));
+  // Nothing may unwind through libuv's C frames.
+  try {
+    callback(uv_error(status), std::move(addresses));
+  } catch (const std::exception& e) {
+    core::log(core::Layer::net).error("resolver callback threw: {}", e.what());
+  } catch (...) {
+    core::log(core::Layer::net).error("resolver callback threw a non-std exception");
+  }
 }
 
 }  // namespace

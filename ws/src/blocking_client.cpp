@@ -12,6 +12,7 @@
 
 #include "uvws/net/loop.h"
 #include "uvws/ws/error.h"
+#include "uvws/ws/protocol.h"
 
 namespace uvws {
 
@@ -74,13 +75,10 @@ struct BlockingClient::Impl final : Handler {
     if (seq > pongs) pongs = seq;
     changed.notify_all();
   }
-  void on_drain(WebSocket& w) override {
-    std::lock_guard lock(mutex);
-    buffered = w.buffered_amount();
-    changed.notify_all();
-  }
+  void on_drain(WebSocket&) override { pump(); }
   void on_close(WebSocket&, std::uint16_t code, std::string_view reason) override {
     ws = nullptr;
+    outbox.clear();
     std::lock_guard lock(mutex);
     state = State::closed;
     close_code = code;
@@ -112,21 +110,39 @@ struct BlockingClient::Impl final : Handler {
     if (state != State::open) throw_closed();
     queued += data.size();
     lock.unlock();
-    loop.post([this, opcode, bytes = std::vector<std::uint8_t>(data.begin(), data.end())] {
-      const std::size_t now = ws != nullptr && ws->send(bytes, opcode) != SendStatus::dropped
-                                  ? ws->buffered_amount()
-                                  : 0;
-      std::lock_guard guard(mutex);
-      queued -= bytes.size();
-      buffered = now;
-      changed.notify_all();
-    });
+    loop.post(
+        [this, opcode, bytes = std::vector<std::uint8_t>(data.begin(), data.end())]() mutable {
+          outbox.push_back({opcode, std::move(bytes)});
+          pump();
+        });
+  }
+
+  // Loop thread: hands the outbox to the connection while its backlog is under the limit (so
+  // that no send is ever refused by the backpressure policy); on_drain resumes it.
+  void pump() {
+    std::size_t sent = 0;
+    while (ws != nullptr && !outbox.empty() && ws->buffered_amount() <= options.max_backpressure) {
+      ReceivedMessage& m = outbox.front();
+      ws->send(m.data, m.opcode);  // ok or backpressure: over the limit, the loop stops here
+      sent += m.data.size();
+      outbox.pop_front();
+    }
+    if (ws == nullptr) {  // closed: what was waiting will never go
+      for (const auto& m : outbox) sent += m.data.size();
+      outbox.clear();
+    }
+    const std::size_t backlog = ws != nullptr ? ws->buffered_amount() : 0;
+    std::lock_guard guard(mutex);
+    queued -= sent;
+    buffered = backlog;
+    changed.notify_all();
   }
 
   ClientOptions options;
   net::Loop loop{net::LoopOptions{.keep_alive = true}};
   std::unique_ptr<Client> client;
   WebSocket* ws = nullptr;
+  std::deque<ReceivedMessage> outbox;  // loop thread: sends waiting for the backlog to drain
   std::thread thread;
 
   mutable std::mutex mutex;
@@ -140,7 +156,7 @@ struct BlockingClient::Impl final : Handler {
   std::string close_reason;
   std::string subprotocol;
   bool compressed = false;
-  std::size_t queued = 0;    // bytes posted to the loop and not yet sent
+  std::size_t queued = 0;    // bytes posted to the loop (or in its outbox), not yet sent
   std::size_t buffered = 0;  // the connection's backlog after the last send
   std::uint64_t pings = 0;   // last ping sequence number sent (caller's thread)
   std::uint64_t pongs = 0;   // highest sequence number echoed back
@@ -173,10 +189,12 @@ BlockingClient::BlockingClient(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 BlockingClient::BlockingClient(BlockingClient&&) noexcept = default;
 BlockingClient& BlockingClient::operator=(BlockingClient&& other) noexcept {
   if (this != &other) {
-    try {
-      close();
-    } catch (...) {
-      // Closing is best effort when the object is replaced; the thread stops either way.
+    if (impl_) {
+      try {
+        close();
+      } catch (...) {
+        // Closing is best effort when the object is replaced; the thread stops either way.
+      }
     }
     impl_ = std::move(other.impl_);
   }
@@ -251,6 +269,7 @@ std::chrono::microseconds BlockingClient::ping(std::chrono::milliseconds timeout
 }
 
 void BlockingClient::close(std::uint16_t code, std::string_view reason) {
+  ws::check_close_arguments(code, reason);  // here, not on the loop thread where it would be lost
   Impl& i = *impl_;
   std::unique_lock lock(i.mutex);
   if (i.state == Impl::State::open) {

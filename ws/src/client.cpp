@@ -111,6 +111,7 @@ struct Client::Impl final : detail::ClientLink {
   }
 
   ~Impl() {
+    *alive = false;
     resolver.cancel();
     timer.stop();
     if (conn == nullptr) return;
@@ -118,14 +119,31 @@ struct Client::Impl final : detail::ClientLink {
     // close its socket, detached.
     detail::Connection* c = conn;
     conn = nullptr;
-    if (c->opened()) {
-      try {
-        handler.on_close(*c, ws::close_code::abnormal, {});
-      } catch (const std::exception& e) {
-        logger().error("on_close threw: {}", e.what());
-      }
-    }
+    if (c->opened())
+      call_app("on_close", [&] { handler.on_close(*c, ws::close_code::abnormal, {}); });
     c->detach();
+  }
+
+  // Runs a callback of the application, which may destroy the Client or call it again (a
+  // new connect(), a close()). Returns false when the Client is gone: nothing of it may be
+  // touched then. Exceptions are logged: they would otherwise cross libuv's C frames.
+  template <class F>
+  bool call_app(const char* what, F&& callback) {
+    const std::shared_ptr<bool> token = alive;
+    try {
+      callback();
+    } catch (const std::exception& e) {
+      logger().error("{} threw: {}", what, e.what());
+    } catch (...) {
+      logger().error("{} threw a non-std exception", what);
+    }
+    return *token;
+  }
+
+  // The connection is on its way out (a close, a failure): a connect() now must wait for it.
+  bool ending() const {
+    return conn != nullptr &&
+           (user_closed || failing || conn->closing() || (conn->opened() && !conn->is_open()));
   }
 
   // --- Attempts ----------------------------------------------------------------------------
@@ -133,6 +151,7 @@ struct Client::Impl final : detail::ClientLink {
   void start() {
     stage = Stage::resolving;
     status = 0;
+    failing = false;
     tcp_established = false;
     addresses.clear();
     next_address = 0;
@@ -214,11 +233,8 @@ struct Client::Impl final : detail::ClientLink {
     timer.stop();
     stage = Stage::idle;
     last_error = ec;
-    try {
-      handler.on_error(nullptr, ec);
-    } catch (const std::exception& e) {
-      logger().error("on_error threw: {}", e.what());
-    }
+    if (!call_app("on_error", [&] { handler.on_error(nullptr, ec); })) return;
+    if (stage != Stage::idle || conn != nullptr) return;  // the handler connected again
     retry();
   }
 
@@ -228,7 +244,7 @@ struct Client::Impl final : detail::ClientLink {
     const ReconnectOptions& r = options.reconnect;
     ++failures;
     if (r.max_attempts != 0 && failures > r.max_attempts) {
-      if (client.on_give_up) client.on_give_up(last_error);
+      if (client.on_give_up) call_app("on_give_up", [&] { client.on_give_up(last_error); });
       return;
     }
     // initial * multiplier^(n-1), capped, then jittered (so that many clients cut off at once
@@ -242,7 +258,10 @@ struct Client::Impl final : detail::ClientLink {
     }
     const auto wait = std::chrono::milliseconds(std::max<long long>(1, std::llround(delay)));
     stage = Stage::waiting;
-    if (client.on_attempt) client.on_attempt(failures, wait, last_error);
+    if (client.on_attempt &&
+        !call_app("on_attempt", [&] { client.on_attempt(failures, wait, last_error); })) {
+      return;
+    }
     if (user_closed || stage != Stage::waiting) return;  // on_attempt closed or reconnected
     timer.start(static_cast<std::uint64_t>(wait.count()), [this] { start(); });
   }
@@ -259,6 +278,7 @@ struct Client::Impl final : detail::ClientLink {
   void connection_failed(std::error_code ec, int http_status) override {
     last_error = ec;
     status = http_status;
+    failing = true;
   }
   void keepalive_ping_sent() override {
     ping_sent_at = std::chrono::steady_clock::now();
@@ -276,14 +296,16 @@ struct Client::Impl final : detail::ClientLink {
   }
   void connection_closed(bool was_open, std::uint16_t, std::string_view) override {
     conn = nullptr;
+    if (connect_when_closed) {  // connect() came while this connection was ending
+      connect_when_closed = false;
+      user_closed = false;
+      failures = 0;
+      timer.stop();
+      start();
+      return;
+    }
     if (user_closed) {
       stage = Stage::idle;
-      if (connect_when_closed) {
-        connect_when_closed = false;
-        user_closed = false;
-        failures = 0;
-        start();
-      }
       return;
     }
     if (!was_open && !tcp_established) {
@@ -316,7 +338,10 @@ struct Client::Impl final : detail::ClientLink {
   int status = 0;  // handshake_status()
   Stage stage = Stage::idle;
   bool user_closed = false;
-  bool connect_when_closed = false;  // connect() came while a closed connection was ending
+  bool connect_when_closed = false;  // connect() came while the connection was ending
+  bool failing = false;              // connection_failed() for the current attempt
+  // False once the Impl is destroyed: see call_app().
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   bool tcp_established = false;
   bool ping_outstanding = false;
   std::chrono::steady_clock::time_point ping_sent_at;
@@ -330,8 +355,8 @@ Client::~Client() = default;
 
 void Client::connect() {
   Impl& i = *impl_;
-  if (i.user_closed && i.conn != nullptr) {
-    // The connection the application closed is still on its way out: start once it is gone.
+  if (i.ending()) {
+    // The connection is still on its way out (closed, failed): start once it is gone.
     i.connect_when_closed = true;
     return;
   }

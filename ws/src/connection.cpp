@@ -122,7 +122,7 @@ bool Connection::subscribe(std::string_view topic) {
 }
 
 bool Connection::unsubscribe(std::string_view topic) {
-  if (!extras_) return false;
+  if (client_ || !extras_) return false;
   return ctx().topics.unsubscribe(*this, extras_->subscriptions, topic);
 }
 
@@ -277,12 +277,14 @@ void Connection::on_closed() {
 }
 
 void Connection::finish() {
+  // The close timeout runs from our close frame: a close we started armed it already.
+  const bool armed = phase_ == Phase::closing;
   phase_ = Phase::closing;
   // RFC 6455 7.1.1: the server closes TCP first. shutdown() sends FIN after the queued bytes
   // (our close frame); the peer's EOF, or the close timeout, closes the socket. A client waits
   // for the server's FIN (on_eof), so that TIME_WAIT stays on the server, or for the timeout.
   if (!client_) shutdown();
-  arm_timer(ms(settings().close_timeout));
+  if (!armed) arm_timer(ms(settings().close_timeout));
 }
 
 void Connection::arm_open_timer() {

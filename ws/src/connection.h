@@ -105,6 +105,7 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   // way), and the writing of the queue.
   struct Queue {
     std::vector<std::uint32_t> frames;  // indexes into the registry's frames
+    std::size_t bytes = 0;              // their total size
     std::uint32_t dirty_slot = 0;       // this connection's place in the registry's list
   };
   Queue& publish_queue() { return extras().queue; }

@@ -102,6 +102,7 @@ void TopicRegistry::publish(std::string_view topic, const SharedFrame& frame,
   Topic* t = find(topic);
   if (t == nullptr) return;
   const auto index = static_cast<std::uint32_t>(frames_.size());
+  frames_.push_back(frame);
   bool used = false;
   // By index: queueing never runs application code, but a subscriber closed by the
   // backpressure policy stays listed until its close callback; the size is re-read anyway.
@@ -114,9 +115,13 @@ void TopicRegistry::publish(std::string_view topic, const SharedFrame& frame,
       dirty_.push_back(c);
     }
     q.frames.push_back(index);
+    q.bytes += frame->size();
     used = true;
+    // A burst (many publishes before the loop polls again) goes out as it grows, so that the
+    // backpressure policy sees it in buffered_amount() rather than in an unbounded queue.
+    if (q.bytes >= flush_at) flush(*c);
   }
-  if (used) frames_.push_back(frame);
+  if (!used) frames_.pop_back();  // nobody took it (it is the last one: nothing refers to it)
 }
 
 void TopicRegistry::flush(Connection& c) {
@@ -134,6 +139,7 @@ void TopicRegistry::flush(Connection& c) {
   }
   dirty_[q.dirty_slot] = nullptr;
   q.frames.clear();
+  q.bytes = 0;
   // The usual few entries stay for the next iteration; a burst's capacity is given back.
   if (q.frames.capacity() > 1024) q.frames = {};
   c.published_written();
@@ -154,6 +160,7 @@ void TopicRegistry::forget(Connection& c) {
   if (q.frames.empty()) return;
   dirty_[q.dirty_slot] = nullptr;
   q.frames.clear();
+  q.bytes = 0;
 }
 
 std::size_t TopicRegistry::local_subscribers(std::string_view topic) const {

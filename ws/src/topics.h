@@ -113,6 +113,8 @@ class TopicRegistry {
   // forgotten). Both keep their capacity: publishing allocates nothing once warm.
   std::vector<SharedFrame> frames_;
   std::vector<Connection*> dirty_;
+  // A subscriber's queue is written at once when it reaches this size (a burst).
+  static constexpr std::size_t flush_at = 64 * 1024;
 };
 
 }  // namespace uvws::detail

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "uvws/ws/protocol.h"
 
 namespace uvws {
 
@@ -132,6 +133,7 @@ void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) co
 }
 
 void WebSocketHandle::close(std::uint16_t code, std::string_view reason) const {
+  ws::check_close_arguments(code, reason);  // on the caller's thread, where it can be handled
   on_loop(token_, [code, r = std::string(reason)](detail::Connection& c) {
     c.close_by_application(code, r);
   });

@@ -101,8 +101,8 @@ class Client {
 
   // Starts connecting (resolve, connect, handshake); on_open follows. Failures go to
   // Handler::on_error (with a null WebSocket) and, with reconnect enabled, to the next attempt.
-  // No-op while connecting or open; after a close() whose connection is still ending, it
-  // starts once that connection is gone.
+  // No-op while connecting or open; while a connection is ending (after close(), in on_error
+  // or on_close) it starts once that connection is gone. May be called from any callback.
   void connect();
   // Closes the connection with a close handshake (drops it if it is not open yet), cancels a
   // pending reconnect, and disables reconnecting until the next connect().

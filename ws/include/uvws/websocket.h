@@ -109,9 +109,9 @@ class WebSocket {
   void set_user_data(void* data);
 
   // Pub/sub (server side: on a client connection subscribe() returns false and publish()
-  // throws std::logic_error). A connection may subscribe to any number of topics; it is unsubscribed from all
-  // of them when it closes. subscribe/unsubscribe return false when nothing changed (already
-  // subscribed, not subscribed, or the connection is not open).
+  // throws std::logic_error). A connection may subscribe to any number of topics; it is
+  // unsubscribed from all of them when it closes. subscribe/unsubscribe return false when nothing
+  // changed (already subscribed, not subscribed, or the connection is not open).
   bool subscribe(std::string_view topic);
   bool unsubscribe(std::string_view topic);
   bool is_subscribed(std::string_view topic) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "protocol_extras.h"
 #include "uvws/core/random.h"
@@ -501,17 +502,21 @@ bool Protocol::send_pong(std::span<const std::uint8_t> payload) {
   return true;
 }
 
-bool Protocol::send_close(std::uint16_t code, std::string_view reason) {
+void check_close_arguments(std::uint16_t code, std::string_view reason) {
   if (code != 0 && !is_valid_close_code(code)) {
-    throw std::invalid_argument("send_close: close code not allowed on the wire");
+    throw std::invalid_argument("close: code " + std::to_string(code) + " not allowed on the wire");
   }
-  if (code == 0 && !reason.empty()) throw std::invalid_argument("send_close: reason needs a code");
+  if (code == 0 && !reason.empty()) throw std::invalid_argument("close: a reason needs a code");
   if (reason.size() > max_control_payload - 2) {
-    throw std::invalid_argument("send_close: reason over 123 bytes");
+    throw std::invalid_argument("close: reason over 123 bytes");
   }
   if (!core::is_valid_utf8({reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()})) {
-    throw std::invalid_argument("send_close: reason is not UTF-8");
+    throw std::invalid_argument("close: reason is not UTF-8");
   }
+}
+
+bool Protocol::send_close(std::uint16_t code, std::string_view reason) {
+  check_close_arguments(code, reason);
   if (state_ != State::open) return false;
   std::uint8_t payload[max_control_payload];
   std::size_t n = 0;

@@ -117,6 +117,11 @@ struct Event {
   std::error_code error;
 };
 
+// What send_close() accepts (RFC 6455 5.5.1, 7.4): a code allowed on the wire (or 0 for none,
+// then no reason) and a reason of at most 123 bytes of UTF-8. std::invalid_argument otherwise.
+// For callers that hand a close to another thread: check before posting.
+void check_close_arguments(std::uint16_t code, std::string_view reason);
+
 class Protocol {
  public:
   Protocol(const Protocol&) = delete;

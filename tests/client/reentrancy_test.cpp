@@ -1,0 +1,150 @@
+// The application calling back into a Client from its callbacks (destroying it, connecting
+// again), and the blocking client's sends under backpressure: they wait, never drop.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "client/client_helpers.h"
+#include "uvws/blocking_client.h"
+
+using uvws::ClientOptions;
+using uvws::test::ClientRecorder;
+using uvws::test::FakePeer;
+using uvws::test::FakeServer;
+using uvws::test::Ms;
+using uvws::test::RecordingHandler;
+using uvws::test::ServerThread;
+using uvws::test::unused_port;
+using uvws::test::ws_url;
+
+TEST_CASE("a Client destroyed in on_error after a refused connect is left safely",
+          "[client][reentrancy]") {
+  uvws::net::Loop loop;
+  ClientOptions options;
+  options.reconnect.enabled = true;  // the path that touched the Client after on_error
+  options.reconnect.initial_delay = Ms(10);
+  options.reconnect.max_delay = Ms(10);
+  std::unique_ptr<uvws::Client> client;
+  int errors = 0;
+  struct Dropper : ClientRecorder {
+    std::function<void()> on_err;
+    void on_error(uvws::WebSocket* ws, std::error_code ec) override {
+      ClientRecorder::on_error(ws, ec);
+      on_err();
+    }
+  } dropper;
+  dropper.on_err = [&] {
+    ++errors;
+    client.reset();
+  };
+  client = std::make_unique<uvws::Client>(loop, ws_url(unused_port()), dropper, options);
+  client->connect();
+  REQUIRE(uvws::test::run_until(loop, [&] { return errors == 1; }));
+  uvws::test::run_for(loop, Ms(100));
+  CHECK(errors == 1);
+  CHECK(client == nullptr);
+  CHECK_FALSE(loop.close_all());
+}
+
+TEST_CASE("connect() from on_error and from on_close starts a new attempt",
+          "[client][reentrancy]") {
+  uvws::net::Loop loop;
+  struct Again : ClientRecorder {
+    uvws::Client* client = nullptr;
+    int retries_left = 2;
+    void on_error(uvws::WebSocket* ws, std::error_code ec) override {
+      ClientRecorder::on_error(ws, ec);
+      if (retries_left-- > 0) client->connect();
+    }
+    void on_close(uvws::WebSocket& ws, std::uint16_t code, std::string_view reason) override {
+      ClientRecorder::on_close(ws, code, reason);
+      if (retries_left-- > 0) client->connect();
+    }
+  } again;
+  SECTION("refused: two more attempts, each reported") {
+    uvws::Client client(loop, ws_url(unused_port()), again);
+    again.client = &client;
+    client.connect();
+    REQUIRE(uvws::test::run_until(loop, [&] { return again.errors.size() == 3; }));
+    uvws::test::run_for(loop, Ms(100));
+    CHECK(again.errors.size() == 3);
+    CHECK(again.opens == 0);
+  }
+  SECTION("closed by the server: on_close connects again") {
+    RecordingHandler handler;
+    handler.message_hook = [](uvws::WebSocket& ws, uvws::Message) { ws.close(4002, "go"); };
+    ServerThread server(ServerThread::options(), handler);
+    uvws::Client client(loop, ws_url(server.port()), again);
+    again.client = &client;
+    again.open_hook = [](uvws::WebSocket& ws) { ws.send_text("close me"); };
+    client.connect();
+    REQUIRE(uvws::test::run_until(loop, [&] { return again.opens == 3; }));
+    CHECK(again.closes >= 2);
+    client.close();
+    REQUIRE(uvws::test::run_until(loop, [&] { return again.closes == 3; }));
+  }
+  CHECK(again.violations == 0);
+  CHECK_FALSE(loop.close_all());
+}
+
+TEST_CASE("blocking sends to a peer that reads late all arrive: they wait, none is dropped",
+          "[client][blocking][backpressure]") {
+  constexpr int count = 48;
+  constexpr std::size_t size = 64 * 1024;  // 3 MiB in all, 12x max_backpressure
+  std::atomic<int> received{0};
+  std::atomic<bool> sizes_ok{true};
+  FakeServer server([&](FakePeer& peer) {
+    const std::string request = peer.read_request();
+    if (!peer.send(uvws::test::switching_protocols(request))) return;
+    std::this_thread::sleep_for(Ms(300));  // the client's sends pile up meanwhile
+    while (received < count) {
+      const auto frame = peer.read_frame(Ms(10000));
+      if (!frame) return;
+      if (frame->opcode != uvws::Opcode::binary) continue;
+      if (frame->payload.size() != size) sizes_ok = false;
+      ++received;
+    }
+  });
+  ClientOptions options;
+  options.max_backpressure = 256 * 1024;
+  options.close_timeout = Ms(500);
+  {
+    auto c = uvws::connect(server.url(), options);
+    const std::string chunk = uvws::test::pattern(size, false);
+    for (int i = 0; i < count; ++i) {
+      c.send_binary({reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()});
+    }
+    REQUIRE(server.join());
+    CHECK(received == count);
+    CHECK(sizes_ok);
+  }
+}
+
+TEST_CASE("a close code or reason that cannot be sent is refused on the caller's thread",
+          "[client][blocking]") {
+  RecordingHandler handler;
+  ServerThread server(ServerThread::options(), handler);
+  auto c = uvws::connect(ws_url(server.port()));
+  CHECK_THROWS_AS(c.close(1005), std::invalid_argument);
+  CHECK_THROWS_AS(c.close(1000, std::string(124, 'x')), std::invalid_argument);
+  CHECK(c.is_open());  // nothing was sent
+  c.close(1000, "fine");
+  CHECK_FALSE(c.is_open());
+  CHECK(c.close_code() == 1000);
+}
+
+TEST_CASE("a moved-from BlockingClient can be assigned to and destroyed", "[client][blocking]") {
+  RecordingHandler handler;
+  ServerThread server(ServerThread::options(), handler);
+  auto a = uvws::connect(ws_url(server.port()));
+  auto b = std::move(a);
+  a = uvws::connect(ws_url(server.port()));  // `a` was moved from: nothing to close first
+  CHECK(a.is_open());
+  CHECK(b.is_open());
+  std::swap(a, b);
+  CHECK(a.is_open());
+  CHECK(b.is_open());
+}
