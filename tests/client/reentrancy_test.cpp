@@ -1,5 +1,6 @@
 // The application calling back into a Client from its callbacks (destroying it, connecting
-// again), and the blocking client's sends under backpressure: they wait, never drop.
+// again), and the blocking client under backpressure both ways: its sends wait (never drop),
+// and it stops reading while recv() is not keeping up.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -147,4 +148,42 @@ TEST_CASE("a moved-from BlockingClient can be assigned to and destroyed", "[clie
   std::swap(a, b);
   CHECK(a.is_open());
   CHECK(b.is_open());
+}
+
+TEST_CASE("a blocking client that is not receiving stops reading past max_received_bytes",
+          "[client][blocking][backpressure]") {
+  constexpr int count = 48;
+  constexpr std::size_t size = 1 << 20;  // 48 MiB in all, 24x the client's limit
+  RecordingHandler handler;
+  handler.echo = false;
+  // On "go" the server sends 1 MiB messages as fast as the client takes them: until a send
+  // reports backpressure, then again from on_drain. Loop thread only, but for `sent`.
+  std::atomic<int> sent{0};
+  std::string m(size, 'x');
+  auto pump = [&](uvws::WebSocket& ws) {
+    while (sent < count) {
+      m[0] = static_cast<char>('A' + sent % 26);
+      const uvws::SendStatus status = ws.send_text(m);
+      if (status == uvws::SendStatus::dropped) return;
+      ++sent;
+      if (status == uvws::SendStatus::backpressure) return;
+    }
+  };
+  handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message) { pump(ws); };
+  handler.drain_hook = [&](uvws::WebSocket& ws) { pump(ws); };
+  ServerThread server(ServerThread::options(), handler);
+  ClientOptions options;
+  options.max_received_bytes = 2u << 20;
+  auto c = uvws::connect(ws_url(server.port()), options);
+  c.send_text("go");
+  std::this_thread::sleep_for(Ms(500));  // not receiving: the client must stop reading
+  // The kernel buffers (a few MiB each way on loopback), the server's 1 MiB backlog and the
+  // client's 2 MiB (plus one read) hold a fraction of the 48 MiB: the server is held back.
+  CHECK(sent.load() < count / 2);
+  for (int i = 0; i < count; ++i) {
+    const auto r = c.recv(Ms(10000));
+    REQUIRE(r.data.size() == size);
+    CHECK(r.data[0] == static_cast<std::uint8_t>('A' + i % 26));
+  }
+  CHECK(sent.load() == count);
 }

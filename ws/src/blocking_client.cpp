@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include "connection.h"
 #include "uvws/net/loop.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/protocol.h"
@@ -62,9 +63,15 @@ struct BlockingClient::Impl final : Handler {
     compressed = w.compressed();
     changed.notify_all();
   }
-  void on_message(WebSocket&, Message m) override {
+  void on_message(WebSocket& w, Message m) override {
     std::lock_guard lock(mutex);
     inbox.push_back({m.opcode(), {m.data().begin(), m.data().end()}});
+    inbox_bytes += m.size();
+    if (inbox_bytes > options.max_received_bytes && !paused) {
+      // The caller is not keeping up: stop reading; recv() resumes it (resume()).
+      paused = true;
+      static_cast<detail::Connection&>(w).stop_reading();
+    }
     changed.notify_all();
   }
   void on_pong(WebSocket&, std::span<const std::uint8_t> payload) override {
@@ -97,6 +104,21 @@ struct BlockingClient::Impl final : Handler {
   }
 
   // --- Caller's thread -----------------------------------------------------------------------
+
+  // Takes the first message of the inbox (mutex held); resumes reading when the inbox has
+  // drained to half of max_received_bytes.
+  ReceivedMessage take() {
+    ReceivedMessage m = std::move(inbox.front());
+    inbox.pop_front();
+    inbox_bytes -= m.data.size();
+    if (paused && inbox_bytes <= options.max_received_bytes / 2) {
+      paused = false;
+      loop.post([this] {
+        if (ws != nullptr) static_cast<detail::Connection*>(ws)->start_reading();
+      });
+    }
+    return m;
+  }
 
   [[noreturn]] void throw_closed() const {
     throw ConnectionClosed(close_code != 0 ? close_code : ws::close_code::abnormal, close_reason);
@@ -150,6 +172,8 @@ struct BlockingClient::Impl final : Handler {
   State state = State::connecting;
   bool opened = false;  // on_open ran (the state may be closed again by the time connect looks)
   std::deque<ReceivedMessage> inbox;
+  std::size_t inbox_bytes = 0;  // payload bytes in `inbox`
+  bool paused = false;          // reading stopped because the inbox is over the limit
   std::error_code error;
   int http_status = 0;
   std::uint16_t close_code = 0;
@@ -230,9 +254,7 @@ ReceivedMessage BlockingClient::recv() {
   std::unique_lock lock(i.mutex);
   i.changed.wait(lock, [&] { return !i.inbox.empty() || i.state != Impl::State::open; });
   if (i.inbox.empty()) i.throw_closed();
-  ReceivedMessage m = std::move(i.inbox.front());
-  i.inbox.pop_front();
-  return m;
+  return i.take();
 }
 
 ReceivedMessage BlockingClient::recv(std::chrono::milliseconds timeout) {
@@ -242,9 +264,7 @@ ReceivedMessage BlockingClient::recv(std::chrono::milliseconds timeout) {
       lock, timeout, [&] { return !i.inbox.empty() || i.state != Impl::State::open; });
   if (!ready) throw TimeoutError("uvws: no message within the timeout");
   if (i.inbox.empty()) i.throw_closed();
-  ReceivedMessage m = std::move(i.inbox.front());
-  i.inbox.pop_front();
-  return m;
+  return i.take();
 }
 
 std::chrono::microseconds BlockingClient::ping(std::chrono::milliseconds timeout) {

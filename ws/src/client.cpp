@@ -34,6 +34,7 @@ bool has_header(const ClientOptions& o, std::string_view name) {
 
 ws::ClientProtocolOptions protocol_options(const ClientOptions& o) {
   require(o.max_backpressure > 0, "max_backpressure must be > 0");
+  require(o.max_received_bytes > 0, "max_received_bytes must be > 0");
   require(o.connect_timeout.count() > 0, "connect_timeout must be > 0");
   require(o.handshake_timeout.count() > 0, "handshake_timeout must be > 0");
   require(o.close_timeout.count() > 0, "close_timeout must be > 0");

@@ -7,9 +7,9 @@
 //
 // It runs a uvws::Client on a private loop thread; calls post to that thread and wait on a
 // condition variable (never spinning), so an idle BlockingClient costs no CPU. Received
-// messages queue until recv() takes them (bounded by max_message_size each, the queue by
-// nothing but the peer's sending: call recv()). Sends wait while more than max_backpressure
-// bytes are queued for the peer.
+// messages queue until recv() takes them; past ClientOptions::max_received_bytes the client
+// stops reading (TCP slows the server) until recv() catches up. Sends wait while more than
+// max_backpressure bytes are queued for the peer.
 //
 // Errors are exceptions: ConnectError (the lookup or TCP connect failed), HandshakeError (the
 // server answered without accepting: status() is its HTTP status, e.g. 403, or 101 for a

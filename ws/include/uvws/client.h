@@ -77,6 +77,10 @@ struct ClientOptions {
   std::size_t max_backpressure = 1u << 20;
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
 
+  // BlockingClient only: bytes received and not yet taken by recv() before it stops reading
+  // (TCP then slows the server down); reading resumes when recv() has taken half of them.
+  std::size_t max_received_bytes = 64u << 20;
+
   ws::DeflateOptions compression;  // permessage-deflate offer; off unless .enabled
   ReconnectOptions reconnect;
 };
