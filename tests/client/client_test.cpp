@@ -76,6 +76,17 @@ class ServerRecorder : public RecordingHandler {
   std::string pick;  // set before the server starts
 };
 
+// `run`'s client fails before any connection opens: exactly one on_error (still one after
+// another 200 ms of the loop), without a WebSocket, with `expected`, and no on_open.
+void check_one_connect_error(ClientRun& run, std::errc expected) {
+  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }));
+  uvws::test::run_for(run.loop, Ms(200));
+  REQUIRE(run.rec.errors.size() == 1);
+  CHECK_FALSE(run.rec.errors[0].with_ws);
+  CHECK(run.rec.errors[0].ec == expected);
+  CHECK(run.rec.opens == 0);
+}
+
 std::string unix_socket_path() {
   static std::atomic<int> counter{0};
   return "/tmp/uvws-client-test-" + std::to_string(::getpid()) + "-" +
@@ -384,12 +395,7 @@ TEST_CASE("client reports a refused connection through on_error only", "[client]
   const std::uint16_t port = uvws::test::unused_port();
   REQUIRE(port != 0);
   ClientRun run(ws_url(port));
-  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }));
-  uvws::test::run_for(run.loop, Ms(200));
-  REQUIRE(run.rec.errors.size() == 1);
-  CHECK_FALSE(run.rec.errors[0].with_ws);
-  CHECK(run.rec.errors[0].ec == std::errc::connection_refused);
-  CHECK(run.rec.opens == 0);
+  check_one_connect_error(run, std::errc::connection_refused);
   CHECK(run.rec.closes == 0);
   CHECK(run.client->websocket() == nullptr);
   CHECK(run.client->handshake_status() == 0);
@@ -524,12 +530,7 @@ TEST_CASE("client reports a refused host name once, after trying all its address
   const std::uint16_t port = uvws::test::unused_port();
   REQUIRE(port != 0);
   ClientRun run(ws_url(port, "/", "localhost"));
-  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }));
-  uvws::test::run_for(run.loop, Ms(200));
-  REQUIRE(run.rec.errors.size() == 1);
-  CHECK_FALSE(run.rec.errors[0].with_ws);
-  CHECK(run.rec.errors[0].ec == std::errc::connection_refused);
-  CHECK(run.rec.opens == 0);
+  check_one_connect_error(run, std::errc::connection_refused);
   CHECK_FALSE(run.shut_down());
 }
 
@@ -649,12 +650,7 @@ TEST_CASE("client checks its URL and options at construction", "[client][options
 TEST_CASE("client reports a Unix socket path with nothing behind it", "[client][error]") {
   const std::string path = unix_socket_path();
   ClientRun run("ws+unix://" + path + ":/x");
-  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }));
-  uvws::test::run_for(run.loop, Ms(100));
-  REQUIRE(run.rec.errors.size() == 1);
-  CHECK_FALSE(run.rec.errors[0].with_ws);
-  CHECK(run.rec.errors[0].ec == std::errc::no_such_file_or_directory);
-  CHECK(run.rec.opens == 0);
+  check_one_connect_error(run, std::errc::no_such_file_or_directory);
   CHECK_FALSE(run.shut_down());
 }
 

@@ -371,8 +371,19 @@ struct Exchange {
   Bytes expected;
 };
 
+// How one async connection went, as its handler saw it.
+struct Outcome {
+  bool opened = false;
+  bool compressed = false;
+  bool closed = false;
+  std::uint16_t close_code = 0;
+  std::string close_reason;
+  std::string errors;
+};
+
 // A Handler that plays a script of exchanges, then `finish` (which closes, one way or the
-// other), and stops the loop when the connection ends. Loop thread only.
+// other), and stops the loop when the connection ends; `outcome` records how it went. Loop
+// thread only.
 class ScriptedHandler final : public uvws::Handler {
  public:
   ScriptedHandler(Report& report, uvws::net::Loop& loop, std::vector<Exchange> script,
@@ -380,8 +391,8 @@ class ScriptedHandler final : public uvws::Handler {
       : report_(report), loop_(loop), script_(std::move(script)), finish_(std::move(finish)) {}
 
   void on_open(uvws::WebSocket& ws) override {
-    opened = true;
-    compressed = ws.compressed();
+    outcome.opened = true;
+    outcome.compressed = ws.compressed();
     start(ws);
   }
   void on_message(uvws::WebSocket& ws, uvws::Message m) override {
@@ -394,25 +405,20 @@ class ScriptedHandler final : public uvws::Handler {
     start(ws);
   }
   void on_close(uvws::WebSocket&, std::uint16_t code, std::string_view reason) override {
-    closed = true;
-    close_code = code;
-    close_reason = std::string(reason);
+    outcome.closed = true;
+    outcome.close_code = code;
+    outcome.close_reason = std::string(reason);
     for (; next_ < script_.size(); ++next_) {
       report_.record(script_[next_].name, "the connection closed before the answer");
     }
     loop_.stop();
   }
   void on_error(uvws::WebSocket*, std::error_code ec) override {
-    errors += (errors.empty() ? "" : "; ") + ec.message();
-    if (!opened) loop_.stop();
+    outcome.errors += (outcome.errors.empty() ? "" : "; ") + ec.message();
+    if (!outcome.opened) loop_.stop();
   }
 
-  bool opened = false;
-  bool compressed = false;
-  bool closed = false;
-  std::uint16_t close_code = 0;
-  std::string close_reason;
-  std::string errors;
+  Outcome outcome;
 
  private:
   void start(uvws::WebSocket& ws) {
@@ -475,15 +481,10 @@ bool run_bounded(uvws::net::Loop& loop, std::chrono::milliseconds limit) {
   return !fired;
 }
 
-// How one async connection went, as its handler saw it, and whether the loop ended cleanly.
-struct AsyncResult {
+// How one async connection went, whether it ended in time, and whether the loop closed
+// cleanly.
+struct AsyncResult : Outcome {
   bool finished = false;
-  bool opened = false;
-  bool compressed = false;
-  bool closed = false;
-  std::uint16_t close_code = 0;
-  std::string close_reason;
-  std::string errors;
   bool loop_closed = false;
 };
 
@@ -500,12 +501,7 @@ AsyncResult run_script(Report& r, const std::string& url, uvws::ClientOptions op
     out.finished = run_bounded(loop, std::chrono::milliseconds(30s));
   }
   out.loop_closed = !loop.close_all();
-  out.opened = handler.opened;
-  out.compressed = handler.compressed;
-  out.closed = handler.closed;
-  out.close_code = handler.close_code;
-  out.close_reason = handler.close_reason;
-  out.errors = handler.errors;
+  static_cast<Outcome&>(out) = handler.outcome;
   return out;
 }
 

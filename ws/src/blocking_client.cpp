@@ -68,7 +68,7 @@ struct BlockingClient::Impl final : Handler {
     inbox.push_back({m.opcode(), {m.data().begin(), m.data().end()}});
     inbox_bytes += m.size();
     if (inbox_bytes > options.max_received_bytes && !paused) {
-      // The caller is not keeping up: stop reading; recv() resumes it (resume()).
+      // The caller is not keeping up: stop reading; recv() resumes it (take()).
       paused = true;
       static_cast<detail::Connection&>(w).stop_reading();
     }
@@ -105,9 +105,13 @@ struct BlockingClient::Impl final : Handler {
 
   // --- Caller's thread -----------------------------------------------------------------------
 
-  // Takes the first message of the inbox (mutex held); resumes reading when the inbox has
-  // drained to half of max_received_bytes.
+  // What recv() waits for (mutex held): a message, or the end.
+  bool message_or_end() const { return !inbox.empty() || state != State::open; }
+
+  // Takes the first message of the inbox (mutex held), or throws ConnectionClosed when there
+  // is none; resumes reading when the inbox has drained to half of max_received_bytes.
   ReceivedMessage take() {
+    if (inbox.empty()) throw_closed();
     ReceivedMessage m = std::move(inbox.front());
     inbox.pop_front();
     inbox_bytes -= m.data.size();
@@ -252,18 +256,16 @@ void BlockingClient::send(std::span<const std::uint8_t> data, Opcode opcode) {
 ReceivedMessage BlockingClient::recv() {
   Impl& i = *impl_;
   std::unique_lock lock(i.mutex);
-  i.changed.wait(lock, [&] { return !i.inbox.empty() || i.state != Impl::State::open; });
-  if (i.inbox.empty()) i.throw_closed();
+  i.changed.wait(lock, [&] { return i.message_or_end(); });
   return i.take();
 }
 
 ReceivedMessage BlockingClient::recv(std::chrono::milliseconds timeout) {
   Impl& i = *impl_;
   std::unique_lock lock(i.mutex);
-  const bool ready = i.changed.wait_for(
-      lock, timeout, [&] { return !i.inbox.empty() || i.state != Impl::State::open; });
-  if (!ready) throw TimeoutError("uvws: no message within the timeout");
-  if (i.inbox.empty()) i.throw_closed();
+  if (!i.changed.wait_for(lock, timeout, [&] { return i.message_or_end(); })) {
+    throw TimeoutError("uvws: no message within the timeout");
+  }
   return i.take();
 }
 

@@ -120,8 +120,9 @@ struct Client::Impl final : detail::ClientLink {
     // close its socket, detached.
     detail::Connection* c = conn;
     conn = nullptr;
-    if (c->opened())
+    if (c->opened()) {
       call_app("on_close", [&] { handler.on_close(*c, ws::close_code::abnormal, {}); });
+    }
     c->detach();
   }
 
@@ -191,7 +192,6 @@ struct Client::Impl final : detail::ClientLink {
       if (auto* self = static_cast<Impl*>(c->endpoint()->client)) self->tcp_result(*c, ec);
     };
     if (!url.unix_path.empty()) {
-      next_address = 1;
       c->connect_unix(url.unix_path, on_connect);
       return;
     }
@@ -269,7 +269,7 @@ struct Client::Impl final : detail::ClientLink {
 
   // --- detail::ClientLink ------------------------------------------------------------------
 
-  void connection_opened(detail::Connection&) override {
+  void connection_opened() override {
     stage = Stage::open;
     status = 101;
     failures = 0;
@@ -295,7 +295,7 @@ struct Client::Impl final : detail::ClientLink {
     user_closed = true;
     timer.stop();
   }
-  void connection_closed(bool was_open, std::uint16_t, std::string_view) override {
+  void connection_closed(bool was_open) override {
     conn = nullptr;
     if (connect_when_closed) {  // connect() came while this connection was ending
       connect_when_closed = false;

@@ -256,13 +256,13 @@ void Connection::on_closed() {
     ctx().topics.unsubscribe_all(extras_->subscriptions);
   }
   const bool was_open = opened_;
-  const std::uint16_t code = protocol().close_code_to_report();
-  const std::string_view reason = protocol().close_code_received() != 0
-                                      ? protocol().close_reason_received()
-                                      : std::string_view();
   if (opened_) {
     opened_ = false;
     if (!client_) --ctx().open_websockets;
+    const std::uint16_t code = protocol().close_code_to_report();
+    const std::string_view reason = protocol().close_code_received() != 0
+                                        ? protocol().close_reason_received()
+                                        : std::string_view();
     guard([&] { endpoint_->handler->on_close(*this, code, reason); });
   }
   if (extras_ && extras_->token) {
@@ -270,7 +270,7 @@ void Connection::on_closed() {
     extras_->token->conn = nullptr;
   }
   if (client_) {
-    if (ClientLink* l = link()) l->connection_closed(was_open, code, reason);
+    if (ClientLink* l = link()) l->connection_closed(was_open);
   } else {
     ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -359,7 +359,7 @@ void Connection::opened_websocket() {
   opened_ = true;
   phase_ = Phase::open;
   arm_open_timer();
-  if (ClientLink* l = link()) l->connection_opened(*this);
+  if (ClientLink* l = link()) l->connection_opened();
   guard([&] { endpoint_->handler->on_open(*this); });
 }
 

@@ -8,9 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <string>
-#include <string_view>
 #include <system_error>
 
 #include "uvws/handler.h"
@@ -45,11 +43,12 @@ ConnectionSettings connection_settings(const Options& o) {
 }
 
 // A client connection's owner, told of the connection's life cycle (Client::Impl implements
-// it). Loop thread only; each call comes after the matching Handler callback.
+// it). Loop thread only; each call comes before the matching Handler callback, so that the
+// Client's state is current when the application looks, except connection_closed().
 class ClientLink {
  public:
   // The handshake succeeded; on_open is about to run.
-  virtual void connection_opened(Connection& connection) = 0;
+  virtual void connection_opened() = 0;
   // A failure: TCP connect, handshake (`http_status` is the refused response's status, or 0),
   // timeout, protocol violation, I/O error. The connection closes after it.
   virtual void connection_failed(std::error_code ec, int http_status) = 0;
@@ -59,9 +58,8 @@ class ClientLink {
   // A keepalive ping went out / a pong came back.
   virtual void keepalive_ping_sent() = 0;
   virtual void pong_received() = 0;
-  // The last call: TCP is closed (after on_close when the connection had opened, with the
-  // code on_close got).
-  virtual void connection_closed(bool was_open, std::uint16_t code, std::string_view reason) = 0;
+  // The last call: TCP is closed (after on_close when the connection had opened).
+  virtual void connection_closed(bool was_open) = 0;
 
  protected:
   ~ClientLink() = default;

@@ -137,12 +137,17 @@ void TopicRegistry::flush(Connection& c) {
     c.write_published({parts, n});
     left = left.subspan(n);
   }
+  drop_queue(c);
+  c.published_written();
+}
+
+void TopicRegistry::drop_queue(Connection& c) {
+  Connection::Queue& q = c.publish_queue();
   dirty_[q.dirty_slot] = nullptr;
   q.frames.clear();
   q.bytes = 0;
   // The usual few entries stay for the next iteration; a burst's capacity is given back.
   if (q.frames.capacity() > 1024) q.frames = {};
-  c.published_written();
 }
 
 void TopicRegistry::flush() {
@@ -157,10 +162,7 @@ void TopicRegistry::flush() {
 
 void TopicRegistry::forget(Connection& c) {
   Connection::Queue& q = c.publish_queue();
-  if (q.frames.empty()) return;
-  dirty_[q.dirty_slot] = nullptr;
-  q.frames.clear();
-  q.bytes = 0;
+  if (!q.frames.empty()) drop_queue(c);
 }
 
 std::size_t TopicRegistry::local_subscribers(std::string_view topic) const {

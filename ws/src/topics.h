@@ -99,6 +99,8 @@ class TopicRegistry {
 
  private:
   Topic* find(std::string_view topic) const;
+  // Empties `c`'s queue of published frames and takes it off the list of queues to write.
+  void drop_queue(Connection& c);
   void remove(std::vector<Subscription>& subs, std::size_t sub_index);
 
   struct Hash {
