@@ -24,7 +24,7 @@ namespace uvws {
 namespace {
 
 void require(bool ok, const char* what) {
-  if (!ok) throw std::invalid_argument(std::string("uvws::ClientOptions: ") + what);
+  detail::require_option(ok, "uvws::ClientOptions", what);
 }
 
 bool has_header(const ClientOptions& o, std::string_view name) {
@@ -33,15 +33,10 @@ bool has_header(const ClientOptions& o, std::string_view name) {
 }
 
 ws::ClientProtocolOptions protocol_options(const ClientOptions& o) {
-  require(o.max_backpressure > 0, "max_backpressure must be > 0");
+  detail::check_settings(detail::connection_settings(o), "uvws::ClientOptions");
   require(o.max_received_bytes > 0, "max_received_bytes must be > 0");
   require(o.connect_timeout.count() > 0, "connect_timeout must be > 0");
-  require(o.handshake_timeout.count() > 0, "handshake_timeout must be > 0");
-  require(o.close_timeout.count() > 0, "close_timeout must be > 0");
-  require(o.ping_interval.count() >= 0, "ping_interval must be >= 0 (0 = off)");
-  require(o.idle_timeout.count() >= 0, "idle_timeout must be >= 0 (0 = off)");
-  for (auto d : {o.connect_timeout, o.handshake_timeout, o.close_timeout, o.ping_interval,
-                 o.idle_timeout, o.reconnect.initial_delay, o.reconnect.max_delay}) {
+  for (auto d : {o.connect_timeout, o.reconnect.initial_delay, o.reconnect.max_delay}) {
     require(d.count() <= 0x7FFFFFFF, "timeouts and delays must be under 24 days");
   }
   const ReconnectOptions& r = o.reconnect;
@@ -51,22 +46,12 @@ ws::ClientProtocolOptions protocol_options(const ClientOptions& o) {
   require(r.jitter >= 0.0 && r.jitter <= 1.0, "reconnect.jitter must be 0..1");
 
   ws::ClientProtocolOptions p;
-  p.max_message_size = o.max_message_size;
-  p.max_frame_size = o.max_frame_size;
-  p.http.max_header_bytes = o.max_header_bytes;
-  p.http.max_headers = o.max_headers;
-  p.subprotocols = o.subprotocols;
-  p.deflate = o.compression;
   p.headers = o.headers;
   if (!o.origin.empty() && !has_header(o, "Origin")) p.headers.emplace_back("Origin", o.origin);
   if (!has_header(o, "User-Agent")) {
     p.headers.emplace_back("User-Agent", o.user_agent.empty() ? version() : o.user_agent);
   }
-  try {
-    p.validate();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string("uvws::ClientOptions: ") + e.what());
-  }
+  detail::set_protocol_limits(p, o, "uvws::ClientOptions");
   return p;
 }
 

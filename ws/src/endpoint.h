@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -40,6 +41,44 @@ ConnectionSettings connection_settings(const Options& o) {
   c.max_backpressure = o.max_backpressure;
   c.backpressure_policy = o.backpressure_policy;
   return c;
+}
+
+// Throws std::invalid_argument("NAME: WHAT") unless `ok`: how ServerOptions and ClientOptions
+// report a bad field (NAME is "uvws::ServerOptions" or "uvws::ClientOptions").
+inline void require_option(bool ok, const char* options_name, const char* what) {
+  if (!ok) throw std::invalid_argument(std::string(options_name) + ": " + what);
+}
+
+// The checks of the fields ConnectionSettings takes from either options struct.
+inline void check_settings(const ConnectionSettings& s, const char* options_name) {
+  const auto require = [options_name](bool ok, const char* what) {
+    require_option(ok, options_name, what);
+  };
+  require(s.handshake_timeout.count() > 0, "handshake_timeout must be > 0");
+  require(s.close_timeout.count() > 0, "close_timeout must be > 0");
+  require(s.idle_timeout.count() >= 0, "idle_timeout must be >= 0 (0 = off)");
+  require(s.ping_interval.count() >= 0, "ping_interval must be >= 0 (0 = off)");
+  require(s.max_backpressure > 0, "max_backpressure must be > 0");
+  for (auto d : {s.handshake_timeout, s.idle_timeout, s.ping_interval, s.close_timeout}) {
+    require(d.count() <= 0x7FFFFFFF, "timeouts must be under 24 days");
+  }
+}
+
+// The protocol limits ServerOptions and ClientOptions share (same field names), set on `p`
+// (ServerProtocolOptions or ClientProtocolOptions) and validated with the options' name.
+template <class Protocol, class Options>
+void set_protocol_limits(Protocol& p, const Options& o, const char* options_name) {
+  p.max_message_size = o.max_message_size;
+  p.max_frame_size = o.max_frame_size;
+  p.http.max_header_bytes = o.max_header_bytes;
+  p.http.max_headers = o.max_headers;
+  p.subprotocols = o.subprotocols;
+  p.deflate = o.compression;
+  try {
+    p.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(options_name) + ": " + e.what());
+  }
 }
 
 // A client connection's owner, told of the connection's life cycle (Client::Impl implements

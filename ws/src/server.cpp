@@ -23,7 +23,7 @@ struct Server::Impl {
 namespace {
 
 void require(bool ok, const char* what) {
-  if (!ok) throw std::invalid_argument(std::string("uvws::ServerOptions: ") + what);
+  detail::require_option(ok, "uvws::ServerOptions", what);
 }
 
 void validate(const ServerOptions& o) {
@@ -31,31 +31,14 @@ void validate(const ServerOptions& o) {
   require(!o.host.empty() || !o.unix_path.empty(), "host (or unix_path) must be set");
   require(o.backlog > 0, "backlog must be > 0");
   require(o.max_connections > 0, "max_connections must be > 0");
-  require(o.handshake_timeout.count() > 0, "handshake_timeout must be > 0");
-  require(o.close_timeout.count() > 0, "close_timeout must be > 0");
-  require(o.idle_timeout.count() >= 0, "idle_timeout must be >= 0 (0 = off)");
-  require(o.ping_interval.count() >= 0, "ping_interval must be >= 0 (0 = off)");
-  require(o.max_backpressure > 0, "max_backpressure must be > 0");
-  for (auto d : {o.handshake_timeout, o.idle_timeout, o.ping_interval, o.close_timeout}) {
-    require(d.count() <= 0x7FFFFFFF, "timeouts must be under 24 days");
-  }
+  detail::check_settings(detail::connection_settings(o), "uvws::ServerOptions");
 }
 
 ws::ServerProtocolOptions protocol_options(const ServerOptions& o, bool frame_mode) {
   ws::ServerProtocolOptions p;
-  p.max_message_size = o.max_message_size;
-  p.max_frame_size = o.max_frame_size;
   p.frame_mode = frame_mode;
-  p.http.max_header_bytes = o.max_header_bytes;
-  p.http.max_headers = o.max_headers;
-  p.subprotocols = o.subprotocols;
   p.allowed_origins = o.allowed_origins;
-  p.deflate = o.compression;
-  try {
-    p.validate();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string("uvws::ServerOptions: ") + e.what());
-  }
+  detail::set_protocol_limits(p, o, "uvws::ServerOptions");
   return p;
 }
 
