@@ -143,8 +143,13 @@ class Printer final : public uvws::Handler {
 
   void on_open(uvws::WebSocket& ws) override {
     opened_ = true;
-    std::fprintf(stderr, "connected%s%s\n", ws.subprotocol().empty() ? "" : " (subprotocol ",
-                 ws.subprotocol().empty() ? "" : (std::string(ws.subprotocol()) + ")").c_str());
+    const std::string_view sub = ws.subprotocol();
+    if (sub.empty()) {
+      std::fprintf(stderr, "connected\n");
+    } else {
+      std::fprintf(stderr, "connected (subprotocol %.*s)\n", static_cast<int>(sub.size()),
+                   sub.data());
+    }
     for (const std::string& text : pending_) ws.send_text(text);
     pending_.clear();
     if (eof_) ws.close(uvws::ws::close_code::normal);
