@@ -193,11 +193,13 @@ void Connection::on_response(const ws::HTTPResponse&) {
 void Connection::on_error(std::error_code ec) {
   logger().debug("connection {}: I/O error: {}", TCPConnection::remote_address(), ec.message());
   protocol().terminate();
-  if (ClientLink* l = link()) l->connection_failed(ec, 0);
-  if (endpoint_ != nullptr && (opened_ || client_)) {
-    WebSocket* ws = opened_ ? this : nullptr;
-    guard([&] { endpoint_->handler->on_error(ws, ec); });
-  }
+  // A server connection without on_open has nobody to tell (no route, or a handshake error).
+  if (opened_ || client_) report_failure(ec, opened_ ? this : nullptr);
+}
+
+void Connection::report_failure(std::error_code ec, WebSocket* ws, int http_status) {
+  if (ClientLink* l = link()) l->connection_failed(ec, http_status);
+  if (endpoint_ != nullptr) guard([&] { endpoint_->handler->on_error(ws, ec); });
 }
 
 void Connection::on_drain() {
@@ -210,13 +212,7 @@ void Connection::on_timer() {
   switch (phase_) {
     case Phase::handshake:
       logger().debug("connection {}: handshake timeout", TCPConnection::remote_address());
-      if (ClientLink* l = link())
-        l->connection_failed(std::make_error_code(std::errc::timed_out), 0);
-      if (endpoint_ != nullptr) {
-        guard([&] {
-          endpoint_->handler->on_error(nullptr, std::make_error_code(std::errc::timed_out));
-        });
-      }
+      report_failure(std::make_error_code(std::errc::timed_out), nullptr);
       protocol().terminate();
       abort();
       return;
@@ -390,23 +386,15 @@ void Connection::on_failed(std::error_code ec) {
   if (ec == ws::Error::unexpected_eof) {
     // on_eof closes; on_close reports 1006. A client that never opened reports the failure
     // (the server hung up on its handshake).
-    if (ClientLink* l = link(); l != nullptr && !opened_) {
-      l->connection_failed(ec, 0);
-      guard([&] { endpoint_->handler->on_error(nullptr, ec); });
-    }
+    if (client_ && !opened_) report_failure(ec, nullptr);
     return;
   }
   const bool handshake = ec == ws::Condition::handshake_failed;
   if (ec != ws::Error::rejected) {
     logger().debug("connection {}: {}", TCPConnection::remote_address(), ec.message());
-    if (ClientLink* l = link()) {
-      const ws::HTTPResponse* response = client_protocol().response();
-      l->connection_failed(ec, handshake && response != nullptr ? response->status() : 0);
-    }
-    if (endpoint_ != nullptr) {
-      WebSocket* ws = handshake ? nullptr : this;
-      guard([&] { endpoint_->handler->on_error(ws, ec); });
-    }
+    const ws::HTTPResponse* response = client_ ? client_protocol().response() : nullptr;
+    report_failure(ec, handshake ? nullptr : this,
+                   handshake && response != nullptr ? response->status() : 0);
   }
   if (client_ && handshake) {
     // Nothing was established: nothing to wait for (RFC 6455 4.1: fail the connection).

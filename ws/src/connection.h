@@ -150,6 +150,9 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   void open(const ws::HTTPRequest& request, Handler& handler);
   // The handshake is done (either side): timers, counters, on_open.
   void opened_websocket();
+  // A failure goes to the client's link (with the refused response's HTTP status, if any),
+  // then to the Handler's on_error (`ws` null when the connection never opened).
+  void report_failure(std::error_code ec, WebSocket* ws, int http_status = 0);
   // Runs a Handler callback; an exception is logged and closes the connection with 1011.
   template <class F>
   void guard(F&& callback);
