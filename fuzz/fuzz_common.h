@@ -1,6 +1,7 @@
 // Shared by the libFuzzer targets: a listener that records every event compactly and checks
 // what must hold whatever the peer sends, protocols opened without sockets, and a run that
-// feeds one input split the way the input's first bytes say.
+// feeds one input split the way the input's first bytes say, collecting the bytes sent in the
+// order the glue writes them.
 //
 // Every target checks the same central property: the same bytes give the same events and the
 // same output however they are split and whether they are copied or lent (the parser must not
@@ -41,10 +42,9 @@ class CheckingListener final : public ws::ProtocolListener {
  public:
   explicit CheckingListener(const ws::ProtocolOptions& options) : options_(options) {}
 
-  core::Buffer& output() override { return out; }
   void on_request(const ws::HTTPRequest& r) override {
     event("request", r.target());
-    if (accept_in_callback != nullptr) accept_in_callback->accept();
+    if (accept_in_callback != nullptr) accept_in_callback->accept({}, sent);
   }
   void on_response(const ws::HTTPResponse&) override { event("response", {}); }
   void on_message(ws::Opcode op, std::span<std::uint8_t> data) override {
@@ -83,10 +83,11 @@ class CheckingListener final : public ws::ProtocolListener {
   }
   void on_failed(std::error_code ec) override { event("failed" + std::to_string(ec.value()), {}); }
 
-  core::Buffer out;
   std::string log;
-  // Set to answer requests from inside on_request (the glue's usual way).
+  // Set to answer requests from inside on_request (the glue's usual way); the answer goes to
+  // `sent`, the buffer of what callbacks sent, which the glue writes before the call's `out`.
   ws::ServerProtocol* accept_in_callback = nullptr;
+  core::Buffer sent;
 
  private:
   static std::string_view as_view(std::span<const std::uint8_t> d) {
@@ -111,22 +112,32 @@ inline std::uint32_t fixed_mask_key() {
   return 0x5a17c3e1u;
 }
 
-// Feeds `input` to `p`: whole when `chunk` is 0, else in pieces of `chunk` bytes; copied, or
-// lent from a scratch buffer that is overwritten after each call (so a view kept past the
-// call would change the events).
-inline void feed(ws::Protocol& p, std::span<const std::uint8_t> input, std::size_t chunk,
-                 bool in_place) {
+// Appends `from` to `to` and empties it.
+inline void move_to(std::string& to, core::Buffer& from) {
+  to.append(from.view());
+  from.clear();
+}
+
+// Feeds `input` to `p`, whose listener is `l`: whole when `chunk` is 0, else in pieces of
+// `chunk` bytes; copied, or lent from a scratch buffer that is overwritten after each call (so
+// a view kept past the call would change the events). After each call, what the callbacks
+// sent and then what the call owes the peer are appended to `wire`, as the glue writes them.
+inline void feed(ws::Protocol& p, CheckingListener& l, std::string& wire,
+                 std::span<const std::uint8_t> input, std::size_t chunk, bool in_place) {
   if (chunk == 0) chunk = input.size();
   std::vector<std::uint8_t> scratch;
+  core::Buffer out;
   for (std::size_t pos = 0; pos < input.size(); pos += chunk) {
     const auto piece = input.subspan(pos, std::min(chunk, input.size() - pos));
     if (!in_place) {
-      p.receive_data(piece);
-      continue;
+      p.receive_data(piece, out);
+    } else {
+      scratch.assign(piece.begin(), piece.end());
+      p.receive_data_in_place(scratch, out);
+      std::memset(scratch.data(), 0xA5, scratch.size());
     }
-    scratch.assign(piece.begin(), piece.end());
-    p.receive_data_in_place(scratch);
-    std::memset(scratch.data(), 0xA5, scratch.size());
+    move_to(wire, l.sent);
+    move_to(wire, out);
   }
 }
 
@@ -147,9 +158,9 @@ struct Outcome {
   bool operator==(const Outcome&) const = default;
 };
 
-inline std::string take_output(CheckingListener& l) {
-  std::string s(l.out.view());
-  l.out.clear();
+inline std::string take(core::Buffer& b) {
+  std::string s(b.view());
+  b.clear();
   return s;
 }
 

@@ -47,16 +47,15 @@ struct Options {
 };
 
 // Runs the opening handshake between the two in memory; both must end up compressing.
-void handshake(ws::ClientProtocol& c, CheckingListener& cl, ws::ServerProtocol& s,
-               CheckingListener& sl) {
-  c.connect("server.example.com", "/chat");
-  s.receive_data(fuzz::take_output(cl));
-  fuzz::require(!s.accept(), "the server refused the client's handshake");
-  c.receive_data(fuzz::take_output(sl));
+void handshake(ws::ClientProtocol& c, ws::ServerProtocol& s) {
+  core::Buffer to_server;
+  core::Buffer to_client;
+  c.connect("server.example.com", "/chat", to_server);
+  s.receive_data(to_server.span(), to_client);
+  fuzz::require(!s.accept({}, to_client), "the server refused the client's handshake");
+  c.receive_data(to_client.span(), to_server);
   fuzz::require(c.state() == ws::State::open, "the client refused the server's 101");
   fuzz::require(s.compression_enabled() && c.compression_enabled(), "deflate not negotiated");
-  sl.log.clear();
-  cl.log.clear();
 }
 
 // The input's frame list as wire bytes from a client (masked).
@@ -86,17 +85,19 @@ Outcome run_frames(std::uint8_t flags, const std::string& wire, std::size_t chun
   Options o(flags);
   CheckingListener sl(o.server);
   CheckingListener cl(o.client);
-  ws::ServerProtocol s(&o.server, &sl);
-  ws::ClientProtocol c(&o.client, &cl);
-  handshake(c, cl, s, sl);
-  fuzz::feed(s, {reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()}, chunk, in_place);
-  return {sl.log, fuzz::take_output(sl), s.state()};
+  ws::ServerProtocol s(o.server, sl);
+  ws::ClientProtocol c(o.client, cl);
+  handshake(c, s);
+  sl.log.clear();
+  std::string out;
+  fuzz::feed(s, sl, out, {reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()}, chunk,
+             in_place);
+  return {sl.log, out, s.state()};
 }
 
 // A listener that keeps the messages themselves, for the round trip.
 class Keeper final : public ws::ProtocolListener {
  public:
-  core::Buffer& output() override { return out; }
   void on_message(ws::Opcode op, std::span<std::uint8_t> d) override {
     messages.emplace_back(op == ws::Opcode::text ? "t" : "b");
     messages.back().append(reinterpret_cast<const char*>(d.data()), d.size());
@@ -108,7 +109,6 @@ class Keeper final : public ws::ProtocolListener {
   }
   void on_failed(std::error_code) override { failed = true; }
 
-  core::Buffer out;
   std::vector<std::string> messages;
   bool failed = false;
 
@@ -119,24 +119,25 @@ class Keeper final : public ws::ProtocolListener {
 void round_trip(std::uint8_t flags, std::span<const std::uint8_t> message) {
   Options o(flags);
   o.server.max_message_size = o.client.max_message_size = 1u << 20;
-  CheckingListener sl(o.server);
-  CheckingListener cl(o.client);
-  ws::ServerProtocol s(&o.server, &sl);
-  ws::ClientProtocol c(&o.client, &cl);
-  handshake(c, cl, s, sl);
   Keeper keeper;
-  s.set_listener(&keeper);
+  CheckingListener cl(o.client);
+  ws::ServerProtocol s(o.server, keeper);
+  ws::ClientProtocol c(o.client, cl);
+  handshake(c, s);
+  core::Buffer to_server;
   std::vector<std::string> expected;
   const std::string as_string(reinterpret_cast<const char*>(message.data()), message.size());
   for (int i = 0; i < 2; ++i) {  // twice: the second message uses the kept context
-    fuzz::require(c.send_binary(message), "send_binary refused");
+    fuzz::require(c.send_binary(message, to_server), "send_binary refused");
     expected.push_back("b" + as_string);
     if (core::is_valid_utf8(message)) {
-      fuzz::require(c.send_text(as_string), "send_text refused");
+      fuzz::require(c.send_text(as_string, to_server), "send_text refused");
       expected.push_back("t" + as_string);
     }
   }
-  s.receive_data(cl.out.span());
+  core::Buffer answer;
+  s.receive_data(to_server.span(), answer);
+  fuzz::require(answer.empty(), "the server answered the client's data messages");
   fuzz::require(!keeper.failed, "the server failed on the client's compressed messages");
   fuzz::require(keeper.messages == expected, "a message changed in the round trip");
 }

@@ -36,27 +36,27 @@ struct Endpoint {
     configure(server_options, flags);
     configure(client_options, flags);
     client_options.mask_key_source = &fuzz::fixed_mask_key;
+    core::Buffer out;  // the handshake's bytes, not part of the outcome
     if (client) {
-      auto c = std::make_unique<ws::ClientProtocol>(&client_options, &listener);
-      c->connect("server.example.com", "/chat");
-      const std::string request = fuzz::take_output(listener);
+      auto c = std::make_unique<ws::ClientProtocol>(client_options, listener);
+      c->connect("server.example.com", "/chat", out);
+      const std::string request = fuzz::take(out);
       const std::string response =
           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           "Sec-WebSocket-Accept: " +
           ws::accept_key(fuzz::key_in(request)) + "\r\n\r\n";
-      c->receive_data(response);
+      c->receive_data(response, out);
       proto = c.get();
       client_proto = std::move(c);
     } else {
-      auto s = std::make_unique<ws::ServerProtocol>(&server_options, &listener);
-      s->receive_data(std::string(fuzz::sample_request) + "\r\n");
-      s->accept();
+      auto s = std::make_unique<ws::ServerProtocol>(server_options, listener);
+      s->receive_data(std::string(fuzz::sample_request) + "\r\n", out);
+      s->accept({}, out);
       proto = s.get();
       server_proto = std::move(s);
     }
     fuzz::require(proto->state() == ws::State::open, "handshake did not open");
     listener.log.clear();
-    listener.out.clear();
   }
   bool is_client = false;
   ws::ServerProtocolOptions server_options;
@@ -71,16 +71,18 @@ struct Endpoint {
 Outcome run(bool client, std::uint8_t flags, std::span<const std::uint8_t> input, std::size_t chunk,
             bool in_place) {
   Endpoint e(client, flags);
-  fuzz::feed(*e.proto, input, chunk, in_place);
+  std::string wire;
+  fuzz::feed(*e.proto, e.listener, wire, input, chunk, in_place);
   if ((flags & 0x40) != 0) e.proto->receive_eof();
-  return {e.listener.log, fuzz::take_output(e.listener), e.proto->state()};
+  return {e.listener.log, wire, e.proto->state()};
 }
 
 // What we sent must parse cleanly on the other side: our close frames, pongs and their
 // masking are well-formed whatever the peer did.
 void check_output_valid(bool client, const std::string& output) {
   Endpoint peer(!client, 0);
-  peer.proto->receive_data(output);
+  core::Buffer answer;
+  peer.proto->receive_data(output, answer);
   fuzz::require(peer.listener.log.find("failed") == std::string::npos, "our output is invalid");
 }
 

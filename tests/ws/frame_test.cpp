@@ -176,26 +176,26 @@ TEST_CASE("a client receives RFC 6455 5.7's unmasked text frame", "[ws][parser][
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Client c;
-  feed(*c, unmasked_hello, split);
-  CHECK(events(*c) == std::vector<std::string>{"text Hello"});
-  CHECK(output(*c).empty());
+  feed(c, unmasked_hello, split);
+  CHECK(c.events() == std::vector<std::string>{"text Hello"});
+  CHECK(c.output().empty());
 }
 
 TEST_CASE("a server receives RFC 6455 5.7's masked text frame", "[ws][parser][rfc]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Server s;
-  feed(*s, masked_hello, split);
-  CHECK(events(*s) == std::vector<std::string>{"text Hello"});
-  CHECK(output(*s).empty());
+  feed(s, masked_hello, split);
+  CHECK(s.events() == std::vector<std::string>{"text Hello"});
+  CHECK(s.output().empty());
 }
 
 TEST_CASE("a client reassembles RFC 6455 5.7's fragmented text message", "[ws][parser][rfc]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Client c;
-  feed(*c, fragment_hel + fragment_lo, split);
-  CHECK(events(*c) == std::vector<std::string>{"text Hello"});
+  feed(c, fragment_hel + fragment_lo, split);
+  CHECK(c.events() == std::vector<std::string>{"text Hello"});
 }
 
 TEST_CASE("a client answers RFC 6455 5.7's unmasked ping with its masked pong",
@@ -203,9 +203,9 @@ TEST_CASE("a client answers RFC 6455 5.7's unmasked ping with its masked pong",
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Client c;  // masks with RFC 6455 5.7's key
-  feed(*c, unmasked_ping, split);
-  CHECK(events(*c) == std::vector<std::string>{"ping Hello"});
-  CHECK(hex(output(*c)) == hex(masked_pong));
+  feed(c, unmasked_ping, split);
+  CHECK(c.events() == std::vector<std::string>{"ping Hello"});
+  CHECK(hex(c.output()) == hex(masked_pong));
 }
 
 TEST_CASE("a server receives RFC 6455 5.7's masked pong, and answers a masked ping unmasked",
@@ -215,11 +215,11 @@ TEST_CASE("a server receives RFC 6455 5.7's masked pong, and answers a masked pi
   Server s;
   Bytes masked_ping = masked_pong;
   masked_ping[0] = static_cast<char>(0x89);
-  feed(*s, masked_pong + masked_ping, split);
-  CHECK(events(*s) == std::vector<std::string>{"pong Hello", "ping Hello"});
+  feed(s, masked_pong + masked_ping, split);
+  CHECK(s.events() == std::vector<std::string>{"pong Hello", "ping Hello"});
   Bytes unmasked_pong = unmasked_ping;
   unmasked_pong[0] = static_cast<char>(0x8a);
-  CHECK(hex(output(*s)) == hex(unmasked_pong));
+  CHECK(hex(s.output()) == hex(unmasked_pong));
 }
 
 TEST_CASE("a client receives RFC 6455 5.7's 256-byte and 64 KiB binary frames",
@@ -229,8 +229,8 @@ TEST_CASE("a client receives RFC 6455 5.7's 256-byte and 64 KiB binary frames",
   Client c;
   const Bytes small = binary_data(256);
   const Bytes large = binary_data(65536);
-  feed(*c, header_256 + small + header_64k + large, split);
-  const auto received = c->events_received();
+  feed(c, header_256 + small + header_64k + large, split);
+  const auto received = c.listener.take();
   REQUIRE(received.size() == 2);
   CHECK(received[0].type == Event::Type::message);
   CHECK(received[0].opcode == Opcode::binary);
@@ -245,8 +245,8 @@ TEST_CASE("a server receives masked frames with 16-bit and 64-bit lengths", "[ws
   Server s;
   const Bytes small = binary_data(256);
   const Bytes large = binary_data(65536);
-  feed(*s, client_frame(0x82, small) + client_frame(0x82, large), split);
-  const auto received = s->events_received();
+  feed(s, client_frame(0x82, small) + client_frame(0x82, large), split);
+  const auto received = s.listener.take();
   REQUIRE(received.size() == 2);
   CHECK(received[0].data == small);
   CHECK(received[1].data == large);
@@ -256,45 +256,49 @@ TEST_CASE("both roles send RFC 6455 5.7's frames byte for byte", "[ws][frame][rf
   const std::string_view hello = "Hello";
   SECTION("server, unmasked") {
     Server s;
-    CHECK(s->send_text(hello));
-    CHECK(hex(output(*s)) == hex(unmasked_hello));
-    CHECK(s->send_fragment(Opcode::text, as_span("Hel"), false));
-    CHECK(s->send_fragment(Opcode::text, as_span("lo"), true));
-    CHECK(hex(output(*s)) == hex(fragment_hel + fragment_lo));
-    CHECK(s->send_ping(as_span(hello)));
-    CHECK(hex(output(*s)) == hex(unmasked_ping));
+    CHECK(s->send_text(hello, s.out));
+    CHECK(hex(s.output()) == hex(unmasked_hello));
+    CHECK(s->send_fragment(Opcode::text, as_span("Hel"), false, s.out));
+    CHECK(s->send_fragment(Opcode::text, as_span("lo"), true, s.out));
+    CHECK(hex(s.output()) == hex(fragment_hel + fragment_lo));
+    CHECK(s->send_ping(as_span(hello), s.out));
+    CHECK(hex(s.output()) == hex(unmasked_ping));
     for (const std::size_t n : {std::size_t{256}, std::size_t{65536}}) {
       const Bytes data = binary_data(n);
-      CHECK(s->send_binary(as_span(data)));
-      CHECK(output(*s) == (n == 256 ? header_256 : header_64k) + data);
+      CHECK(s->send_binary(as_span(data), s.out));
+      CHECK(s.output() == (n == 256 ? header_256 : header_64k) + data);
     }
   }
   SECTION("client, masked with a fixed key") {
     Client c;
-    CHECK(c->send_text(hello));
-    CHECK(hex(output(*c)) == hex(masked_hello));
-    CHECK(c->send_pong(as_span(hello)));
-    CHECK(hex(output(*c)) == hex(masked_pong));
-    CHECK(c->send_fragment(Opcode::text, as_span("Hel"), false));
-    CHECK(c->send_fragment(Opcode::text, as_span("lo"), true));
-    CHECK(hex(output(*c)) == hex(client_frame(0x01, "Hel") + client_frame(0x80, "lo")));
+    CHECK(c->send_text(hello, c.out));
+    CHECK(hex(c.output()) == hex(masked_hello));
+    CHECK(c->send_pong(as_span(hello), c.out));
+    CHECK(hex(c.output()) == hex(masked_pong));
+    CHECK(c->send_fragment(Opcode::text, as_span("Hel"), false, c.out));
+    CHECK(c->send_fragment(Opcode::text, as_span("lo"), true, c.out));
+    CHECK(hex(c.output()) == hex(client_frame(0x01, "Hel") + client_frame(0x80, "lo")));
   }
 }
 
 TEST_CASE("a client masks every frame with a fresh key from the CSPRNG by default", "[ws][frame]") {
   ClientProtocolOptions options;
-  ClientProtocol c(&options);
-  c.connect("h", "/");
-  c.receive_data(response_to(output(c)));
+  RecordingListener listener;
+  ClientProtocol c(options, listener);
+  uvws::core::Buffer out;
+  c.connect("h", "/", out);
+  const std::string request(out.view());
+  out.clear();
+  c.receive_data(response_to(request), out);
   REQUIRE(c.state() == State::open);
-  c.events_received();
   std::vector<std::string> keys;
   for (int i = 0; i < 4; ++i) {
-    REQUIRE(c.send_text("Hello"));
-    const std::string out = output(c);
-    REQUIRE(out.size() == 11);
-    CHECK((static_cast<unsigned char>(out[1]) & 0x80) != 0);
-    keys.push_back(out.substr(2, 4));
+    REQUIRE(c.send_text("Hello", out));
+    const std::string frame(out.view());
+    out.clear();
+    REQUIRE(frame.size() == 11);
+    CHECK((static_cast<unsigned char>(frame[1]) & 0x80) != 0);
+    keys.push_back(frame.substr(2, 4));
   }
   // Four equal 32-bit keys from a CSPRNG would be a 2^-96 event.
   CHECK_FALSE((keys[0] == keys[1] && keys[1] == keys[2] && keys[2] == keys[3]));

@@ -29,9 +29,9 @@ void check_handshake_fails(ClientProtocolOptions o, const std::string& extra, Er
     response =
         "HTTP/1.1 " + std::to_string(status) + " Nope\r\nContent-Length: 0\r\n" + extra + "\r\n";
   }
-  feed(*c, response + server_frame(0x81, "never"), split);
-  CHECK(events(*c) == std::vector<std::string>{failed(e)});
-  CHECK(output(*c).empty());
+  feed(c, response + server_frame(0x81, "never"), split);
+  CHECK(c.events() == std::vector<std::string>{failed(e)});
+  CHECK(c.output().empty());
   CHECK(c->state() == State::closed);
   CHECK(c->close_expected());
   CHECK(c->close_code_to_report() == close_code::abnormal);
@@ -63,7 +63,7 @@ TEST_CASE("connect() writes an RFC 6455 4.1 request with a fresh key", "[ws][han
   CHECK(key->size() == 16);
   CHECK(key_in(r) != key_in(b.request));
   CHECK(a->state() == State::connecting);
-  CHECK_THROWS_AS(a->connect("h", "/"), std::logic_error);
+  CHECK_THROWS_AS(a->connect("h", "/", a.out), std::logic_error);
 }
 
 TEST_CASE("connect() offers permessage-deflate when enabled", "[ws][handshake][deflate]") {
@@ -76,17 +76,22 @@ TEST_CASE("connect() offers permessage-deflate when enabled", "[ws][handshake][d
 
 TEST_CASE("connect() with a bad target throws and leaves the client unchanged", "[ws][handshake]") {
   ClientProtocolOptions o;
-  ClientProtocol c(&o);
-  CHECK_THROWS_AS(c.connect("h", "/a b"), std::invalid_argument);
-  CHECK(c.data_to_send().empty());
-  c.connect("h", "/ok");
-  CHECK(output(c).substr(0, 18) == "GET /ok HTTP/1.1\r\n");
+  RecordingListener listener;
+  ClientProtocol c(o, listener);
+  uvws::core::Buffer out;
+  CHECK_THROWS_AS(c.connect("h", "/a b", out), std::invalid_argument);
+  CHECK(out.empty());
+  c.connect("h", "/ok", out);
+  CHECK(out.view().substr(0, 18) == "GET /ok HTTP/1.1\r\n");
 }
 
 TEST_CASE("data before connect() is a logic error", "[ws][handshake]") {
   ClientProtocolOptions o;
-  ClientProtocol c(&o);
-  CHECK_THROWS_AS(c.receive_data("HTTP/1.1 101 OK\r\n\r\n"), std::logic_error);
+  RecordingListener listener;
+  ClientProtocol c(o, listener);
+  uvws::core::Buffer out;
+  CHECK_THROWS_AS(c.receive_data("HTTP/1.1 101 OK\r\n\r\n", out), std::logic_error);
+  CHECK(out.empty());
 }
 
 TEST_CASE("a client accepts the server's 101 and then frames in the same read", "[ws][handshake]") {
@@ -95,13 +100,13 @@ TEST_CASE("a client accepts the server's 101 and then frames in the same read", 
   ClientProtocolOptions o;
   o.subprotocols = {"chat", "superchat"};
   Client c(o, false);
-  feed(*c,
+  feed(c,
        response_to(c.request, "Sec-WebSocket-Protocol: superchat\r\n") +
            server_frame(0x81, "Hello") + server_frame(0x89, "p") + server_frame(0x02, "a") +
            server_frame(0x80, "b"),
        split);
-  CHECK(events(*c) == std::vector<std::string>{"response", "text Hello", "ping p", "binary ab"});
-  CHECK(hex(output(*c)) == hex(client_frame(0x8A, "p")));
+  CHECK(c.events() == std::vector<std::string>{"response", "text Hello", "ping p", "binary ab"});
+  CHECK(hex(c.output()) == hex(client_frame(0x8A, "p")));
   CHECK(c->state() == State::open);
   CHECK(c->subprotocol() == "superchat");
   CHECK_FALSE(c->compression_enabled());
@@ -115,24 +120,27 @@ TEST_CASE("a client accepts the server's 101 and then frames in the same read", 
 TEST_CASE("a client that closes from on_response still parses what came with the 101",
           "[ws][handshake][close]") {
   struct Closing : ProtocolListener {
-    uvws::core::Buffer out;
+    uvws::core::Buffer sent;  // what the callbacks sent, with a buffer of their own
     Protocol* proto = nullptr;
     std::vector<std::uint16_t> closes;
-    uvws::core::Buffer& output() override { return out; }
-    void on_response(const HTTPResponse&) override { proto->send_close(close_code::going_away); }
+    void on_response(const HTTPResponse&) override {
+      proto->send_close(close_code::going_away, {}, sent);
+    }
     void on_close(std::uint16_t code, std::string_view) override { closes.push_back(code); }
   };
   ClientProtocolOptions o;
   Closing listener;
-  ClientProtocol c(&o, &listener);
+  ClientProtocol c(o, listener);
   listener.proto = &c;
-  c.connect("h", "/");
-  const std::string request(listener.out.view());
-  listener.out.clear();
-  c.receive_data(response_to(request) + server_frame(0x88, close_payload(1001)));
+  uvws::core::Buffer out;
+  c.connect("h", "/", out);
+  const std::string request(out.view());
+  out.clear();
+  c.receive_data(response_to(request) + server_frame(0x88, close_payload(1001)), out);
   CHECK(listener.closes == std::vector<std::uint16_t>{1001});
   CHECK(c.state() == State::closed);
-  CHECK(listener.out.size() == 2 + 4 + 2);  // our close only, masked, no second one
+  CHECK(listener.sent.size() == 2 + 4 + 2);  // our close, masked
+  CHECK(out.empty());                        // and no second one: the server's needs no answer
 }
 
 TEST_CASE("a client fails on a status other than 101", "[ws][handshake]") {
@@ -143,8 +151,9 @@ TEST_CASE("a client fails on a wrong Sec-WebSocket-Accept", "[ws][handshake]") {
   Client c(ClientProtocolOptions{}, false);
   c->receive_data(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
-  CHECK(events(*c) == std::vector<std::string>{failed(Error::bad_accept)});
+      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+      c.out);
+  CHECK(c.events() == std::vector<std::string>{failed(Error::bad_accept)});
   CHECK(c->state() == State::closed);
 }
 
@@ -202,16 +211,16 @@ TEST_CASE("a client fails on a response over its header limit", "[ws][handshake]
   ClientProtocolOptions o;
   o.http.max_header_bytes = 200;
   Client c(o, false);
-  feed(*c, response_to(c.request, "X-Filler: " + std::string(200, 'f') + "\r\n").substr(0, 200),
+  feed(c, response_to(c.request, "X-Filler: " + std::string(200, 'f') + "\r\n").substr(0, 200),
        split);
-  CHECK(events(*c) == std::vector<std::string>{failed(Error::headers_too_large)});
-  CHECK(output(*c).empty());
+  CHECK(c.events() == std::vector<std::string>{failed(Error::headers_too_large)});
+  CHECK(c.output().empty());
   CHECK(c->state() == State::closed);
 }
 
 TEST_CASE("a client fails on a malformed response", "[ws][handshake]") {
   Client c(ClientProtocolOptions{}, false);
-  c->receive_data("HTTP/1.1 1O1 Switching\r\n\r\n");
-  CHECK(events(*c) == std::vector<std::string>{failed(Error::bad_http)});
+  c->receive_data("HTTP/1.1 1O1 Switching\r\n\r\n", c.out);
+  CHECK(c.events() == std::vector<std::string>{failed(Error::bad_http)});
   CHECK(c->state() == State::closed);
 }

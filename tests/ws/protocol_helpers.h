@@ -1,6 +1,7 @@
 // Helpers shared by the sans-I/O protocol tests: byte strings, frames built by hand (so that
 // the parser is not checked against the serializer it ships with), feeding input in chunks
-// of every size, events as readable strings, and open server/client fixtures.
+// of every size, events as readable strings, and open server/client fixtures (a protocol, its
+// recording listener and the buffer its calls append output to).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -20,7 +21,9 @@
 #include <utility>
 #include <vector>
 
+#include "recording_listener.h"
 #include "rfc6455_samples.h"
+#include "uvws/core/buffer.h"
 #include "uvws/ws/client_protocol.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/handshake.h"
@@ -47,10 +50,6 @@ inline std::string hex(std::string_view s) {
     out.push_back(digits[b & 15]);
   }
   return out;
-}
-
-inline std::string to_string(const std::vector<std::uint8_t>& v) {
-  return {reinterpret_cast<const char*>(v.data()), v.size()};
 }
 
 inline std::span<const std::uint8_t> as_span(std::string_view s) {
@@ -138,19 +137,21 @@ inline std::ostream& operator<<(std::ostream& os, const Split& s) {
                                             {7, true},                                       \
                                             {::uvws::ws::test::Split::random_chunks, true}}))
 
-inline void feed_piece(Protocol& p, std::string_view piece, bool in_place) {
+// Output owed for the input is appended to `out`.
+inline void feed_piece(Protocol& p, uvws::core::Buffer& out, std::string_view piece,
+                       bool in_place) {
   if (!in_place) {
-    p.receive_data(piece);
+    p.receive_data(piece, out);
     return;
   }
   std::vector<std::uint8_t> scratch(piece.begin(), piece.end());
-  p.receive_data_in_place(scratch);
+  p.receive_data_in_place(scratch, out);
   std::fill(scratch.begin(), scratch.end(), std::uint8_t{0xEE});
 }
 
-inline void feed(Protocol& p, std::string_view data, Split split) {
+inline void feed(Protocol& p, uvws::core::Buffer& out, std::string_view data, Split split) {
   if (split.chunk == 0) {
-    feed_piece(p, data, split.in_place);
+    feed_piece(p, out, data, split.in_place);
     return;
   }
   std::minstd_rand rng(static_cast<std::minstd_rand::result_type>(data.size() * 7919 + 17));
@@ -159,7 +160,7 @@ inline void feed(Protocol& p, std::string_view data, Split split) {
     std::size_t n = split.chunk;
     if (n == Split::random_chunks) n = 1 + rng() % std::max<std::size_t>(1, data.size() / 4);
     n = std::min(n, data.size() - pos);
-    feed_piece(p, data.substr(pos, n), split.in_place);
+    feed_piece(p, out, data.substr(pos, n), split.in_place);
     pos += n;
   }
 }
@@ -200,47 +201,72 @@ inline std::string describe(const Event& e) {
   return "?";
 }
 
-// The events recorded since the last call, described.
-inline std::vector<std::string> events(Protocol& p) {
-  std::vector<std::string> out;
-  for (const Event& e : p.events_received()) out.push_back(describe(e));
-  return out;
-}
-
 inline std::string failed(Error e) {
   return "failed " + make_error_code(e).message();
 }
 
-inline std::string output(Protocol& p) {
-  return to_string(p.data_to_send());
+// What a fixture holds whatever its role: the protocol (`p`, set by Server or Client), the
+// listener recording its events, and `out`, the buffer the tests pass to every protocol call
+// that produces bytes, read back with output().
+struct Endpoint {
+  Endpoint() = default;
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  // The events recorded since the last call, described.
+  std::vector<std::string> events() {
+    std::vector<std::string> described;
+    for (const Event& e : listener.take()) described.push_back(describe(e));
+    return described;
+  }
+  // Everything appended to `out` since the last call.
+  Bytes output() {
+    Bytes bytes(out.view());
+    out.clear();
+    return bytes;
+  }
+  // Takes the events and the output, for a test that starts from here.
+  void drop() {
+    listener.take();
+    out.clear();
+  }
+
+  RecordingListener listener;
+  uvws::core::Buffer out;
+  Protocol* p = nullptr;
+};
+
+inline void feed(Endpoint& e, std::string_view data, Split split) {
+  feed(*e.p, e.out, data, split);
 }
 
-// Checks that `p` failed the connection with `e`: the events end with the failure, the close
-// frame with `code` is all it sent (masked with rfc_key when it is a client), and it is
+// Checks that `e` failed the connection with `error`: the events end with the failure, the
+// close frame with `code` is all it sent (masked with rfc_key when it is a client), and it is
 // closed. `before` are the events expected ahead of the failure.
-inline void check_failed(Protocol& p, Error e, std::uint16_t code,
+inline void check_failed(Endpoint& e, Error error, std::uint16_t code,
                          std::vector<std::string> before = {}) {
-  before.push_back(failed(e));
-  CHECK(events(p) == before);
+  Protocol& p = *e.p;
+  before.push_back(failed(error));
+  CHECK(e.events() == before);
   const Bytes close = frame(0x88, close_payload(code), p.role() == Role::client);
-  CHECK(hex(output(p)) == hex(close));
+  CHECK(hex(e.output()) == hex(close));
   CHECK(p.state() == State::closed);
   CHECK(p.close_expected());
   CHECK(p.close_code_sent() == code);
   CHECK(p.close_code_received() == 0);
   CHECK(p.close_code_to_report() == code);
   // Nothing is parsed after a failure.
-  p.receive_data(frame(0x81, "more", p.role() == Role::server));
-  CHECK(p.events_received().empty());
-  CHECK(p.data_to_send().empty());
+  p.receive_data(frame(0x81, "more", p.role() == Role::server), e.out);
+  CHECK(e.listener.events.empty());
+  CHECK(e.out.empty());
 }
 
 // Feeds `input` one byte at a time and returns how many bytes had been fed when the
 // connection failed (so the failure came with byte number result - 1), or 0 if it did not.
-inline std::size_t bytes_until_failure(Protocol& p, std::string_view input, bool in_place) {
+inline std::size_t bytes_until_failure(Endpoint& e, std::string_view input, bool in_place) {
   for (std::size_t i = 0; i < input.size(); ++i) {
-    feed_piece(p, input.substr(i, 1), in_place);
-    if (p.state() == State::closed) return i + 1;
+    feed_piece(*e.p, e.out, input.substr(i, 1), in_place);
+    if (e.p->state() == State::closed) return i + 1;
   }
   return 0;
 }
@@ -255,19 +281,17 @@ inline std::string request_with(std::string_view extra) {
 
 // A server protocol with its options. With `open`, the RFC 1.3 request (plus `extra_headers`)
 // has been accepted and its events and output taken.
-struct Server {
+struct Server : Endpoint {
   explicit Server(ServerProtocolOptions o = {}, bool open = true,
                   std::string_view extra_headers = {})
-      : options(std::move(o)), proto(std::make_unique<ServerProtocol>(&options)) {
+      : options(std::move(o)), proto(std::make_unique<ServerProtocol>(options, listener)) {
+    p = proto.get();
     if (!open) return;
-    proto->receive_data(request_with(extra_headers));
-    REQUIRE(proto->accept() == std::error_code());
+    proto->receive_data(request_with(extra_headers), out);
+    REQUIRE(proto->accept({}, out) == std::error_code());
     REQUIRE(proto->state() == State::open);
-    proto->events_received();
-    proto->data_to_send();
+    drop();
   }
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
 
   ServerProtocol& operator*() { return *proto; }
   ServerProtocol* operator->() { return proto.get(); }
@@ -305,20 +329,19 @@ inline std::string response_to(std::string_view request, std::string_view extra 
 // A client protocol with its options; masking keys are rfc_key. After construction the
 // request has been written and taken (in `request`); with `open`, the server's 101 (plus
 // `extra_headers`) has been received and the events taken.
-struct Client {
+struct Client : Endpoint {
   explicit Client(ClientProtocolOptions o = {}, bool open = true,
                   std::string_view extra_headers = {})
-      : options(with_fixed_key(std::move(o))), proto(std::make_unique<ClientProtocol>(&options)) {
-    proto->connect("server.example.com", "/chat");
-    request = output(*proto);
+      : options(with_fixed_key(std::move(o))),
+        proto(std::make_unique<ClientProtocol>(options, listener)) {
+    p = proto.get();
+    proto->connect("server.example.com", "/chat", out);
+    request = output();
     if (!open) return;
-    proto->receive_data(response_to(request, extra_headers));
+    proto->receive_data(response_to(request, extra_headers), out);
     REQUIRE(proto->state() == State::open);
-    proto->events_received();
-    proto->data_to_send();
+    drop();
   }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
 
   ClientProtocol& operator*() { return *proto; }
   ClientProtocol* operator->() { return proto.get(); }

@@ -15,8 +15,8 @@ TEST_CASE("a server fails on reserved bits without an extension", "[ws][parser]"
   const int b0 = GENERATE(0xC1, 0xA1, 0x91, 0xE1, 0xC9, 0xC0);  // RSV1, RSV2, RSV3, ...
   CAPTURE(split, b0);
   Server s;
-  feed(*s, client_frame(static_cast<std::uint8_t>(b0), "Hello"), split);
-  check_failed(*s, Error::reserved_bits, close_code::protocol_error);
+  feed(s, client_frame(static_cast<std::uint8_t>(b0), "Hello"), split);
+  check_failed(s, Error::reserved_bits, close_code::protocol_error);
 }
 
 TEST_CASE("a server fails on unknown opcodes", "[ws][parser]") {
@@ -24,16 +24,16 @@ TEST_CASE("a server fails on unknown opcodes", "[ws][parser]") {
   const int opcode = GENERATE(3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF);
   CAPTURE(split, opcode);
   Server s;
-  feed(*s, client_frame(static_cast<std::uint8_t>(0x80 | opcode), "x"), split);
-  check_failed(*s, Error::bad_opcode, close_code::protocol_error);
+  feed(s, client_frame(static_cast<std::uint8_t>(0x80 | opcode), "x"), split);
+  check_failed(s, Error::bad_opcode, close_code::protocol_error);
 }
 
 TEST_CASE("a server fails on a 64-bit length with its top bit set", "[ws][parser]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Server s;
-  feed(*s, bytes({0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 5, 0x37, 0xfa, 0x21, 0x3d}), split);
-  check_failed(*s, Error::bad_length, close_code::protocol_error);
+  feed(s, bytes({0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 5, 0x37, 0xfa, 0x21, 0x3d}), split);
+  check_failed(s, Error::bad_length, close_code::protocol_error);
 }
 
 TEST_CASE("a server fails on lengths not in their shortest form", "[ws][parser]") {
@@ -43,8 +43,8 @@ TEST_CASE("a server fails on lengths not in their shortest form", "[ws][parser]"
                                 bytes({0x82, 0xFF, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF}));
   CAPTURE(split, hex(header));
   Server s;
-  feed(*s, header + bytes({0x37, 0xfa, 0x21, 0x3d}), split);
-  check_failed(*s, Error::non_minimal_length, close_code::protocol_error);
+  feed(s, header + bytes({0x37, 0xfa, 0x21, 0x3d}), split);
+  check_failed(s, Error::non_minimal_length, close_code::protocol_error);
 }
 
 TEST_CASE("without strict_lengths a server reads lengths in any form", "[ws][parser]") {
@@ -56,8 +56,8 @@ TEST_CASE("without strict_lengths a server reads lengths in any form", "[ws][par
   const Bytes masked = client_frame(0x81, "Hello");
   Bytes long_form = bytes({0x81, 0xFF, 0, 0, 0, 0, 0, 0, 0, 5});
   long_form += masked.substr(2);
-  feed(*s, long_form, split);
-  CHECK(events(*s) == std::vector<std::string>{"text Hello"});
+  feed(s, long_form, split);
+  CHECK(s.events() == std::vector<std::string>{"text Hello"});
 }
 
 TEST_CASE("a server fails on an unmasked frame", "[ws][parser]") {
@@ -65,8 +65,8 @@ TEST_CASE("a server fails on an unmasked frame", "[ws][parser]") {
   const int b0 = GENERATE(0x81, 0x82, 0x89, 0x88);
   CAPTURE(split, b0);
   Server s;
-  feed(*s, server_frame(static_cast<std::uint8_t>(b0), "Hello"), split);
-  check_failed(*s, Error::unmasked_frame, close_code::protocol_error);
+  feed(s, server_frame(static_cast<std::uint8_t>(b0), "Hello"), split);
+  check_failed(s, Error::unmasked_frame, close_code::protocol_error);
 }
 
 TEST_CASE("a client fails on a masked frame", "[ws][parser]") {
@@ -74,8 +74,8 @@ TEST_CASE("a client fails on a masked frame", "[ws][parser]") {
   const int b0 = GENERATE(0x81, 0x82, 0x89, 0x88);
   CAPTURE(split, b0);
   Client c;
-  feed(*c, client_frame(static_cast<std::uint8_t>(b0), "Hello"), split);
-  check_failed(*c, Error::masked_frame, close_code::protocol_error);
+  feed(c, client_frame(static_cast<std::uint8_t>(b0), "Hello"), split);
+  check_failed(c, Error::masked_frame, close_code::protocol_error);
 }
 
 TEST_CASE("a client fails on reserved bits and unknown opcodes too", "[ws][parser]") {
@@ -83,13 +83,13 @@ TEST_CASE("a client fails on reserved bits and unknown opcodes too", "[ws][parse
   CAPTURE(split);
   SECTION("RSV1") {
     Client c;
-    feed(*c, server_frame(0xC1, "Hello"), split);
-    check_failed(*c, Error::reserved_bits, close_code::protocol_error);
+    feed(c, server_frame(0xC1, "Hello"), split);
+    check_failed(c, Error::reserved_bits, close_code::protocol_error);
   }
   SECTION("opcode 0xB") {
     Client c;
-    feed(*c, server_frame(0x8B, ""), split);
-    check_failed(*c, Error::bad_opcode, close_code::protocol_error);
+    feed(c, server_frame(0x8B, ""), split);
+    check_failed(c, Error::bad_opcode, close_code::protocol_error);
   }
 }
 
@@ -101,8 +101,8 @@ TEST_CASE("a server fails on a control frame over 125 bytes", "[ws][parser]") {
   Bytes payload = close_payload(1000) + Bytes(124, 'a');
   const Bytes f = client_frame(static_cast<std::uint8_t>(b0), payload);
   // The header alone shows it: the payload need not arrive.
-  feed(*s, f.substr(0, 8), split);
-  check_failed(*s, Error::control_too_long, close_code::protocol_error);
+  feed(s, f.substr(0, 8), split);
+  check_failed(s, Error::control_too_long, close_code::protocol_error);
 }
 
 TEST_CASE("a server accepts control frames of exactly 125 bytes", "[ws][parser]") {
@@ -110,9 +110,9 @@ TEST_CASE("a server accepts control frames of exactly 125 bytes", "[ws][parser]"
   CAPTURE(split);
   Server s;
   const Bytes payload(125, 'p');
-  feed(*s, client_frame(0x89, payload), split);
-  CHECK(events(*s) == std::vector<std::string>{"ping " + describe_payload(payload)});
-  CHECK(output(*s) == server_frame(0x8A, payload));
+  feed(s, client_frame(0x89, payload), split);
+  CHECK(s.events() == std::vector<std::string>{"ping " + describe_payload(payload)});
+  CHECK(s.output() == server_frame(0x8A, payload));
 }
 
 TEST_CASE("a server fails on a fragmented control frame", "[ws][parser]") {
@@ -120,8 +120,8 @@ TEST_CASE("a server fails on a fragmented control frame", "[ws][parser]") {
   const int b0 = GENERATE(0x08, 0x09, 0x0A);
   CAPTURE(split, b0);
   Server s;
-  feed(*s, client_frame(static_cast<std::uint8_t>(b0), ""), split);
-  check_failed(*s, Error::control_fragmented, close_code::protocol_error);
+  feed(s, client_frame(static_cast<std::uint8_t>(b0), ""), split);
+  check_failed(s, Error::control_fragmented, close_code::protocol_error);
 }
 
 TEST_CASE("a server fails on a continuation frame without a message", "[ws][parser]") {
@@ -130,8 +130,8 @@ TEST_CASE("a server fails on a continuation frame without a message", "[ws][pars
   CAPTURE(split, b0);
   Server s;
   // After a complete message too: that one is over.
-  feed(*s, client_frame(0x81, "a") + client_frame(static_cast<std::uint8_t>(b0), "b"), split);
-  check_failed(*s, Error::unexpected_continuation, close_code::protocol_error, {"text a"});
+  feed(s, client_frame(0x81, "a") + client_frame(static_cast<std::uint8_t>(b0), "b"), split);
+  check_failed(s, Error::unexpected_continuation, close_code::protocol_error, {"text a"});
 }
 
 TEST_CASE("a server fails on a new data frame inside a fragmented message", "[ws][parser]") {
@@ -139,16 +139,16 @@ TEST_CASE("a server fails on a new data frame inside a fragmented message", "[ws
   const int b0 = GENERATE(0x81, 0x82, 0x01, 0x02);
   CAPTURE(split, b0);
   Server s;
-  feed(*s, client_frame(0x01, "Hel") + client_frame(static_cast<std::uint8_t>(b0), "lo"), split);
-  check_failed(*s, Error::expected_continuation, close_code::protocol_error);
+  feed(s, client_frame(0x01, "Hel") + client_frame(static_cast<std::uint8_t>(b0), "lo"), split);
+  check_failed(s, Error::expected_continuation, close_code::protocol_error);
 }
 
 TEST_CASE("a server fails on a close payload of 1 byte", "[ws][parser][close]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);
   Server s;
-  feed(*s, client_frame(0x88, bytes({0x03})), split);
-  check_failed(*s, Error::bad_close_payload, close_code::protocol_error);
+  feed(s, client_frame(0x88, bytes({0x03})), split);
+  check_failed(s, Error::bad_close_payload, close_code::protocol_error);
 }
 
 TEST_CASE("a server fails on close codes not allowed on the wire", "[ws][parser][close]") {
@@ -156,8 +156,8 @@ TEST_CASE("a server fails on close codes not allowed on the wire", "[ws][parser]
   const int code = GENERATE(0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535);
   CAPTURE(split, code);
   Server s;
-  feed(*s, client_frame(0x88, close_payload(static_cast<std::uint16_t>(code), "x")), split);
-  check_failed(*s, Error::bad_close_code, close_code::protocol_error);
+  feed(s, client_frame(0x88, close_payload(static_cast<std::uint16_t>(code), "x")), split);
+  check_failed(s, Error::bad_close_code, close_code::protocol_error);
 }
 
 TEST_CASE("a server accepts every close code allowed on the wire", "[ws][parser][close]") {
@@ -167,9 +167,9 @@ TEST_CASE("a server accepts every close code allowed on the wire", "[ws][parser]
   CAPTURE(split, code);
   Server s;
   const auto c = static_cast<std::uint16_t>(code);
-  feed(*s, client_frame(0x88, close_payload(c, "bye")), split);
-  CHECK(events(*s) == std::vector<std::string>{"close " + std::to_string(code) + " bye"});
-  CHECK(hex(output(*s)) == hex(server_frame(0x88, close_payload(c))));
+  feed(s, client_frame(0x88, close_payload(c, "bye")), split);
+  CHECK(s.events() == std::vector<std::string>{"close " + std::to_string(code) + " bye"});
+  CHECK(hex(s.output()) == hex(server_frame(0x88, close_payload(c))));
   CHECK(s->close_code_received() == c);
 }
 
@@ -178,8 +178,8 @@ TEST_CASE("a server fails on a close reason that is not UTF-8", "[ws][parser][cl
   const Bytes reason = GENERATE(bytes({0xFF}), bytes({'o', 'k', 0xC3}), bytes({0xED, 0xA0, 0x80}));
   CAPTURE(split, hex(reason));
   Server s;
-  feed(*s, client_frame(0x88, close_payload(1000) + reason), split);
-  check_failed(*s, Error::bad_close_reason, close_code::invalid_payload);
+  feed(s, client_frame(0x88, close_payload(1000) + reason), split);
+  check_failed(s, Error::bad_close_reason, close_code::invalid_payload);
 }
 
 TEST_CASE("a server fails on invalid UTF-8 in a text message", "[ws][parser][utf8]") {
@@ -187,25 +187,25 @@ TEST_CASE("a server fails on invalid UTF-8 in a text message", "[ws][parser][utf
   CAPTURE(split);
   Server s;
   SECTION("in one frame") {
-    feed(*s, client_frame(0x81, "caf\xC3\xA9 \xC0\xAF"), split);
-    check_failed(*s, Error::bad_utf8, close_code::invalid_payload);
+    feed(s, client_frame(0x81, "caf\xC3\xA9 \xC0\xAF"), split);
+    check_failed(s, Error::bad_utf8, close_code::invalid_payload);
   }
   SECTION("a sequence split across fragments") {
-    feed(*s, client_frame(0x01, "\xCE\xBA\xE1") + client_frame(0x80, "\xBD\x28"), split);
-    check_failed(*s, Error::bad_utf8, close_code::invalid_payload);
+    feed(s, client_frame(0x01, "\xCE\xBA\xE1") + client_frame(0x80, "\xBD\x28"), split);
+    check_failed(s, Error::bad_utf8, close_code::invalid_payload);
   }
   SECTION("a message ending inside a sequence") {
-    feed(*s, client_frame(0x01, "ok") + client_frame(0x80, "\xE2\x82"), split);
-    check_failed(*s, Error::bad_utf8, close_code::invalid_payload);
+    feed(s, client_frame(0x01, "ok") + client_frame(0x80, "\xE2\x82"), split);
+    check_failed(s, Error::bad_utf8, close_code::invalid_payload);
   }
   SECTION("a valid sequence split across fragments is fine") {
-    feed(*s, client_frame(0x01, "\xE2") + client_frame(0x00, "\x82") + client_frame(0x80, "\xAC"),
+    feed(s, client_frame(0x01, "\xE2") + client_frame(0x00, "\x82") + client_frame(0x80, "\xAC"),
          split);
-    CHECK(events(*s) == std::vector<std::string>{"text " + describe_payload("\xE2\x82\xAC")});
+    CHECK(s.events() == std::vector<std::string>{"text " + describe_payload("\xE2\x82\xAC")});
   }
   SECTION("binary messages are not checked") {
-    feed(*s, client_frame(0x82, "\xFF\xFE"), split);
-    CHECK(s->events_received().size() == 1);
+    feed(s, client_frame(0x82, "\xFF\xFE"), split);
+    CHECK(s.listener.take().size() == 1);
     CHECK(s->state() == State::open);
   }
 }
@@ -250,16 +250,16 @@ TEST_CASE("invalid UTF-8 fails at its first bad byte, before the frame is comple
     CAPTURE(hex(c.input));
     std::unique_ptr<Server> s;
     std::unique_ptr<Client> cl;
-    Protocol* p = nullptr;
+    Endpoint* e = nullptr;
     if (server) {
       s = std::make_unique<Server>();
-      p = s->proto.get();
+      e = s.get();
     } else {
       cl = std::make_unique<Client>();
-      p = cl->proto.get();
+      e = cl.get();
     }
-    CHECK(bytes_until_failure(*p, c.input, in_place) == c.bad_byte + 1);
-    const std::vector<std::string> evs = events(*p);
+    CHECK(bytes_until_failure(*e, c.input, in_place) == c.bad_byte + 1);
+    const std::vector<std::string> evs = e->events();
     REQUIRE(!evs.empty());
     CHECK(evs.back() == failed(Error::bad_utf8));
   }
@@ -274,22 +274,22 @@ TEST_CASE("a message over max_message_size fails as soon as a header announces i
   SECTION("one frame, failing with its header") {
     Server s(o);
     const Bytes f = client_frame(0x82, Bytes(11, 'x'));
-    feed(*s, f.substr(0, 6), split);
-    check_failed(*s, Error::message_too_big, close_code::too_big);
+    feed(s, f.substr(0, 6), split);
+    check_failed(s, Error::message_too_big, close_code::too_big);
   }
   SECTION("fragments, failing with the header that passes the limit") {
     Server s(o);
     const Bytes second = client_frame(0x00, "12345");
-    feed(*s, client_frame(0x02, "123456") + second.substr(0, 6), split);
-    check_failed(*s, Error::message_too_big, close_code::too_big);
+    feed(s, client_frame(0x02, "123456") + second.substr(0, 6), split);
+    check_failed(s, Error::message_too_big, close_code::too_big);
   }
   SECTION("exactly at the limit, in one frame or in fragments") {
     Server s(o);
-    feed(*s,
+    feed(s,
          client_frame(0x82, "0123456789") + client_frame(0x02, "01234") +
              client_frame(0x00, "56789") + client_frame(0x80, ""),
          split);
-    CHECK(events(*s) == std::vector<std::string>{"binary 0123456789", "binary 0123456789"});
+    CHECK(s.events() == std::vector<std::string>{"binary 0123456789", "binary 0123456789"});
   }
 }
 
@@ -298,8 +298,8 @@ TEST_CASE("the message limit fails byte by byte right after the header", "[ws][p
   o.max_message_size = 1000;
   Server s(o);
   const Bytes f = client_frame(0x82, Bytes(1001, 'x'));  // 8-byte header
-  CHECK(bytes_until_failure(*s, f, GENERATE(false, true)) == 8);
-  CHECK(events(*s) == std::vector<std::string>{failed(Error::message_too_big)});
+  CHECK(bytes_until_failure(s, f, GENERATE(false, true)) == 8);
+  CHECK(s.events() == std::vector<std::string>{failed(Error::message_too_big)});
 }
 
 TEST_CASE("a frame over max_frame_size fails with its header", "[ws][parser][limits]") {
@@ -309,13 +309,13 @@ TEST_CASE("a frame over max_frame_size fails with its header", "[ws][parser][lim
   o.max_frame_size = 10;
   SECTION("over") {
     Server s(o);
-    feed(*s, client_frame(0x02, "0123456789").substr(0, 6 + 10) + client_frame(0x00, "0123456789a"),
+    feed(s, client_frame(0x02, "0123456789").substr(0, 6 + 10) + client_frame(0x00, "0123456789a"),
          split);
-    check_failed(*s, Error::frame_too_big, close_code::too_big);
+    check_failed(s, Error::frame_too_big, close_code::too_big);
   }
   SECTION("a message of frames at the limit passes") {
     Server s(o);
-    feed(*s, client_frame(0x02, "0123456789") + client_frame(0x80, "0123456789"), split);
-    CHECK(events(*s) == std::vector<std::string>{"binary 01234567890123456789"});
+    feed(s, client_frame(0x02, "0123456789") + client_frame(0x80, "0123456789"), split);
+    CHECK(s.events() == std::vector<std::string>{"binary 01234567890123456789"});
   }
 }

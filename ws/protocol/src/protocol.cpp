@@ -26,34 +26,14 @@ void ProtocolOptions::validate() const {
   ws::validate(deflate);
 }
 
-Protocol::Protocol(Role role, const ProtocolOptions* options, ProtocolListener* listener)
-    : options_(options), listener_(listener), role_(role) {}
+Protocol::Protocol(Role role, const ProtocolOptions& options, ProtocolListener& listener)
+    : options_(&options), listener_(&listener), role_(role) {}
 
 Protocol::~Protocol() = default;
 
 Protocol::Extras& Protocol::extras() {
   if (!extras_) extras_ = std::make_unique<Extras>();
   return *extras_;
-}
-
-ProtocolListener& Protocol::listener() {
-  if (listener_ != nullptr) return *listener_;
-  Extras& x = extras();
-  if (!x.recorder) x.recorder = std::make_unique<RecordingListener>();
-  return *x.recorder;
-}
-
-std::vector<Event> Protocol::events_received() {
-  if (!extras_ || !extras_->recorder) return {};
-  return std::exchange(extras_->recorder->events, {});
-}
-
-std::vector<std::uint8_t> Protocol::data_to_send() {
-  if (!extras_ || !extras_->recorder) return {};
-  core::Buffer& out = extras_->recorder->out;
-  std::vector<std::uint8_t> bytes(out.data(), out.data() + out.size());
-  out.release();
-  return bytes;
 }
 
 std::string_view Protocol::subprotocol() const {
@@ -84,10 +64,9 @@ void Protocol::trim_extras() {
     std::string().swap(x.client_key);
     x.header_scan = 0;
   }
-  const bool needed = x.recorder || x.deflate || !x.subprotocol.empty() ||
-                      !x.close_reason.empty() || x.failure_code != 0 ||
-                      x.mask_key_source != nullptr || !x.client_key.empty() || x.header_scan != 0 ||
-                      x.request || x.response;
+  const bool needed = x.deflate || !x.subprotocol.empty() || !x.close_reason.empty() ||
+                      x.failure_code != 0 || x.mask_key_source != nullptr ||
+                      !x.client_key.empty() || x.header_scan != 0 || x.request || x.response;
   if (!needed) extras_.reset();
 }
 
@@ -101,21 +80,21 @@ void Protocol::enable_deflate(const DeflateParams& params) {
 // ---------------------------------------------------------------------------------------
 // Input
 
-void Protocol::receive_data(std::span<const std::uint8_t> data) {
+void Protocol::receive_data(std::span<const std::uint8_t> data, core::Buffer& out) {
   if (state_ == State::closed) return;
   reader_.feed_data(data);
-  parse_buffered();
+  parse_buffered(out);
 }
 
-void Protocol::receive_data_in_place(std::span<std::uint8_t> data) {
+void Protocol::receive_data_in_place(std::span<std::uint8_t> data, core::Buffer& out) {
   if (state_ == State::closed) return;
   reader_.lend(data);
-  parse_buffered();
+  parse_buffered(out);
 }
 
-void Protocol::parse_buffered() {
+void Protocol::parse_buffered(core::Buffer& out) {
   try {
-    parse();
+    parse(out);
   } catch (...) {
     // A listener threw (the glue reports that and closes with 1011). The parser's own state
     // is consistent between frames, but the caller's buffer may be reused once we return, so
@@ -166,7 +145,7 @@ void Protocol::terminate() {
   message_.release();
 }
 
-void Protocol::fail(Error e) {
+void Protocol::fail(Error e, core::Buffer& out) {
   if (state_ == State::closed) return;
   const std::uint16_t code = close_code_for(e);
   extras().failure_code = code;
@@ -176,7 +155,7 @@ void Protocol::fail(Error e) {
     if (code != close_code::abnormal) {
       const std::uint8_t payload[2] = {static_cast<std::uint8_t>(code >> 8),
                                        static_cast<std::uint8_t>(code)};
-      write_frame(Opcode::close, payload, true, false);
+      write_frame(Opcode::close, payload, true, false, out);
       close_sent_ = code;
     }
   }
@@ -185,28 +164,28 @@ void Protocol::fail(Error e) {
   listener().on_failed(e);
 }
 
-void Protocol::fail_handshake(Error e, std::string_view http_answer) {
-  if (!http_answer.empty()) listener().output().append(http_answer);
+void Protocol::fail_handshake(Error e, std::string_view http_answer, core::Buffer& out) {
+  if (!http_answer.empty()) out.append(http_answer);
   extras().failure_code = close_code::abnormal;
   state_ = State::closed;
   listener().on_failed(e);
 }
 
-bool Protocol::receive_handshake() {
-  return role_ == Role::server ? static_cast<ServerProtocol*>(this)->receive_handshake()
-                               : static_cast<ClientProtocol*>(this)->receive_handshake();
+bool Protocol::receive_handshake(core::Buffer& out) {
+  return role_ == Role::server ? static_cast<ServerProtocol*>(this)->receive_handshake(out)
+                               : static_cast<ClientProtocol*>(this)->receive_handshake(out);
 }
 
-void Protocol::parse() {
-  if (state_ == State::connecting && !receive_handshake()) return;
+void Protocol::parse(core::Buffer& out) {
+  if (state_ == State::connecting && !receive_handshake(out)) return;
   while (state_ == State::open || state_ == State::closing) {
-    if (!in_frame_ && !parse_frame_header()) return;
-    const bool done = is_control(frame_opcode_) ? read_control_frame() : read_data_payload();
+    if (!in_frame_ && !parse_frame_header(out)) return;
+    const bool done = is_control(frame_opcode_) ? read_control_frame(out) : read_data_payload(out);
     if (!done) return;
   }
 }
 
-bool Protocol::parse_frame_header() {
+bool Protocol::parse_frame_header(core::Buffer& out) {
   auto first = reader_.peek(2);
   if (!first) return false;
   auto bytes = reader_.read_exact(header_size((*first)[1]));
@@ -216,36 +195,36 @@ bool Protocol::parse_frame_header() {
     case HeaderStatus::ok:
       break;
     case HeaderStatus::bad_length:
-      return fail(Error::bad_length), false;
+      return fail(Error::bad_length, out), false;
     case HeaderStatus::non_minimal_length:
-      return fail(Error::non_minimal_length), false;
+      return fail(Error::non_minimal_length, out), false;
   }
   const auto op = static_cast<unsigned>(f.opcode);
-  if (!is_known_opcode(op)) return fail(Error::bad_opcode), false;
+  if (!is_known_opcode(op)) return fail(Error::bad_opcode, out), false;
   const bool control = is_control(f.opcode);
   // RFC 6455 5.2: reserved bits must be 0 unless an extension defines them; permessage-deflate
   // defines RSV1 on the first frame of a data message only (RFC 7692 6).
-  if (f.rsv2 || f.rsv3) return fail(Error::reserved_bits), false;
+  if (f.rsv2 || f.rsv3) return fail(Error::reserved_bits, out), false;
   if (f.rsv1 && (control || f.opcode == Opcode::continuation || !compression_enabled())) {
-    return fail(Error::reserved_bits), false;
+    return fail(Error::reserved_bits, out), false;
   }
   // RFC 6455 5.1: clients mask every frame, servers none.
-  if (role_ == Role::server && !f.masked) return fail(Error::unmasked_frame), false;
-  if (role_ == Role::client && f.masked) return fail(Error::masked_frame), false;
+  if (role_ == Role::server && !f.masked) return fail(Error::unmasked_frame, out), false;
+  if (role_ == Role::client && f.masked) return fail(Error::masked_frame, out), false;
   if (control) {
     // RFC 6455 5.5: control frames are never fragmented and carry at most 125 bytes.
-    if (!f.fin) return fail(Error::control_fragmented), false;
-    if (f.length > max_control_payload) return fail(Error::control_too_long), false;
+    if (!f.fin) return fail(Error::control_fragmented, out), false;
+    if (f.length > max_control_payload) return fail(Error::control_too_long, out), false;
   } else {
     // RFC 6455 5.4: a continuation needs an open message; a new message needs none open.
     const bool open_message = message_opcode_ != Opcode::continuation;
     if (f.opcode == Opcode::continuation && !open_message) {
-      return fail(Error::unexpected_continuation), false;
+      return fail(Error::unexpected_continuation, out), false;
     }
     if (f.opcode != Opcode::continuation && open_message) {
-      return fail(Error::expected_continuation), false;
+      return fail(Error::expected_continuation, out), false;
     }
-    if (f.length > options_->max_frame_size) return fail(Error::frame_too_big), false;
+    if (f.length > options_->max_frame_size) return fail(Error::frame_too_big, out), false;
     if (f.opcode != Opcode::continuation) {
       message_opcode_ = f.opcode;
       message_compressed_ = f.rsv1;
@@ -254,7 +233,7 @@ bool Protocol::parse_frame_header() {
     }
     // Uncompressed sizes are known from the header: fail before any payload is read.
     if (!message_compressed_ && f.length > options_->max_message_size - message_size_) {
-      return fail(Error::message_too_big), false;
+      return fail(Error::message_too_big, out), false;
     }
   }
   frame_opcode_ = f.opcode;
@@ -266,7 +245,7 @@ bool Protocol::parse_frame_header() {
   return true;
 }
 
-bool Protocol::read_control_frame() {
+bool Protocol::read_control_frame(core::Buffer& out) {
   // Control payloads are small: wait for all of it, then act.
   auto bytes = reader_.read_exact(static_cast<std::size_t>(frame_remaining_));
   if (!bytes) return false;
@@ -279,7 +258,7 @@ bool Protocol::read_control_frame() {
       // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless we already sent
       // a close frame.
       if (options_->auto_pong && state_ == State::open) {
-        write_frame(Opcode::pong, payload, true, false);
+        write_frame(Opcode::pong, payload, true, false, out);
       }
       listener().on_ping(payload);
       return true;
@@ -287,20 +266,20 @@ bool Protocol::read_control_frame() {
       listener().on_pong(payload);
       return true;
     default:
-      return handle_close(payload);
+      return handle_close(payload, out);
   }
 }
 
-bool Protocol::handle_close(std::span<std::uint8_t> payload) {
+bool Protocol::handle_close(std::span<std::uint8_t> payload, core::Buffer& out) {
   // RFC 6455 5.5.1: an optional 2-byte code, then an optional UTF-8 reason.
-  if (payload.size() == 1) return fail(Error::bad_close_payload), false;
+  if (payload.size() == 1) return fail(Error::bad_close_payload, out), false;
   std::uint16_t code = close_code::no_status;
   std::string_view reason;
   if (payload.size() >= 2) {
     code = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);
-    if (!is_valid_close_code(code)) return fail(Error::bad_close_code), false;
+    if (!is_valid_close_code(code)) return fail(Error::bad_close_code, out), false;
     auto text = payload.subspan(2);
-    if (!core::is_valid_utf8(text)) return fail(Error::bad_close_reason), false;
+    if (!core::is_valid_utf8(text)) return fail(Error::bad_close_reason, out), false;
     reason = {reinterpret_cast<const char*>(text.data()), text.size()};
   }
   close_received_ = code;
@@ -308,7 +287,7 @@ bool Protocol::handle_close(std::span<std::uint8_t> payload) {
   if (state_ == State::open) {
     // Echo the code (RFC 6455 5.5.1 "typically echos the status code it received"); an empty
     // close answers an empty one.
-    write_frame(Opcode::close, payload.first(payload.empty() ? 0 : 2), true, false);
+    write_frame(Opcode::close, payload.first(payload.empty() ? 0 : 2), true, false, out);
     close_sent_ = code == close_code::no_status ? 0 : code;
   }
   // Both close frames are now sent and received: the handshake is over. Anything after the
@@ -319,14 +298,14 @@ bool Protocol::handle_close(std::span<std::uint8_t> payload) {
   return false;
 }
 
-bool Protocol::validate_text(std::span<const std::uint8_t> bytes) {
+bool Protocol::validate_text(std::span<const std::uint8_t> bytes, core::Buffer& out) {
   if (message_opcode_ != Opcode::text) return true;
   if (utf8_.feed(bytes)) return true;
-  fail(Error::bad_utf8);
+  fail(Error::bad_utf8, out);
   return false;
 }
 
-bool Protocol::read_data_payload() {
+bool Protocol::read_data_payload(core::Buffer& out) {
   // Fast path: a frame that is a whole message (or, in frame mode, a whole frame) and whose
   // payload is already here is delivered in place, with no copy.
   if (!message_compressed_ && message_.empty() && (frame_fin_ || options_->frame_mode) &&
@@ -336,8 +315,8 @@ bool Protocol::read_data_payload() {
     frame_remaining_ = 0;
     in_frame_ = false;
     message_size_ += payload.size();
-    if (!validate_text(payload)) return false;
-    return deliver_message(payload);
+    if (!validate_text(payload, out)) return false;
+    return deliver_message(payload, out);
   }
   // General path: take the payload as it comes, unmasking, validating and (when compressed)
   // inflating each piece, so failures show at the first bad byte.
@@ -347,13 +326,13 @@ bool Protocol::read_data_payload() {
     auto chunk = reader_.read_some(static_cast<std::size_t>(frame_remaining_));
     if (chunk.empty()) return false;
     frame_remaining_ -= chunk.size();
-    if (!accept_data(chunk)) return false;
+    if (!accept_data(chunk, out)) return false;
   }
   in_frame_ = false;
-  return end_data_frame();
+  return end_data_frame(out);
 }
 
-bool Protocol::accept_data(std::span<std::uint8_t> chunk) {
+bool Protocol::accept_data(std::span<std::uint8_t> chunk, core::Buffer& out) {
   const bool masked = role_ == Role::server;
   if (message_compressed_) {
     if (masked) {
@@ -362,7 +341,7 @@ bool Protocol::accept_data(std::span<std::uint8_t> chunk) {
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
     const std::error_code ec = extras_->deflate->inflate(chunk, message_, room + before);
-    return accept_inflated(before, ec);
+    return accept_inflated(before, ec, out);
   }
   // Unmasked (or copied) straight into the message buffer: one pass over the bytes.
   std::uint8_t* dst = message_.prepare(chunk.size());
@@ -374,38 +353,39 @@ bool Protocol::accept_data(std::span<std::uint8_t> chunk) {
   }
   message_.commit(chunk.size());
   message_size_ += chunk.size();
-  return validate_text({dst, chunk.size()});
+  return validate_text({dst, chunk.size()}, out);
 }
 
-bool Protocol::accept_inflated(std::size_t before, std::error_code inflate_error) {
+bool Protocol::accept_inflated(std::size_t before, std::error_code inflate_error,
+                               core::Buffer& out) {
   // The output inflated before an error is checked first: zlib produces the same bytes up to
   // the error however the compressed data was split, so a bad byte among them must fail the
   // same way (bad_utf8) whether the error was seen in the same call or a later one.
   const auto produced = message_.span().subspan(before);
   message_size_ += produced.size();
-  if (!validate_text(produced)) return false;
-  if (inflate_error) return fail(static_cast<Error>(inflate_error.value())), false;
+  if (!validate_text(produced, out)) return false;
+  if (inflate_error) return fail(static_cast<Error>(inflate_error.value()), out), false;
   return true;
 }
 
-bool Protocol::end_data_frame() {
+bool Protocol::end_data_frame(core::Buffer& out) {
   if (message_compressed_ && frame_fin_) {
     // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff and inflate the end of the message.
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
     const std::error_code ec = extras_->deflate->finish_inflate(message_, room + before);
-    if (!accept_inflated(before, ec)) return false;
+    if (!accept_inflated(before, ec, out)) return false;
   }
   if (!options_->frame_mode && !frame_fin_) return true;  // more fragments to come
-  return deliver_message(message_.span());
+  return deliver_message(message_.span(), out);
 }
 
-bool Protocol::deliver_message(std::span<std::uint8_t> payload) {
+bool Protocol::deliver_message(std::span<std::uint8_t> payload, core::Buffer& out) {
   const Opcode op = message_opcode_;
   const bool fin = frame_fin_;
   if (fin) {
     // RFC 6455 8.1: a text message must end on a whole code point.
-    if (op == Opcode::text && !utf8_.complete()) return fail(Error::bad_utf8), false;
+    if (op == Opcode::text && !utf8_.complete()) return fail(Error::bad_utf8, out), false;
     message_opcode_ = Opcode::continuation;
   }
   {
@@ -437,7 +417,7 @@ bool Protocol::deliver_message(std::span<std::uint8_t> payload) {
 // Output
 
 void Protocol::write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin,
-                           bool rsv1) {
+                           bool rsv1, core::Buffer& out) {
   Frame f;
   f.fin = fin;
   f.rsv1 = rsv1;
@@ -450,55 +430,56 @@ void Protocol::write_frame(Opcode opcode, std::span<const std::uint8_t> payload,
     f.mask_key =
         extras_ && extras_->mask_key_source ? extras_->mask_key_source() : core::random_mask_key();
   }
-  serialize(f, listener().output());
+  serialize(f, out);
 }
 
-bool Protocol::send_message(Opcode opcode, std::span<const std::uint8_t> data) {
+bool Protocol::send_message(Opcode opcode, std::span<const std::uint8_t> data, core::Buffer& out) {
   if (state_ != State::open || sending_fragmented_) return false;
   if (compression_enabled() && extras_->deflate->should_compress(data.size())) {
     // Compressed into a per-thread scratch buffer, then framed: no per-message allocation.
     thread_local core::Buffer scratch;
     scratch.clear();
     extras_->deflate->compress(data, scratch);
-    write_frame(opcode, scratch.span(), true, true);
+    write_frame(opcode, scratch.span(), true, true, out);
     if (scratch.capacity() > (1u << 20)) scratch.release();
     return true;
   }
-  write_frame(opcode, data, true, false);
+  write_frame(opcode, data, true, false, out);
   return true;
 }
 
-bool Protocol::send_text(std::string_view text) {
+bool Protocol::send_text(std::string_view text, core::Buffer& out) {
   return send_message(Opcode::text,
-                      {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+                      {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, out);
 }
 
-bool Protocol::send_binary(std::span<const std::uint8_t> data) {
-  return send_message(Opcode::binary, data);
+bool Protocol::send_binary(std::span<const std::uint8_t> data, core::Buffer& out) {
+  return send_message(Opcode::binary, data, out);
 }
 
-bool Protocol::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
+bool Protocol::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin,
+                             core::Buffer& out) {
   if (opcode != Opcode::text && opcode != Opcode::binary) {
     throw std::invalid_argument("send_fragment: opcode must be text or binary");
   }
   if (state_ != State::open) return false;
   // Fragments are sent uncompressed (RSV1 clear), which RFC 7692 allows for any message.
-  write_frame(sending_fragmented_ ? Opcode::continuation : opcode, data, fin, false);
+  write_frame(sending_fragmented_ ? Opcode::continuation : opcode, data, fin, false, out);
   sending_fragmented_ = !fin;
   return true;
 }
 
-bool Protocol::send_ping(std::span<const std::uint8_t> payload) {
+bool Protocol::send_ping(std::span<const std::uint8_t> payload, core::Buffer& out) {
   if (payload.size() > max_control_payload) throw std::invalid_argument("ping over 125 bytes");
   if (state_ != State::open) return false;
-  write_frame(Opcode::ping, payload, true, false);
+  write_frame(Opcode::ping, payload, true, false, out);
   return true;
 }
 
-bool Protocol::send_pong(std::span<const std::uint8_t> payload) {
+bool Protocol::send_pong(std::span<const std::uint8_t> payload, core::Buffer& out) {
   if (payload.size() > max_control_payload) throw std::invalid_argument("pong over 125 bytes");
   if (state_ != State::open) return false;
-  write_frame(Opcode::pong, payload, true, false);
+  write_frame(Opcode::pong, payload, true, false, out);
   return true;
 }
 
@@ -515,7 +496,7 @@ void check_close_arguments(std::uint16_t code, std::string_view reason) {
   }
 }
 
-bool Protocol::send_close(std::uint16_t code, std::string_view reason) {
+bool Protocol::send_close(std::uint16_t code, std::string_view reason, core::Buffer& out) {
   check_close_arguments(code, reason);
   if (state_ != State::open) return false;
   std::uint8_t payload[max_control_payload];
@@ -527,7 +508,7 @@ bool Protocol::send_close(std::uint16_t code, std::string_view reason) {
     if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
     n = 2 + reason.size();
   }
-  write_frame(Opcode::close, {payload, n}, true, false);
+  write_frame(Opcode::close, {payload, n}, true, false, out);
   close_sent_ = code;
   state_ = State::closing;
   return true;

@@ -7,8 +7,15 @@
 
 namespace uvws::ws {
 
-ServerProtocol::ServerProtocol(const ServerProtocolOptions* options, ProtocolListener* listener)
+ServerProtocol::ServerProtocol(const ServerProtocolOptions& options, ProtocolListener& listener)
     : Protocol(Role::server, options, listener) {}
+
+void ServerProtocol::set_options(const ServerProtocolOptions& options) {
+  if (state() != State::connecting) {
+    throw std::logic_error("ServerProtocol::set_options: not connecting");
+  }
+  options_ = &options;
+}
 
 const HTTPRequest* ServerProtocol::request() const {
   return extras_ ? extras_->request.get() : nullptr;
@@ -18,18 +25,18 @@ bool ServerProtocol::awaiting_answer() const {
   return state() == State::connecting && request() != nullptr;
 }
 
-bool ServerProtocol::receive_handshake() {
+bool ServerProtocol::receive_handshake(core::Buffer& out) {
   // Bytes after the request wait in reader_ until the answer (see resume()).
   if (awaiting_answer()) return false;
   bool too_large = false;
   auto block = read_header_block(too_large);
   if (!block) {
-    if (too_large) reject(Error::headers_too_large);
+    if (too_large) reject(Error::headers_too_large, out);
     return false;
   }
   auto req = std::make_unique<HTTPRequest>();
   if (auto ec = req->parse(*block, options_->http)) {
-    reject(static_cast<Error>(ec.value()));
+    reject(static_cast<Error>(ec.value()), out);
     return false;
   }
   extras().request = std::move(req);
@@ -39,13 +46,15 @@ bool ServerProtocol::receive_handshake() {
   return state() == State::open || state() == State::closing;
 }
 
-std::error_code ServerProtocol::accept(const AcceptOptions& accept_options) {
+std::error_code ServerProtocol::accept(const AcceptOptions& accept_options, core::Buffer& out) {
   if (!awaiting_answer()) throw std::logic_error("ServerProtocol::accept: no request to answer");
   const HTTPRequest& req = *extras_->request;
+  // Safe: options_ was set by our constructor or set_options(), which take nothing but a
+  // ServerProtocolOptions (the base class has no setter).
   const auto& opts = static_cast<const ServerProtocolOptions&>(*options_);
 
-  auto refuse = [this](Error e) -> std::error_code {
-    reject(e);
+  auto refuse = [this, &out](Error e) -> std::error_code {
+    reject(e, out);
     return e;
   };
   if (auto ec = check_client_request(req)) return refuse(static_cast<Error>(ec.value()));
@@ -91,29 +100,30 @@ std::error_code ServerProtocol::accept(const AcceptOptions& accept_options) {
   }
 
   const auto key = req.header("Sec-WebSocket-Key");
-  listener().output().append(
-      accept_response(*key, subprotocol, extensions_answer, accept_options.headers));
+  out.append(accept_response(*key, subprotocol, extensions_answer, accept_options.headers));
   if (!subprotocol.empty()) extras().subprotocol.assign(subprotocol);
   set_open();
   return {};
 }
 
-void ServerProtocol::reject(Error e) {
-  if (state() != State::connecting)
+void ServerProtocol::reject(Error e, core::Buffer& out) {
+  if (state() != State::connecting) {
     throw std::logic_error("ServerProtocol::reject: not connecting");
-  fail_handshake(e, error_response(e));
+  }
+  fail_handshake(e, error_response(e), out);
 }
 
-void ServerProtocol::reject(std::string_view http_response) {
-  if (state() != State::connecting)
+void ServerProtocol::reject(std::string_view http_response, core::Buffer& out) {
+  if (state() != State::connecting) {
     throw std::logic_error("ServerProtocol::reject: not connecting");
-  fail_handshake(Error::rejected, http_response);
+  }
+  fail_handshake(Error::rejected, http_response, out);
 }
 
-void ServerProtocol::resume() {
+void ServerProtocol::resume(core::Buffer& out) {
   // Also when the application already started closing: the held frames may hold the peer's
   // close frame, which ends the close handshake.
-  if (state() == State::open || state() == State::closing) parse_buffered();
+  if (state() == State::open || state() == State::closing) parse_buffered(out);
 }
 
 void ServerProtocol::release_handshake() {

@@ -1,6 +1,6 @@
 // ClientProtocol: the client side of a WebSocket connection, sans-I/O (see protocol.h).
 //
-// connect() queues the opening handshake request with a fresh random key (RFC 6455 4.1);
+// connect() appends the opening handshake request with a fresh random key (RFC 6455 4.1);
 // the response is checked (101, Sec-WebSocket-Accept, only the subprotocol and extensions that
 // were offered) and reported with on_response, after which the state is open. A response that
 // fails a check fails the connection with the matching Error; response() keeps it for the
@@ -28,13 +28,14 @@ struct ClientProtocolOptions : ProtocolOptions {
 
 class ClientProtocol final : public Protocol {
  public:
-  explicit ClientProtocol(const ClientProtocolOptions* options,
-                          ProtocolListener* listener = nullptr);
+  // `options` and `listener` must outlive the protocol (temporaries are refused).
+  ClientProtocol(const ClientProtocolOptions& options, ProtocolListener& listener);
+  ClientProtocol(ClientProtocolOptions&&, ProtocolListener&) = delete;
 
-  // Queues the handshake request for `target` (path and query, e.g. "/chat?room=a") on
-  // `host_header` (host, with ":port" unless it is the default). Precondition: connecting and
-  // not yet called (else std::logic_error).
-  void connect(std::string_view host_header, std::string_view target);
+  // Appends the handshake request for `target` (path and query, e.g. "/chat?room=a") on
+  // `host_header` (host, with ":port" unless it is the default) to `out`. Precondition:
+  // connecting and not yet called (else std::logic_error).
+  void connect(std::string_view host_header, std::string_view target, core::Buffer& out);
 
   // The server's response, once received (also after a refused handshake), until
   // release_handshake(); nullptr otherwise.
@@ -43,7 +44,7 @@ class ClientProtocol final : public Protocol {
 
  private:
   friend class Protocol;
-  bool receive_handshake();
+  bool receive_handshake(core::Buffer& out);
 };
 
 }  // namespace uvws::ws

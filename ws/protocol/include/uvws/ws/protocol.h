@@ -3,17 +3,17 @@
 // Bytes in (receive_data), events and bytes out; no sockets, no timers, no threads. The I/O
 // glue feeds what it reads, dispatches the events, and writes what the protocol produces.
 //
-// Events and output go to a ProtocolListener. The glue implements one and receives events as
-// they are parsed, with views into the input (a message that arrived whole in the caller's
-// buffer is delivered in place, never copied); output frames are appended to the glue's
-// buffer (the loop's cork buffer). Without a listener the protocol records events and output
-// itself, for tests and simple tools: events_received() and data_to_send() take them.
+// Events go to a ProtocolListener, with views into the input (a message that arrived whole in
+// the caller's buffer is delivered in place, never copied). Bytes to send go to the buffer
+// that each producing call takes as its last parameter (`out`): a protocol call never does
+// I/O and never writes anywhere else, so the caller always knows which call produced which
+// bytes and decides when they are written.
 //
 // Parsing is incremental: any split of the input, down to one byte at a time, gives the same
 // events. Payloads are unmasked in place and UTF-8-validated as they arrive, so an invalid text
 // message fails at its first bad byte, and a message over the size limit fails as soon as a
 // frame header announces it. After a failure nothing more is parsed: the close frame with the
-// matching code (1002, 1007, 1009) is queued and the state is closed.
+// matching code (1002, 1007, 1009) is appended to `out` and the state is closed.
 //
 // States (RFC 6455 4, 7): connecting -> open -> closing (we sent a close frame and wait for
 // the peer's) -> closed (close frames exchanged, failure, or EOF). The close handshake:
@@ -73,13 +73,12 @@ struct ProtocolOptions {
   void validate() const;
 };
 
-// Receives what a Protocol parses and provides where its output goes. Called synchronously
-// from receive_*() and send_*(); views are valid only during the call.
+// Receives what a Protocol parses. Called synchronously from the receive_*() calls (and from
+// ServerProtocol::resume()); views are valid only during the call. A hook may call the
+// protocol's send_*() (and, in on_request, accept() or reject()) with a buffer of its own.
 class ProtocolListener {
  public:
   virtual ~ProtocolListener() = default;
-  // The buffer frames (and handshake bytes) are appended to.
-  virtual core::Buffer& output() = 0;
   // Server: a complete HTTP request arrived; answer it with accept() or reject().
   virtual void on_request(const HTTPRequest&) {}
   // Client: the server accepted the handshake; the state is now open.
@@ -90,31 +89,13 @@ class ProtocolListener {
   virtual void on_fragment(Opcode, std::span<std::uint8_t>, bool /*fin*/) {}
   virtual void on_ping(std::span<std::uint8_t>) {}
   virtual void on_pong(std::span<std::uint8_t>) {}
-  // The peer's close frame (code 1005 when it carried none). The answer is already queued.
+  // The peer's close frame (code 1005 when it carried none). The answer is already in the
+  // current call's `out`.
   virtual void on_close(std::uint16_t /*code*/, std::string_view /*reason*/) {}
   // The peer broke the protocol or the handshake failed, or the connection ended without a
-  // close frame (Error::unexpected_eof). The answer (close frame / HTTP error) is queued.
+  // close frame (Error::unexpected_eof). The answer (close frame / HTTP error), if any, is
+  // already in the current call's `out`.
   virtual void on_failed(std::error_code) {}
-};
-
-// One recorded event (the listener-less mode). Payloads are copied.
-struct Event {
-  enum class Type : std::uint8_t {
-    request,
-    response,
-    message,
-    fragment,
-    ping,
-    pong,
-    close,
-    failed
-  };
-  Type type;
-  Opcode opcode = Opcode::text;
-  bool fin = true;
-  std::uint16_t close_code = 0;
-  std::string data;  // payload, or close reason
-  std::error_code error;
 };
 
 // What send_close() accepts (RFC 6455 5.5.1, 7.4): a code allowed on the wire (or 0 for none,
@@ -131,31 +112,45 @@ class Protocol {
   Role role() const { return role_; }
 
   // Feeds received bytes (copied as needed).
-  void receive_data(std::span<const std::uint8_t> data);
-  void receive_data(std::string_view data) {
-    receive_data({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  //
+  // `out` must stay valid for the whole call; it receives only what this call owes the peer
+  // (automatic pongs, the answer to the peer's close, the close frame of a failure, the HTTP
+  // error answer of a bad handshake), never data messages. The caller writes it after the
+  // call, so owed control frames may follow data that listener callbacks sent meanwhile, which
+  // RFC 6455 5.4/5.5 allows: control frames may be interleaved; the close answer is always
+  // last (once it is appended the state is closed and every send_*() is refused). An owed
+  // pong may even follow a close frame that a callback sent, which RFC 6455 5.5.1 allows (it
+  // forbids only data frames after a close frame). Bytes a listener callback produced with
+  // accept() or reject() inside on_request must be written before `out`. `out` may also be
+  // the buffer the callbacks send into: nothing in it is held across a callback.
+  void receive_data(std::span<const std::uint8_t> data, core::Buffer& out);
+  void receive_data(std::string_view data, core::Buffer& out) {
+    receive_data({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, out);
   }
   // Feeds received bytes without copying them: they are unmasked in place and delivered as
   // views; only an incomplete tail is copied. `data` may be modified and must stay valid for
-  // the duration of the call only.
-  void receive_data_in_place(std::span<std::uint8_t> data);
-  // The peer closed its side of the TCP connection.
+  // the duration of the call only. `out` as for receive_data().
+  void receive_data_in_place(std::span<std::uint8_t> data, core::Buffer& out);
+  // The peer closed its side of the TCP connection. Produces no output (nothing can be owed
+  // to a peer that is gone: RFC 6455 7.1.5 reports 1006 and sends nothing).
   void receive_eof();
 
-  // Sending. Each returns false (and sends nothing) when the state does not allow it: data
-  // and pings only while open; close while open. A text payload is sent as given (the
-  // application vouches for its UTF-8). Ping/pong payloads over 125 bytes, and close reasons
-  // over 123 bytes or close codes not allowed on the wire, throw std::invalid_argument.
-  bool send_text(std::string_view text);
-  bool send_binary(std::span<const std::uint8_t> data);
-  bool send_message(Opcode opcode, std::span<const std::uint8_t> data);
+  // Sending: each appends the frame to `out`. Each returns false (and appends nothing) when
+  // the state does not allow it: data and pings only while open; close while open. A text
+  // payload is sent as given (the application vouches for its UTF-8). Ping/pong payloads over
+  // 125 bytes, and close reasons over 123 bytes or close codes not allowed on the wire, throw
+  // std::invalid_argument.
+  bool send_message(Opcode opcode, std::span<const std::uint8_t> data, core::Buffer& out);
+  bool send_text(std::string_view text, core::Buffer& out);
+  bool send_binary(std::span<const std::uint8_t> data, core::Buffer& out);
   // One fragment of a message (RFC 6455 5.4): `opcode` is the message's (text or binary) on
   // every call; fin ends the message. No other data message may start until it ends.
-  bool send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
-  bool send_ping(std::span<const std::uint8_t> payload = {});
-  bool send_pong(std::span<const std::uint8_t> payload = {});
+  bool send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin,
+                     core::Buffer& out);
+  bool send_ping(std::span<const std::uint8_t> payload, core::Buffer& out);
+  bool send_pong(std::span<const std::uint8_t> payload, core::Buffer& out);
   // Starts the close handshake (RFC 6455 5.5.1). code 0 sends a close frame with no code.
-  bool send_close(std::uint16_t code = close_code::normal, std::string_view reason = {});
+  bool send_close(std::uint16_t code, std::string_view reason, core::Buffer& out);
 
   // True while a send_fragment() message is unfinished (no other data frame may go out).
   bool sending_fragmented() const { return sending_fragmented_; }
@@ -180,39 +175,32 @@ class Protocol {
   std::string_view subprotocol() const;
   bool compression_enabled() const;
 
-  // Listener-less mode: everything recorded since the last call.
-  std::vector<Event> events_received();
-  std::vector<std::uint8_t> data_to_send();
-
-  void set_listener(ProtocolListener* listener) { listener_ = listener; }
-  // Switches to other options (e.g. a route's frame mode once the request is routed).
-  // Precondition: still connecting; `options` outlives the protocol.
-  void set_options(const ProtocolOptions* options) { options_ = options; }
-
  protected:
-  Protocol(Role role, const ProtocolOptions* options, ProtocolListener* listener);
+  Protocol(Role role, const ProtocolOptions& options, ProtocolListener& listener);
   // Not virtual: no vtable pointer in every connection. Own the role class (ServerProtocol or
   // ClientProtocol, both final), never a Protocol.
   ~Protocol();
 
   struct Extras;  // rarely needed state, allocated on demand (handshake, deflate, close reason)
   Extras& extras();
-  ProtocolListener& listener();
+  ProtocolListener& listener() { return *listener_; }
 
   // Consumes handshake bytes from reader_ while connecting, through the role class's
   // receive_handshake() (dispatched on role_: no virtual call, no vtable pointer); false
   // stops parsing (need more bytes, or the handshake failed).
-  bool receive_handshake();
-  // Fails the connection: queues the close frame for `e` (if the handshake is done and no
-  // close was sent), stops parsing, reports on_failed.
-  void fail(Error e);
-  void fail_handshake(Error e, std::string_view http_answer);
+  bool receive_handshake(core::Buffer& out);
+  // Fails the connection: appends the close frame for `e` to `out` (if the handshake is done
+  // and no close was sent), stops parsing, reports on_failed.
+  void fail(Error e, core::Buffer& out);
+  // Fails the handshake: appends `http_answer` (may be empty) to `out`, closes, reports
+  // on_failed.
+  void fail_handshake(Error e, std::string_view http_answer, core::Buffer& out);
   void set_open() { state_ = State::open; }
   // The next whole HTTP header block from reader_ (consumed), or nullopt: need more bytes, or
   // (with `too_large` set) the block is over options_->http.max_header_bytes.
   std::optional<std::span<std::uint8_t>> read_header_block(bool& too_large);
   // Parses what reader_ holds (used after a handshake answer) and reclaims the loan.
-  void parse_buffered();
+  void parse_buffered(core::Buffer& out);
   void enable_deflate(const DeflateParams& params);
   // Frees extras_ when it holds nothing an open connection still needs (called once the
   // handshake messages are released), so that an idle connection without compression or
@@ -220,23 +208,29 @@ class Protocol {
   void trim_extras();
 
   core::StreamReader reader_;
+  // Always points to the role's own options type (ServerProtocolOptions or
+  // ClientProtocolOptions): only the role classes set it, from parameters of that type, so
+  // they may static_cast it back.
   const ProtocolOptions* options_;
   std::unique_ptr<Extras> extras_;
 
  private:
-  void parse();
-  bool parse_frame_header();
-  bool read_control_frame();
-  bool read_data_payload();
-  bool accept_data(std::span<std::uint8_t> chunk);
-  bool accept_inflated(std::size_t before, std::error_code inflate_error);
-  bool end_data_frame();
-  bool deliver_message(std::span<std::uint8_t> payload);
-  bool handle_close(std::span<std::uint8_t> payload);
-  void write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin, bool rsv1);
-  bool validate_text(std::span<const std::uint8_t> bytes);
+  // The frame reader. Each takes the call's `out` for what parsing owes the peer (pongs, the
+  // close answer, the close frame of a failure); false stops parsing.
+  void parse(core::Buffer& out);
+  bool parse_frame_header(core::Buffer& out);
+  bool read_control_frame(core::Buffer& out);
+  bool read_data_payload(core::Buffer& out);
+  bool accept_data(std::span<std::uint8_t> chunk, core::Buffer& out);
+  bool accept_inflated(std::size_t before, std::error_code inflate_error, core::Buffer& out);
+  bool end_data_frame(core::Buffer& out);
+  bool deliver_message(std::span<std::uint8_t> payload, core::Buffer& out);
+  bool handle_close(std::span<std::uint8_t> payload, core::Buffer& out);
+  bool validate_text(std::span<const std::uint8_t> bytes, core::Buffer& out);
+  void write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin, bool rsv1,
+                   core::Buffer& out);
 
-  ProtocolListener* listener_;
+  ProtocolListener* listener_;         // never null
   core::Buffer message_;               // payload of a message spanning reads or frames
   std::uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
   std::uint64_t message_size_ = 0;     // payload bytes of the current message so far

@@ -3,11 +3,12 @@
 // While connecting it reads the HTTP request (limits from options.http: 431 past them) and
 // reports it with ProtocolListener::on_request. The glue then answers: accept() validates the
 // request as a WebSocket upgrade (RFC 6455 4.2.1), checks Origin, selects the subprotocol and
-// negotiates permessage-deflate, and queues the 101; reject() queues an HTTP error (or any
-// response the application built) and closes. When the answer is given during on_request,
-// the frames that arrived behind the request are parsed as soon as on_request returns (so the
-// glue calls its application's on_open inside on_request, after accept()); when it is given
-// later, they wait until resume().
+// negotiates permessage-deflate, and appends the 101 to its `out`; reject() appends an HTTP
+// error (or any response the application built) and closes. When the answer is given during
+// on_request, the frames that arrived behind the request are parsed as soon as on_request
+// returns (so the glue calls its application's on_open inside on_request, after accept()),
+// and what they owe the peer goes to the `out` of the receive_*() call, to be written after
+// the answer; when the answer is given later, they wait until resume().
 //
 // Ownership and threads as for Protocol.
 #pragma once
@@ -28,8 +29,15 @@ struct ServerProtocolOptions : ProtocolOptions {
 
 class ServerProtocol final : public Protocol {
  public:
-  explicit ServerProtocol(const ServerProtocolOptions* options,
-                          ProtocolListener* listener = nullptr);
+  // `options` and `listener` must outlive the protocol (temporaries are refused).
+  ServerProtocol(const ServerProtocolOptions& options, ProtocolListener& listener);
+  ServerProtocol(ServerProtocolOptions&&, ProtocolListener&) = delete;
+
+  // Switches to other options (e.g. a route's frame mode once the request is routed); only a
+  // ServerProtocolOptions is accepted, since accept() reads its allowed_origins. `options`
+  // must outlive the protocol. Precondition: connecting (else std::logic_error).
+  void set_options(const ServerProtocolOptions& options);
+  void set_options(ServerProtocolOptions&&) = delete;
 
   // The request, from on_request until release_handshake(); nullptr otherwise.
   const HTTPRequest* request() const;
@@ -40,28 +48,28 @@ class ServerProtocol final : public Protocol {
     std::string_view subprotocol;
     std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
   };
-  // Answers the request with 101 Switching Protocols, or with the HTTP error for the first
-  // check that fails (the error is returned, the state is then closed).
+  // Answers the request: appends 101 Switching Protocols to `out`, or the HTTP error for the
+  // first check that fails (the error is returned, the state is then closed).
   // Precondition: a request was reported and not yet answered (else std::logic_error).
-  std::error_code accept(const AcceptOptions& accept_options);
-  std::error_code accept() { return accept(AcceptOptions{}); }
-  // Answers with the standard HTTP error for `e` (403, 404, 426, ...) and closes; reported
+  std::error_code accept(const AcceptOptions& accept_options, core::Buffer& out);
+  // Appends the standard HTTP error for `e` (403, 404, 426, ...) to `out` and closes; reported
   // to the listener as `e`. Precondition: connecting (else std::logic_error).
-  void reject(Error e);
-  // Answers with `http_response` (a whole HTTP response, e.g. from http_response()) and
+  void reject(Error e, core::Buffer& out);
+  // Appends `http_response` (a whole HTTP response, e.g. from http_response()) to `out` and
   // closes; reported to the listener as Error::rejected. Precondition: connecting (else
   // std::logic_error).
-  void reject(std::string_view http_response);
+  void reject(std::string_view http_response, core::Buffer& out);
 
-  // After a deferred accept() and the application's on_open: parses the frames held meanwhile.
-  void resume();
+  // After a deferred accept() and the application's on_open: parses the frames held
+  // meanwhile; what they owe the peer is appended to `out` (see Protocol::receive_data()).
+  void resume(core::Buffer& out);
   // Frees the request, and the handshake's other state (call once the application no longer
   // needs it, after accept() or reject()).
   void release_handshake();
 
  private:
   friend class Protocol;
-  bool receive_handshake();
+  bool receive_handshake(core::Buffer& out);
   bool awaiting_answer() const;
 };
 
