@@ -36,6 +36,26 @@ HeaderStatus parse_header(std::span<const std::uint8_t> b, Frame& f, bool strict
   return HeaderStatus::ok;
 }
 
+std::optional<Error> check_frame(const Frame& f, Role receiver, bool compression) noexcept {
+  if (!is_known_opcode(static_cast<unsigned>(f.opcode))) return Error::bad_opcode;
+  const bool control = is_control(f.opcode);
+  // RFC 6455 5.2: reserved bits must be 0 unless an extension defines them; permessage-deflate
+  // defines RSV1 on the first frame of a data message only (RFC 7692 6).
+  if (f.rsv2 || f.rsv3) return Error::reserved_bits;
+  if (f.rsv1 && (control || f.opcode == Opcode::continuation || !compression)) {
+    return Error::reserved_bits;
+  }
+  // RFC 6455 5.1: clients mask every frame, servers none.
+  if (receiver == Role::server && !f.masked) return Error::unmasked_frame;
+  if (receiver == Role::client && f.masked) return Error::masked_frame;
+  if (control) {
+    // RFC 6455 5.5: control frames are never fragmented and carry at most 125 bytes.
+    if (!f.fin) return Error::control_fragmented;
+    if (f.length > max_control_payload) return Error::control_too_long;
+  }
+  return std::nullopt;
+}
+
 std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept {
   out[0] =
       static_cast<std::uint8_t>((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) | (f.rsv2 ? 0x20 : 0) |

@@ -199,23 +199,10 @@ bool Protocol::parse_frame_header(core::Buffer& out) {
     case HeaderStatus::non_minimal_length:
       return fail(Error::non_minimal_length, out), false;
   }
-  const auto op = static_cast<unsigned>(f.opcode);
-  if (!is_known_opcode(op)) return fail(Error::bad_opcode, out), false;
-  const bool control = is_control(f.opcode);
-  // RFC 6455 5.2: reserved bits must be 0 unless an extension defines them; permessage-deflate
-  // defines RSV1 on the first frame of a data message only (RFC 7692 6).
-  if (f.rsv2 || f.rsv3) return fail(Error::reserved_bits, out), false;
-  if (f.rsv1 && (control || f.opcode == Opcode::continuation || !compression_enabled())) {
-    return fail(Error::reserved_bits, out), false;
-  }
-  // RFC 6455 5.1: clients mask every frame, servers none.
-  if (role_ == Role::server && !f.masked) return fail(Error::unmasked_frame, out), false;
-  if (role_ == Role::client && f.masked) return fail(Error::masked_frame, out), false;
-  if (control) {
-    // RFC 6455 5.5: control frames are never fragmented and carry at most 125 bytes.
-    if (!f.fin) return fail(Error::control_fragmented, out), false;
-    if (f.length > max_control_payload) return fail(Error::control_too_long, out), false;
-  } else {
+  // The frame by itself (opcode, reserved bits, mask, control frame rules), then what depends
+  // on the frames before it.
+  if (const auto e = check_frame(f, role_, compression_enabled())) return fail(*e, out), false;
+  if (!is_control(f.opcode)) {
     // RFC 6455 5.4: a continuation needs an open message; a new message needs none open.
     const bool open_message = message_opcode_ != Opcode::continuation;
     if (f.opcode == Opcode::continuation && !open_message) {

@@ -1,18 +1,26 @@
-// Frame: the RFC 6455 section 5.2 wire format — header parsing and serialization.
+// Frame: the RFC 6455 section 5.2 wire format — header parsing, the checks one frame must
+// pass on its own, and serialization.
 //
 // Parsing here is only the header; payloads are streamed by the protocol (protocol.h) so that
-// a frame that arrived whole is used in place and a large one is validated as it arrives.
+// a frame that arrived whole is used in place and a large one is validated as it arrives. The
+// protocol reads a frame as: parse_header() -> check_frame() -> the checks that depend on the
+// frames before it (continuations, sizes), which are its own.
 // Pure functions and plain structs; any thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
 #include "uvws/core/buffer.h"
+#include "uvws/ws/error.h"
 
 namespace uvws::ws {
+
+// Which end of the connection an endpoint is (RFC 6455 5.1: clients mask, servers do not).
+enum class Role : std::uint8_t { server, client };
 
 enum class Opcode : std::uint8_t {
   continuation = 0x0,
@@ -64,6 +72,16 @@ enum class HeaderStatus : std::uint8_t { ok, bad_length, non_minimal_length };
 // minimal number of bytes MUST be used").
 HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
                           bool strict_lengths) noexcept;
+
+// The checks a received frame must pass by itself, whatever came before it (RFC 6455 5.2-5.5),
+// in this order: a known opcode (Error::bad_opcode); no reserved bit that no extension
+// defines (reserved_bits): RSV2 and RSV3 never, RSV1 only with `compression`
+// (permessage-deflate negotiated) and only on the first frame of a data message (RFC 7692 6);
+// the mask bit the sender's role calls for (RFC 6455 5.1: a `receiver` server gets only masked
+// frames, else unmasked_frame; a client only unmasked ones, else masked_frame); and for a
+// control frame, FIN set (control_fragmented) and at most 125 bytes (control_too_long,
+// RFC 6455 5.5). Returns the first failure, or std::nullopt for a frame that passes.
+std::optional<Error> check_frame(const Frame& f, Role receiver, bool compression) noexcept;
 
 // Writes the header of `f` (using fin, rsv1-3, opcode, masked, mask_key and length) to `out`,
 // which has room for max_header_size bytes; returns the bytes written.

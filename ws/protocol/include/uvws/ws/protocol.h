@@ -48,7 +48,7 @@
 namespace uvws::ws {
 
 enum class State : std::uint8_t { connecting, open, closing, closed };
-enum class Role : std::uint8_t { server, client };
+// Role (server or client) is declared with the frame checks, in frame.h.
 
 // Limits and behaviour common to both roles. Plain values with safe defaults; validate()
 // throws std::invalid_argument naming the bad field.
