@@ -13,7 +13,7 @@
 
 using uvws::ws::Error;
 using uvws::ws::find_header_end;
-using uvws::ws::HttpLimits;
+using uvws::ws::HTTPLimits;
 using uvws::ws::HTTPRequest;
 using uvws::ws::test::rfc_request;
 
@@ -177,7 +177,7 @@ TEST_CASE("a block of exactly max_header_bytes passes and one more byte fails", 
       "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: " + std::string(8193 - base.size(), 'p') + "\r\n\r\n";
   CHECK(req.parse(over, {}) == Error::headers_too_large);
   CHECK(req.header_count() == 0);
-  CHECK(req.parse(exact, HttpLimits{.max_header_bytes = 100}) == Error::headers_too_large);
+  CHECK(req.parse(exact, HTTPLimits{.max_header_bytes = 100}) == Error::headers_too_large);
 }
 
 TEST_CASE("max_headers fields pass and one more fails", "[ws][http]") {
@@ -186,8 +186,8 @@ TEST_CASE("max_headers fields pass and one more fails", "[ws][http]") {
   CHECK(req.header_count() == 100);
   CHECK(req.parse(request_with_fields(101), {}) == Error::headers_too_large);
   CHECK(req.header_count() == 0);
-  CHECK_FALSE(req.parse(request_with_fields(3), HttpLimits{.max_headers = 3}));
-  CHECK(req.parse(request_with_fields(4), HttpLimits{.max_headers = 3}) ==
+  CHECK_FALSE(req.parse(request_with_fields(3), HTTPLimits{.max_headers = 3}));
+  CHECK(req.parse(request_with_fields(4), HTTPLimits{.max_headers = 3}) ==
         Error::headers_too_large);
 }
 

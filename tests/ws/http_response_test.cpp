@@ -11,7 +11,7 @@
 
 using uvws::ws::append_header;
 using uvws::ws::Error;
-using uvws::ws::HttpLimits;
+using uvws::ws::HTTPLimits;
 using uvws::ws::HTTPResponse;
 using uvws::ws::reason_phrase;
 using uvws::ws::test::rfc_response;
@@ -69,11 +69,11 @@ TEST_CASE("malformed response heads are bad_http", "[ws][http]") {
 
 TEST_CASE("response heads obey the header limits", "[ws][http]") {
   HTTPResponse res;
-  CHECK(res.parse(rfc_response, HttpLimits{.max_header_bytes = rfc_response.size() - 1}) ==
+  CHECK(res.parse(rfc_response, HTTPLimits{.max_header_bytes = rfc_response.size() - 1}) ==
         Error::headers_too_large);
-  CHECK_FALSE(res.parse(rfc_response, HttpLimits{.max_header_bytes = rfc_response.size()}));
-  CHECK(res.parse(rfc_response, HttpLimits{.max_headers = 3}) == Error::headers_too_large);
-  CHECK_FALSE(res.parse(rfc_response, HttpLimits{.max_headers = 4}));
+  CHECK_FALSE(res.parse(rfc_response, HTTPLimits{.max_header_bytes = rfc_response.size()}));
+  CHECK(res.parse(rfc_response, HTTPLimits{.max_headers = 3}) == Error::headers_too_large);
+  CHECK_FALSE(res.parse(rfc_response, HTTPLimits{.max_headers = 4}));
 }
 
 TEST_CASE("a built response serializes byte-exactly", "[ws][http]") {

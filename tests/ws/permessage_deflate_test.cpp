@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -35,11 +36,12 @@ ws::PerMessageDeflate codec(Role role, ws::DeflateParams params = {}, int level 
 }
 
 // Inflates one whole message fed in pieces of `chunk` bytes.
-std::error_code inflate_message(ws::PerMessageDeflate& d, std::span<const std::uint8_t> payload,
-                                std::size_t chunk, Buffer& out, std::size_t limit = no_limit) {
+std::optional<ws::Error> inflate_message(ws::PerMessageDeflate& d,
+                                         std::span<const std::uint8_t> payload, std::size_t chunk,
+                                         Buffer& out, std::size_t limit = no_limit) {
   for (std::size_t i = 0; i < payload.size(); i += chunk) {
-    const auto ec = d.inflate(payload.subspan(i, std::min(chunk, payload.size() - i)), out, limit);
-    if (ec) return ec;
+    const auto e = d.inflate(payload.subspan(i, std::min(chunk, payload.size() - i)), out, limit);
+    if (e) return e;
   }
   return d.finish_inflate(out, limit);
 }

@@ -141,7 +141,12 @@ TEST_CASE("EOF without a close frame fails with unexpected_eof and reports 1006"
   if (where == 2) p.receive_data(frame(0x01, "Hel", masked), e.out);
   if (where == 3) p.receive_data(client ? "HTTP/1.1 101 Swi" : rfc_request.substr(0, 20), e.out);
   p.receive_eof();
-  CHECK(e.events() == std::vector<std::string>{failed(Error::unexpected_eof)});
+  const std::vector<Event> reported = e.listener.take();
+  REQUIRE(reported.size() == 1);
+  CHECK(describe(reported[0]) == failed(Error::unexpected_eof));
+  // Not a protocol violation: the peer (or the network) just went away (RFC 6455 7.1.5).
+  CHECK(reported[0].error == Condition::connection_lost);
+  CHECK(reported[0].error != Condition::protocol_violation);
   CHECK(e.output().empty());
   CHECK(p.state() == State::closed);
   CHECK(p.close_expected());

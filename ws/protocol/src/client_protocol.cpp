@@ -58,12 +58,12 @@ bool ClientProtocol::receive_handshake(core::Buffer& out) {
   }
   x.response = std::make_unique<HTTPResponse>();
   const HTTPResponse& resp = *x.response;
-  if (auto ec = x.response->parse(*block, options_->http)) {
-    fail_handshake(static_cast<Error>(ec.value()), {}, out);
+  if (const auto e = x.response->parse(*block, options_->http)) {
+    fail_handshake(*e, {}, out);
     return false;
   }
-  if (auto ec = check_server_response(resp, x.client_key, options_->subprotocols)) {
-    fail_handshake(static_cast<Error>(ec.value()), {}, out);
+  if (const auto e = check_server_response(resp, x.client_key, options_->subprotocols)) {
+    fail_handshake(*e, {}, out);
     return false;
   }
   // RFC 6455 4.1 (and RFC 7692 5): fail on any extension that was not offered.

@@ -5,10 +5,6 @@
 namespace uvws::ws {
 namespace {
 
-bool is_handshake(int ev) {
-  return ev >= static_cast<int>(Error::bad_http);
-}
-
 class ErrorCategory final : public std::error_category {
  public:
   const char* name() const noexcept override { return "uvws.ws"; }
@@ -49,8 +45,6 @@ class ErrorCategory final : public std::error_category {
         return "frame over the size limit";
       case Error::bad_compressed_data:
         return "compressed data does not inflate";
-      case Error::data_after_close:
-        return "data after the close frame";
       case Error::unexpected_eof:
         return "connection closed without a close frame";
       case Error::bad_http:
@@ -92,7 +86,49 @@ class ErrorCategory final : public std::error_category {
   }
 
   std::error_condition default_error_condition(int ev) const noexcept override {
-    return is_handshake(ev) ? Condition::handshake_failed : Condition::protocol_violation;
+    switch (static_cast<Error>(ev)) {
+      case Error::reserved_bits:
+      case Error::bad_opcode:
+      case Error::bad_length:
+      case Error::non_minimal_length:
+      case Error::masked_frame:
+      case Error::unmasked_frame:
+      case Error::control_too_long:
+      case Error::control_fragmented:
+      case Error::unexpected_continuation:
+      case Error::expected_continuation:
+      case Error::bad_close_payload:
+      case Error::bad_close_code:
+      case Error::bad_close_reason:
+      case Error::bad_utf8:
+      case Error::message_too_big:
+      case Error::frame_too_big:
+      case Error::bad_compressed_data:
+        return Condition::protocol_violation;
+      case Error::unexpected_eof:
+        return Condition::connection_lost;
+      case Error::bad_http:
+      case Error::headers_too_large:
+      case Error::bad_method:
+      case Error::bad_http_version:
+      case Error::missing_host:
+      case Error::missing_upgrade:
+      case Error::missing_connection:
+      case Error::bad_version:
+      case Error::bad_key:
+      case Error::bad_extension_offer:
+      case Error::origin_refused:
+      case Error::not_found:
+      case Error::rejected:
+      case Error::bad_status:
+      case Error::bad_accept:
+      case Error::unexpected_extension:
+      case Error::unexpected_subprotocol:
+        return Condition::handshake_failed;
+    }
+    // A value that is no Error (an error_code built by hand): the default, which matches no
+    // Condition.
+    return std::error_category::default_error_condition(ev);
   }
 };
 
@@ -105,6 +141,8 @@ class ConditionCategory final : public std::error_category {
         return "WebSocket protocol violation";
       case Condition::handshake_failed:
         return "WebSocket handshake failed";
+      case Condition::connection_lost:
+        return "WebSocket connection lost without a close frame";
     }
     return "unknown uvws.ws condition";
   }
@@ -124,6 +162,19 @@ const std::error_category& condition_category() noexcept {
 
 std::uint16_t close_code_for(Error e) noexcept {
   switch (e) {
+    case Error::reserved_bits:
+    case Error::bad_opcode:
+    case Error::bad_length:
+    case Error::non_minimal_length:
+    case Error::masked_frame:
+    case Error::unmasked_frame:
+    case Error::control_too_long:
+    case Error::control_fragmented:
+    case Error::unexpected_continuation:
+    case Error::expected_continuation:
+    case Error::bad_close_payload:
+    case Error::bad_close_code:
+      return close_code::protocol_error;
     case Error::bad_close_reason:
     case Error::bad_utf8:
     case Error::bad_compressed_data:
@@ -133,29 +184,79 @@ std::uint16_t close_code_for(Error e) noexcept {
       return close_code::too_big;
     case Error::unexpected_eof:
       return close_code::abnormal;
-    default:
+    // Handshake failures close no WebSocket connection (there is none yet); should a caller
+    // ask anyway, 1002 is what RFC 6455 7.4.1 gives for a peer that broke the protocol.
+    case Error::bad_http:
+    case Error::headers_too_large:
+    case Error::bad_method:
+    case Error::bad_http_version:
+    case Error::missing_host:
+    case Error::missing_upgrade:
+    case Error::missing_connection:
+    case Error::bad_version:
+    case Error::bad_key:
+    case Error::bad_extension_offer:
+    case Error::origin_refused:
+    case Error::not_found:
+    case Error::rejected:
+    case Error::bad_status:
+    case Error::bad_accept:
+    case Error::unexpected_extension:
+    case Error::unexpected_subprotocol:
       return close_code::protocol_error;
   }
+  return close_code::protocol_error;  // a value that is no Error
 }
 
 int http_status_for(Error e) noexcept {
   switch (e) {
     case Error::headers_too_large:
-      return 431;
+      return 431;  // RFC 6585 5
     case Error::bad_method:
       return 405;
     case Error::bad_http_version:
       return 505;
     case Error::missing_upgrade:
     case Error::bad_version:
-      return 426;
+      return 426;  // RFC 6455 4.2.2, 4.4
     case Error::origin_refused:
-      return 403;
+      return 403;  // RFC 6455 4.2.2
     case Error::not_found:
       return 404;
-    default:
+    case Error::bad_http:
+    case Error::missing_host:
+    case Error::missing_connection:
+    case Error::bad_key:
+    case Error::bad_extension_offer:
+    case Error::rejected:
+    case Error::bad_status:
+    case Error::bad_accept:
+    case Error::unexpected_extension:
+    case Error::unexpected_subprotocol:
+      return 400;  // RFC 6455 4.2.1: "HTTP/1.1 400 Bad Request"
+    // Failures after the handshake have no HTTP answer; should a caller ask anyway, 400 is
+    // the answer to a request that is not acceptable.
+    case Error::reserved_bits:
+    case Error::bad_opcode:
+    case Error::bad_length:
+    case Error::non_minimal_length:
+    case Error::masked_frame:
+    case Error::unmasked_frame:
+    case Error::control_too_long:
+    case Error::control_fragmented:
+    case Error::unexpected_continuation:
+    case Error::expected_continuation:
+    case Error::bad_close_payload:
+    case Error::bad_close_code:
+    case Error::bad_close_reason:
+    case Error::bad_utf8:
+    case Error::message_too_big:
+    case Error::frame_too_big:
+    case Error::bad_compressed_data:
+    case Error::unexpected_eof:
       return 400;
   }
+  return 400;  // a value that is no Error
 }
 
 }  // namespace uvws::ws

@@ -36,7 +36,7 @@ std::string accept_key(std::string_view sec_websocket_key) {
   return core::base64_encode(std::span<const std::uint8_t>(digest));
 }
 
-std::error_code check_client_request(const HTTPRequest& request) {
+std::optional<Error> check_client_request(const HTTPRequest& request) {
   if (request.method() != "GET") return Error::bad_method;
   if (request.http_major() < 1 || (request.http_major() == 1 && request.http_minor() < 1)) {
     return Error::bad_http_version;
@@ -52,7 +52,7 @@ std::error_code check_client_request(const HTTPRequest& request) {
   if (request.header_occurrences("Sec-WebSocket-Key") != 1) return Error::bad_key;
   const auto key = core::base64_decode(*request.header("Sec-WebSocket-Key"));
   if (!key || key->size() != 16) return Error::bad_key;
-  return {};
+  return std::nullopt;
 }
 
 std::vector<std::string_view> offered_subprotocols(const HTTPRequest& request) {
@@ -85,6 +85,7 @@ std::string error_response(std::error_code ec) {
   if (!is_websocket_error(ec)) {
     return http_response(500, "text/plain; charset=utf-8", "Internal Server Error\n");
   }
+  // The category is ours (checked above): the value is a ws::Error.
   const auto error = static_cast<Error>(ec.value());
   const int status = http_status_for(error);
   HeaderList extra;
@@ -150,8 +151,8 @@ std::string client_request(std::string_view host_header, std::string_view target
   return out;
 }
 
-std::error_code check_server_response(const HTTPResponse& response, std::string_view key,
-                                      const std::vector<std::string>& offered_subprotocols) {
+std::optional<Error> check_server_response(const HTTPResponse& response, std::string_view key,
+                                           const std::vector<std::string>& offered_subprotocols) {
   if (response.status() != 101) return Error::bad_status;
   if (!response.header_has_token("Upgrade", "websocket")) return Error::missing_upgrade;
   if (!response.header_has_token("Connection", "upgrade")) return Error::missing_connection;
@@ -161,12 +162,12 @@ std::error_code check_server_response(const HTTPResponse& response, std::string_
   }
   // RFC 6455 4.1 step 6: the server echoes at most one of the offered values.
   const std::size_t protocols = response.header_occurrences("Sec-WebSocket-Protocol");
-  if (protocols == 0) return {};
+  if (protocols == 0) return std::nullopt;
   const std::string_view chosen = *response.header("Sec-WebSocket-Protocol");
   const bool offered = std::find(offered_subprotocols.begin(), offered_subprotocols.end(),
                                  chosen) != offered_subprotocols.end();
   if (protocols > 1 || !offered) return Error::unexpected_subprotocol;
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace uvws::ws

@@ -129,17 +129,17 @@ void HTTPMessage::clear() noexcept {
 // folded line (obs-fold), which RFC 7230 3.2.4 lets a server reject with 400.
 class HTTPMessage::Parser {
  public:
-  Parser(HTTPMessage& msg, const HttpLimits& limits, bool request)
+  Parser(HTTPMessage& msg, const HTTPLimits& limits, bool request)
       : msg_(msg), limits_(limits), request_(request) {
     llhttp_init(&parser_, request ? HTTP_REQUEST : HTTP_RESPONSE, &settings());
     parser_.data = this;
   }
 
-  std::error_code run() {
+  std::optional<Error> run() {
     const char* begin = msg_.text_.data();
     const char* end = begin + msg_.text_.size();
     const llhttp_errno_t rc = llhttp_execute(&parser_, begin, msg_.text_.size());
-    if (error_) return *error_;
+    if (error_) return error_;
     // An Upgrade request or a 101 response pauses llhttp right after the head: that is
     // success, provided nothing follows the head in the block.
     const bool upgraded = rc == HPE_PAUSED_UPGRADE && llhttp_get_error_pos(&parser_) == end;
@@ -162,7 +162,7 @@ class HTTPMessage::Parser {
       f.value.offset += static_cast<std::uint32_t>(value.data() - raw.data());
       f.value.length = static_cast<std::uint32_t>(value.size());
     }
-    return {};
+    return std::nullopt;
   }
 
  private:
@@ -257,7 +257,7 @@ class HTTPMessage::Parser {
   }
 
   HTTPMessage& msg_;
-  const HttpLimits& limits_;
+  const HTTPLimits& limits_;
   const bool request_;
   llhttp_t parser_{};
   std::optional<Error> error_;
@@ -271,8 +271,8 @@ class HTTPMessage::Parser {
   bool value_seen_ = false;
 };
 
-std::error_code HTTPMessage::parse_message(std::span<const std::uint8_t> block,
-                                           const HttpLimits& limits, bool request) {
+std::optional<Error> HTTPMessage::parse_message(std::span<const std::uint8_t> block,
+                                                const HTTPLimits& limits, bool request) {
   clear();
   if (block.size() > limits.max_header_bytes ||
       block.size() > std::numeric_limits<std::uint32_t>::max()) {
@@ -281,13 +281,13 @@ std::error_code HTTPMessage::parse_message(std::span<const std::uint8_t> block,
   text_.assign(reinterpret_cast<const char*>(block.data()), block.size());
   // Each field takes at least one line, so this bounds the vector to a single allocation.
   fields_.reserve(std::min(count_lines(text_), limits.max_headers));
-  const std::error_code ec = Parser(*this, limits, request).run();
-  if (ec) clear();
-  return ec;
+  const std::optional<Error> error = Parser(*this, limits, request).run();
+  if (error) clear();
+  return error;
 }
 
-std::error_code HTTPRequest::parse(std::span<const std::uint8_t> header_block,
-                                   const HttpLimits& limits) {
+std::optional<Error> HTTPRequest::parse(std::span<const std::uint8_t> header_block,
+                                        const HTTPLimits& limits) {
   return parse_message(header_block, limits, true);
 }
 

@@ -97,8 +97,8 @@ HTTPResponse::HTTPResponse(int status, std::string_view reason) {
   reason_ = append_text(reason);
 }
 
-std::error_code HTTPResponse::parse(std::span<const std::uint8_t> header_block,
-                                    const HttpLimits& limits) {
+std::optional<Error> HTTPResponse::parse(std::span<const std::uint8_t> header_block,
+                                         const HTTPLimits& limits) {
   body_.clear();
   return parse_message(header_block, limits, false);
 }

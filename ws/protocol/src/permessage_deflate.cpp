@@ -218,24 +218,25 @@ PerMessageDeflate::Stream& PerMessageDeflate::deflater() {
   return *deflater_;
 }
 
-std::error_code PerMessageDeflate::inflate(std::span<const std::uint8_t> in, core::Buffer& out,
-                                           std::size_t max_total_out) {
-  if (in.empty()) return {};  // nothing to do, and nothing to allocate yet
+std::optional<Error> PerMessageDeflate::inflate(std::span<const std::uint8_t> in, core::Buffer& out,
+                                                std::size_t max_total_out) {
+  if (in.empty()) return std::nullopt;  // nothing to do, and nothing to allocate yet
   Stream& s = inflater();
   s.in_message = true;
   // RFC 7692 7.2.3.4: after a block with BFINAL set only padding follows; zlib would not
   // read past the end of the stream either.
-  if (s.ended_in_message) return {};
+  if (s.ended_in_message) return std::nullopt;
   return run_inflate(in, out, max_total_out);
 }
 
-std::error_code PerMessageDeflate::finish_inflate(core::Buffer& out, std::size_t max_total_out) {
+std::optional<Error> PerMessageDeflate::finish_inflate(core::Buffer& out,
+                                                       std::size_t max_total_out) {
   // A compressed message with an empty payload is an empty message: the stream never saw it.
-  if (!inflater_ || !inflater_->in_message) return {};
+  if (!inflater_ || !inflater_->in_message) return std::nullopt;
   Stream& s = *inflater_;
   if (!s.ended_in_message) {
     // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff to the payload, then decompress.
-    if (auto ec = run_inflate(deflate_tail, out, max_total_out)) return ec;
+    if (const auto e = run_inflate(deflate_tail, out, max_total_out)) return e;
     // With the tail a conforming payload ends on a block boundary (RFC 7692 7.2.1: it ended
     // in an empty stored block), where zlib waits for a block header (data_type bit 7).
     // Anything else is truncated data that would corrupt the next message.
@@ -257,20 +258,20 @@ std::error_code PerMessageDeflate::finish_inflate(core::Buffer& out, std::size_t
   }
   s.in_message = false;
   s.ended_in_message = false;
-  return {};
+  return std::nullopt;
 }
 
-std::error_code PerMessageDeflate::fail_inflate(Error e) {
+Error PerMessageDeflate::fail_inflate(Error e) {
   // The message is lost and the caller fails the connection; leave a usable stream anyway.
   Stream& s = *inflater_;
   inflateReset(&s.z);
   s.in_message = false;
   s.ended_in_message = false;
-  return make_error_code(e);
+  return e;
 }
 
-std::error_code PerMessageDeflate::run_inflate(std::span<const std::uint8_t> in, core::Buffer& out,
-                                               std::size_t max_total_out) {
+std::optional<Error> PerMessageDeflate::run_inflate(std::span<const std::uint8_t> in,
+                                                    core::Buffer& out, std::size_t max_total_out) {
   z_stream& z = inflater_->z;
   // Output room per round: enough for typical ratios at once, growing with the output so a
   // large message costs O(log n) rounds, and never beyond one byte past the limit.
@@ -305,10 +306,10 @@ std::error_code PerMessageDeflate::run_inflate(std::span<const std::uint8_t> in,
   if (out.size() > max_total_out) return fail_inflate(Error::message_too_big);
   if (rc == Z_STREAM_END) {
     inflater_->ended_in_message = true;
-    return {};
+    return std::nullopt;
   }
   if (rc != Z_OK && rc != Z_BUF_ERROR) return fail_inflate(Error::bad_compressed_data);
-  return {};
+  return std::nullopt;
 }
 
 bool PerMessageDeflate::should_compress(std::size_t size) const {

@@ -1,6 +1,7 @@
 #include "uvws/ws/protocol.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -252,9 +253,16 @@ bool Protocol::read_control_frame(core::Buffer& out) {
     case Opcode::pong:
       listener().on_pong(payload);
       return true;
-    default:
+    case Opcode::close:
       return handle_close(payload, out);
+    case Opcode::continuation:
+    case Opcode::text:
+    case Opcode::binary:
+      break;
   }
+  // Data frames never get here: parse() hands them to read_data_payload().
+  assert(false && "read_control_frame: not a control frame");
+  return false;
 }
 
 bool Protocol::handle_close(std::span<std::uint8_t> payload, core::Buffer& out) {
@@ -327,8 +335,8 @@ bool Protocol::accept_data(std::span<std::uint8_t> chunk, core::Buffer& out) {
     }
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
-    const std::error_code ec = extras_->deflate->inflate(chunk, message_, room + before);
-    return accept_inflated(before, ec, out);
+    const auto error = extras_->deflate->inflate(chunk, message_, room + before);
+    return accept_inflated(before, error, out);
   }
   // Unmasked (or copied) straight into the message buffer: one pass over the bytes.
   std::uint8_t* dst = message_.prepare(chunk.size());
@@ -343,7 +351,7 @@ bool Protocol::accept_data(std::span<std::uint8_t> chunk, core::Buffer& out) {
   return validate_text({dst, chunk.size()}, out);
 }
 
-bool Protocol::accept_inflated(std::size_t before, std::error_code inflate_error,
+bool Protocol::accept_inflated(std::size_t before, std::optional<Error> inflate_error,
                                core::Buffer& out) {
   // The output inflated before an error is checked first: zlib produces the same bytes up to
   // the error however the compressed data was split, so a bad byte among them must fail the
@@ -351,7 +359,7 @@ bool Protocol::accept_inflated(std::size_t before, std::error_code inflate_error
   const auto produced = message_.span().subspan(before);
   message_size_ += produced.size();
   if (!validate_text(produced, out)) return false;
-  if (inflate_error) return fail(static_cast<Error>(inflate_error.value()), out), false;
+  if (inflate_error) return fail(*inflate_error, out), false;
   return true;
 }
 
@@ -360,8 +368,8 @@ bool Protocol::end_data_frame(core::Buffer& out) {
     // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff and inflate the end of the message.
     const std::size_t before = message_.size();
     const std::size_t room = options_->max_message_size - message_size_;
-    const std::error_code ec = extras_->deflate->finish_inflate(message_, room + before);
-    if (!accept_inflated(before, ec, out)) return false;
+    const auto error = extras_->deflate->finish_inflate(message_, room + before);
+    if (!accept_inflated(before, error, out)) return false;
   }
   if (!options_->frame_mode && !frame_fin_) return true;  // more fragments to come
   return deliver_message(message_.span(), out);

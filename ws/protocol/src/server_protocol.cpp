@@ -35,8 +35,8 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
     return false;
   }
   auto req = std::make_unique<HTTPRequest>();
-  if (auto ec = req->parse(*block, options_->http)) {
-    reject(static_cast<Error>(ec.value()), out);
+  if (const auto e = req->parse(*block, options_->http)) {
+    reject(*e, out);
     return false;
   }
   extras().request = std::move(req);
@@ -57,7 +57,7 @@ std::error_code ServerProtocol::accept(const AcceptOptions& accept_options, core
     reject(e, out);
     return e;
   };
-  if (auto ec = check_client_request(req)) return refuse(static_cast<Error>(ec.value()));
+  if (const auto e = check_client_request(req)) return refuse(*e);
 
   // Origin (RFC 6455 10.2): browsers always send it; a server that restricts origins refuses
   // requests without one too.

@@ -5,6 +5,11 @@
 // handshake, or to one HTTP status for handshake failures: the tables are in error.cpp, the
 // one place that decides what a bad peer is told. ws::Condition groups them, so applications
 // can test `ec == uvws::ws::Condition::protocol_violation` without listing every value.
+//
+// Functions of this layer whose failures are always a ws::Error return std::optional<Error>
+// (std::nullopt: no failure), so that no caller has to check an error_code's category before
+// reading its value as an Error. std::error_code is used where values travel to the
+// application (ProtocolListener::on_failed, ServerProtocol::accept).
 #pragma once
 
 #include <cstdint>
@@ -31,8 +36,10 @@ enum class Error {
   message_too_big,          // over the message size limit (close code 1009)
   frame_too_big,            // over the frame size limit (close code 1009)
   bad_compressed_data,      // permessage-deflate data that does not inflate (1007)
-  data_after_close,         // a frame after the peer's close frame
-  unexpected_eof,           // TCP closed without a close frame (1006, never sent)
+
+  // The connection ended without a close frame (RFC 6455 7.1.5): not a protocol violation,
+  // Condition::connection_lost. Close code 1006, reported and never sent.
+  unexpected_eof,
 
   // Handshake (RFC 6455 4.2.1): HTTP status in parentheses.
   bad_http = 100,       // not a parsable HTTP/1.1 request or response (400)
@@ -58,6 +65,7 @@ enum class Error {
 enum class Condition {
   protocol_violation = 1,  // the peer broke RFC 6455/7692 after the handshake
   handshake_failed,        // the opening handshake did not complete
+  connection_lost,         // the TCP connection ended without a close frame (unexpected_eof)
 };
 
 const std::error_category& error_category() noexcept;
@@ -86,10 +94,11 @@ inline constexpr std::uint16_t internal_error = 1011;
 }  // namespace close_code
 
 // The close code to send for a failure after the handshake (1002, 1007 or 1009), or 1006 for
-// unexpected_eof, which is reported and never sent.
+// unexpected_eof, which is reported and never sent. (Handshake errors give 1002.)
 std::uint16_t close_code_for(Error e) noexcept;
 
 // The HTTP status to answer a failed handshake with (400, 403, 404, 426, 431, 505...).
+// (Errors after the handshake give 400.)
 int http_status_for(Error e) noexcept;
 
 // RFC 6455 7.4: may `code` appear in a close frame on the wire? 1000-1003, 1007-1011 (and

@@ -7,12 +7,14 @@
 // value with response.header("Sec-WebSocket-Extensions").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "uvws/ws/error.h"
 #include "uvws/ws/http_request.h"
 #include "uvws/ws/http_response.h"
 
@@ -29,14 +31,15 @@ std::string accept_key(std::string_view sec_websocket_key);
 
 // ---- Server side ----
 
-// Checks a parsed request against RFC 6455 4.2.1, in this order, returning the first failure:
+// Checks a parsed request against RFC 6455 4.2.1, in this order, returning the first failure
+// (std::nullopt when it passes):
 // method GET (Error::bad_method, 405), HTTP/1.1 or later (bad_http_version, 505), exactly one
 // Host (missing_host, 400; RFC 7230 5.4 also wants 400 for a repeated Host), Upgrade listing
 // "websocket" (missing_upgrade, 426), Connection listing "upgrade" (missing_connection, 400),
 // one Sec-WebSocket-Version equal to "13" (bad_version, 426), one Sec-WebSocket-Key that is the
 // base64 of 16 bytes (bad_key, 400). Tokens compare case-insensitively. Origin, path and
 // extensions are the caller's to check.
-std::error_code check_client_request(const HTTPRequest& request);
+std::optional<Error> check_client_request(const HTTPRequest& request);
 
 // The subprotocols the client offers, across every Sec-WebSocket-Protocol field, in order.
 // The views point into `request` and live as long as it does.
@@ -83,11 +86,12 @@ std::string client_request(std::string_view host_header, std::string_view target
                            std::string_view extensions_offer, const HeaderList& extra_headers = {});
 
 // Checks the server's answer (RFC 6455 4.1, the client's steps 1-6 except extensions), in this
-// order: status 101 (Error::bad_status), Upgrade listing "websocket" (missing_upgrade),
-// Connection listing "upgrade" (missing_connection), one Sec-WebSocket-Accept equal to
-// accept_key(key) (bad_accept), and at most one Sec-WebSocket-Protocol naming a single one of
-// `offered_subprotocols` (unexpected_subprotocol, also when none was offered).
-std::error_code check_server_response(const HTTPResponse& response, std::string_view key,
-                                      const std::vector<std::string>& offered_subprotocols);
+// order, returning the first failure (std::nullopt when it passes): status 101 (Error::bad_status),
+// Upgrade listing "websocket" (missing_upgrade), Connection listing "upgrade" (missing_connection),
+// one Sec-WebSocket-Accept equal to accept_key(key) (bad_accept), and at most one
+// Sec-WebSocket-Protocol naming a single one of `offered_subprotocols` (unexpected_subprotocol,
+// also when none was offered).
+std::optional<Error> check_server_response(const HTTPResponse& response, std::string_view key,
+                                           const std::vector<std::string>& offered_subprotocols);
 
 }  // namespace uvws::ws

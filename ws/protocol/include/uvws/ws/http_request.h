@@ -13,15 +13,16 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
+
+#include "uvws/ws/error.h"
 
 namespace uvws::ws {
 
 // Limits on one header block, on by default (RFC 6455 4.2.1 leaves them to the server; RFC 6585
 // 5 defines 431 for breaking them). A block over either limit fails with
 // Error::headers_too_large.
-struct HttpLimits {
+struct HTTPLimits {
   std::size_t max_header_bytes = 8192;  // start line, fields and the final blank line
   std::size_t max_headers = 100;        // header fields, a repeated name counted each time
 };
@@ -153,8 +154,8 @@ class HTTPMessage {
 
   std::string_view view(Slice s) const noexcept { return {text_.data() + s.offset, s.length}; }
   // Parses one whole header block (see HTTPRequest::parse); on failure the message is empty.
-  std::error_code parse_message(std::span<const std::uint8_t> block, const HttpLimits& limits,
-                                bool request);
+  std::optional<Error> parse_message(std::span<const std::uint8_t> block, const HTTPLimits& limits,
+                                     bool request);
   // Copies `s` into the text and returns where it went (for builders).
   Slice append_text(std::string_view s);
   void clear() noexcept;
@@ -180,12 +181,13 @@ class HTTPRequest : public HTTPMessage {
  public:
   // Parses `header_block`, which must be exactly one request head ending in "\r\n\r\n" (as
   // delimited by find_header_end). The block is copied; the argument need not outlive the call.
-  // Errors: Error::headers_too_large when the block exceeds max_header_bytes or holds more than
-  // max_headers fields; Error::bad_http when llhttp rejects it, a field name is not a token, a
-  // field is folded (obs-fold, RFC 7230 3.2.4), it announces a body (Content-Length > 0 or
-  // Transfer-Encoding: a handshake has none, RFC 6455 4.1), or bytes follow the head.
-  std::error_code parse(std::span<const std::uint8_t> header_block, const HttpLimits& limits);
-  std::error_code parse(std::string_view header_block, const HttpLimits& limits) {
+  // Returns std::nullopt on success, else the error: Error::headers_too_large when the block
+  // exceeds max_header_bytes or holds more than max_headers fields; Error::bad_http when llhttp
+  // rejects it, a field name is not a token, a field is folded (obs-fold, RFC 7230 3.2.4), it
+  // announces a body (Content-Length > 0 or Transfer-Encoding: a handshake has none, RFC 6455 4.1),
+  // or bytes follow the head.
+  std::optional<Error> parse(std::span<const std::uint8_t> header_block, const HTTPLimits& limits);
+  std::optional<Error> parse(std::string_view header_block, const HTTPLimits& limits) {
     return parse({reinterpret_cast<const std::uint8_t*>(header_block.data()), header_block.size()},
                  limits);
   }

@@ -4,10 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 #include "uvws/ws/http_request.h"
 
@@ -25,7 +25,7 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 
 // An HTTP response head, either parsed from a server's bytes (client side) or built to be sent
 // (server side). Owned by value; one thread at a time. parse() reports malformed input as an
-// error code; the builder functions throw std::invalid_argument on arguments that would make
+// Error; the builder functions throw std::invalid_argument on arguments that would make
 // an invalid message (caller bugs, not peer input).
 class HTTPResponse : public HTTPMessage {
  public:
@@ -37,10 +37,11 @@ class HTTPResponse : public HTTPMessage {
 
   // Parses `header_block`, exactly one status line and header fields ending in "\r\n\r\n"
   // (see find_header_end), copied. A body announced by the head is not part of the block and
-  // is ignored. Errors: Error::headers_too_large over the limits; Error::bad_http for anything
-  // llhttp rejects, a field name that is not a token, a folded field, or bytes after the head.
-  std::error_code parse(std::span<const std::uint8_t> header_block, const HttpLimits& limits);
-  std::error_code parse(std::string_view header_block, const HttpLimits& limits) {
+  // is ignored. Returns std::nullopt on success, else the error: Error::headers_too_large over the
+  // limits; Error::bad_http for anything llhttp rejects, a field name that is not a token, a folded
+  // field, or bytes after the head.
+  std::optional<Error> parse(std::span<const std::uint8_t> header_block, const HTTPLimits& limits);
+  std::optional<Error> parse(std::string_view header_block, const HTTPLimits& limits) {
     return parse({reinterpret_cast<const std::uint8_t*>(header_block.data()), header_block.size()},
                  limits);
   }

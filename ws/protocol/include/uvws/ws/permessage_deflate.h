@@ -154,15 +154,15 @@ class PerMessageDeflate {
   // Error::message_too_big: zlib never writes past that, so a bomb costs no more than the
   // limit. `in` need only stay valid during the call. After a block with BFINAL set
   // (RFC 7692 7.2.3.4) the rest of the message is padding and is ignored.
-  std::error_code inflate(std::span<const std::uint8_t> in, core::Buffer& out,
-                          std::size_t max_total_out);
+  std::optional<Error> inflate(std::span<const std::uint8_t> in, core::Buffer& out,
+                               std::size_t max_total_out);
   // Ends the message: inflates the 0x00 0x00 0xff 0xff tail the sender removed
   // (RFC 7692 7.2.2), which may still produce output, under the same limit. The payload must
   // then end on a block boundary, as every conforming sender's does (RFC 7692 7.2.1);
   // otherwise Error::bad_compressed_data, since the stream would misread the next message.
   // An empty payload is an empty message. Afterwards the stream is reset if the peer uses
   // no_context_takeover, and restarted with its window kept if a BFINAL block ended it.
-  std::error_code finish_inflate(core::Buffer& out, std::size_t max_total_out);
+  std::optional<Error> finish_inflate(core::Buffer& out, std::size_t max_total_out);
 
   // Whether a message of `size` bytes is worth compressing: at least min_size_to_compress,
   // and our window may be used by zlib (not 8 bits, see DeflateOptions). Messages it refuses
@@ -199,9 +199,9 @@ class PerMessageDeflate {
   int own_level() const;  // 0 (stored blocks only) when our window is 8 bits
   Stream& inflater();
   Stream& deflater();
-  std::error_code fail_inflate(Error e);
-  std::error_code run_inflate(std::span<const std::uint8_t> in, core::Buffer& out,
-                              std::size_t max_total_out);
+  Error fail_inflate(Error e);
+  std::optional<Error> run_inflate(std::span<const std::uint8_t> in, core::Buffer& out,
+                                   std::size_t max_total_out);
 
   DeflateParams params_;
   Role role_;

@@ -64,7 +64,7 @@ struct ProtocolOptions {
   bool auto_pong = true;
   // Refuse payload lengths not in their shortest form (RFC 6455 5.2: "MUST be used").
   bool strict_lengths = true;
-  HttpLimits http;
+  HTTPLimits http;
   // Server: the subprotocols it supports, preferred first. Client: the ones it offers.
   std::vector<std::string> subprotocols;
   // permessage-deflate (RFC 7692): off unless enabled.
@@ -222,7 +222,7 @@ class Protocol {
   bool read_control_frame(core::Buffer& out);
   bool read_data_payload(core::Buffer& out);
   bool accept_data(std::span<std::uint8_t> chunk, core::Buffer& out);
-  bool accept_inflated(std::size_t before, std::error_code inflate_error, core::Buffer& out);
+  bool accept_inflated(std::size_t before, std::optional<Error> inflate_error, core::Buffer& out);
   bool end_data_frame(core::Buffer& out);
   bool deliver_message(std::span<std::uint8_t> payload, core::Buffer& out);
   bool handle_close(std::span<std::uint8_t> payload, core::Buffer& out);
