@@ -300,6 +300,18 @@ struct Server : Endpoint {
   std::unique_ptr<ServerProtocol> proto;
 };
 
+// A listener that keeps every data message with where its bytes were (views are only valid
+// during the call that delivered them: tests compare their addresses, never read them later).
+struct ViewListener : ProtocolListener {
+  std::vector<std::string> messages;
+  std::vector<std::span<std::uint8_t>> views;
+  void on_message(Opcode, std::span<std::uint8_t> data) override {
+    messages.emplace_back(reinterpret_cast<const char*>(data.data()), data.size());
+    views.push_back(data);
+  }
+  void on_fragment(Opcode op, std::span<std::uint8_t> data, bool) override { on_message(op, data); }
+};
+
 inline std::uint32_t fixed_mask_key() {
   std::uint32_t key;
   std::memcpy(&key, rfc_key.data(), 4);

@@ -122,7 +122,8 @@ class Protocol {
   // pong may even follow a close frame that a callback sent, which RFC 6455 5.5.1 allows (it
   // forbids only data frames after a close frame). Bytes a listener callback produced with
   // accept() or reject() inside on_request must be written before `out`. `out` may also be
-  // the buffer the callbacks send into: nothing in it is held across a callback.
+  // the buffer the callbacks send into: nothing in it is held across a callback. When a
+  // callback throws, the exception propagates and `out` keeps what was appended before it.
   void receive_data(std::span<const std::uint8_t> data, core::Buffer& out);
   void receive_data(std::string_view data, core::Buffer& out) {
     receive_data({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, out);
