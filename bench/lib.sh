@@ -4,7 +4,8 @@
 #
 # Settings (environment): BUILD_DIR (default build/release), SERVER_CPU (0), CLIENT_CPU (1),
 # NICE (0; e.g. -10 as root, so that other work on the machine disturbs the figures less),
-# SERVERS (default "uvws websocketpp beast ws epoll"), NODE (the Node.js program for the `ws`
+# SERVERS (default "uvws websocketpp beast ws epoll"; add "uvws-base" for an A/B run against
+# the uvws programs under BASE_BUILD_DIR, e.g. a build of the previous commit), NODE (the Node.js program for the `ws`
 # peer, default node), WS_MODULE_DIR (where the `ws` package is installed, default
 # tests/interop, see bench/peers/ws_echo.mjs).
 
@@ -53,10 +54,12 @@ ws_available() {
 # default, or broadcast: every message to every other client, for bench/fanout.sh), listening
 # on any free loopback port; empty when it is not available (see server_unavailable).
 server_command() {
-  local mode=${2:-echo} program args bin
+  local mode=${2:-echo} program args bin dir=$BUILD_DIR
   case "$1/$mode" in
-    uvws/echo) program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn" ;;
-    uvws/broadcast) program=uvws-broadcast args="--host 127.0.0.1 --port 0 --log-level warn" ;;
+    uvws/echo | uvws-base/echo) program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn" ;;
+    uvws/broadcast | uvws-base/broadcast)
+      program=uvws-broadcast args="--host 127.0.0.1 --port 0 --log-level warn"
+      ;;
     websocketpp/echo) program=bench-echo-websocketpp args="--port 0" ;;
     beast/echo) program=bench-echo-beast args="--port 0" ;;
     epoll/echo) program=bench-echo-epoll args="--port 0" ;;
@@ -71,7 +74,11 @@ server_command() {
     websocketpp/broadcast | beast/broadcast) return 0 ;;  # no pub/sub in these peers
     *) die "unknown server '$1' or mode '$mode'" ;;
   esac
-  bin=$(find_program "$program")
+  if [[ $1 == uvws-base ]]; then
+    [[ -n ${BASE_BUILD_DIR:-} ]] || return 0
+    dir=$BASE_BUILD_DIR
+  fi
+  bin=$(BUILD_DIR=$dir find_program "$program")
   if [[ -n $bin ]]; then echo "$bin $args"; fi
 }
 
@@ -87,6 +94,7 @@ server_unavailable() {
       fi
       ;;
     websocketpp/broadcast | beast/broadcast) echo "this peer has no broadcast mode" ;;
+    uvws-base/*) echo "not built under BASE_BUILD_DIR (${BASE_BUILD_DIR:-not set})" ;;
     *) echo "not built under $BUILD_DIR" ;;
   esac
 }
@@ -97,6 +105,7 @@ server_label() {
     beast) echo "Boost.Beast" ;;
     ws) echo "ws (Node.js)" ;;
     epoll) echo "raw epoll floor" ;;
+    uvws-base) echo "uvws (base: ${BASE_BUILD_DIR:-?})" ;;
     *) echo "$1" ;;
   esac
 }

@@ -56,7 +56,7 @@ struct Options {
 class Client final : public uvws::ws::ProtocolListener {
  public:
   Client(const uvws::ws::ClientProtocolOptions& options, std::uint16_t port)
-      : proto_(&options, this) {
+      : proto_(options, *this) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) die("socket: " + std::string(std::strerror(errno)));
     const int one = 1;
@@ -69,7 +69,7 @@ class Client final : public uvws::ws::ProtocolListener {
         errno != EINPROGRESS) {
       die("connect: " + std::string(std::strerror(errno)));
     }
-    proto_.connect("127.0.0.1:" + std::to_string(port), "/");
+    proto_.connect("127.0.0.1:" + std::to_string(port), "/", out_);
   }
   ~Client() override { ::close(fd_); }
 
@@ -77,7 +77,6 @@ class Client final : public uvws::ws::ProtocolListener {
   bool open() const { return proto_.state() == uvws::ws::State::open; }
   std::uint64_t received() const { return received_; }
 
-  uvws::core::Buffer& output() override { return out_; }
   void on_message(uvws::ws::Opcode, std::span<std::uint8_t> data) override {
     // Payloads start with the publish sequence number (16 hex digits, so that the text is
     // valid UTF-8): they must arrive in order.
@@ -89,7 +88,7 @@ class Client final : public uvws::ws::ProtocolListener {
   }
   void on_failed(std::error_code ec) override { die("connection failed: " + ec.message()); }
 
-  void send(std::string_view payload) { proto_.send_text(payload); }
+  void send(std::string_view payload) { proto_.send_text(payload, out_); }
   // Writes what is queued; false when the socket would block (try again later).
   bool flush() {
     while (!out_.empty()) {
@@ -107,7 +106,7 @@ class Client final : public uvws::ws::ProtocolListener {
     for (;;) {
       const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
       if (n > 0) {
-        proto_.receive_data_in_place({buf, static_cast<std::size_t>(n)});
+        proto_.receive_data_in_place({buf, static_cast<std::size_t>(n)}, out_);
         continue;
       }
       if (n == 0) die("the server closed a connection");

@@ -32,7 +32,7 @@ std::string topic_of(const std::string& room) {
   return "room:" + room;
 }
 
-void serve_page(uvws::HttpReply& reply) {
+void serve_page(uvws::HTTPReply& reply) {
   reply.status = 200;
   reply.content_type = "text/html; charset=utf-8";
   reply.body = index_html;
@@ -78,7 +78,7 @@ class ChatHandler final : public uvws::TypedHandler<User> {
   }
 
   // A plain GET /chat (no upgrade) gets the page as well.
-  void on_http(const uvws::HTTPRequest&, uvws::HttpReply& reply) override { serve_page(reply); }
+  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override { serve_page(reply); }
 
  private:
   void error(uvws::WebSocket& ws, const std::string& text) {
@@ -125,7 +125,7 @@ class ChatHandler final : public uvws::TypedHandler<User> {
 // GET / (and /index.html): the page.
 class PageHandler final : public uvws::Handler {
  public:
-  void on_http(const uvws::HTTPRequest&, uvws::HttpReply& reply) override { serve_page(reply); }
+  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override { serve_page(reply); }
 };
 
 }  // namespace chat

@@ -273,7 +273,7 @@ const char* kind_name(Received::Kind kind) {
 TestClient::TestClient(std::size_t max_message_size) {
   options_.max_message_size = max_message_size;
   options_.max_frame_size = max_message_size;
-  protocol_ = std::make_unique<ws::ClientProtocol>(&options_);
+  protocol_ = std::make_unique<ws::ClientProtocol>(options_, listener_);
 }
 
 TestClient::~TestClient() = default;
@@ -297,7 +297,7 @@ int TestClient::connect_unix(const std::string& path, std::string_view target, M
 
 int TestClient::handshake(const std::string& host_header, std::string_view target, Ms timeout) {
   const auto deadline = Clock::now() + timeout;
-  protocol_->connect(host_header, target);
+  protocol_->connect(host_header, target, out_);
   if (!flush()) return 0;
   while (protocol_->state() == ws::State::connecting && !eof_) {
     if (!pump(Ms(remaining_ms(deadline))) && !eof_) break;
@@ -313,8 +313,13 @@ bool TestClient::flush() {
   flushing_ = true;
   const auto deadline = Clock::now() + Ms(60000);
   bool ok = true;
-  for (std::vector<std::uint8_t> out = protocol_->data_to_send(); ok && !out.empty();
-       out = protocol_->data_to_send()) {
+  // Taken out whole: pump() below may append more (an automatic answer), sent next round.
+  const auto take = [this] {
+    std::vector<std::uint8_t> bytes(out_.data(), out_.data() + out_.size());
+    out_.clear();
+    return bytes;
+  };
+  for (std::vector<std::uint8_t> out = take(); ok && !out.empty(); out = take()) {
     std::span<const std::uint8_t> rest(out);
     // Write and read at once: a server echoing while we still send must not fill both
     // directions' buffers and stall.
@@ -341,37 +346,37 @@ bool TestClient::flush() {
 }
 
 void TestClient::feed(std::span<const std::uint8_t> bytes) {
-  protocol_->receive_data(bytes);
+  protocol_->receive_data(bytes, out_);
   collect();
 }
 
 void TestClient::collect() {
-  for (ws::Event& e : protocol_->events_received()) {
+  for (ws::test::Event& e : listener_.take()) {
     Received r;
     switch (e.type) {
-      case ws::Event::Type::response:
+      case ws::test::Event::Type::response:
         opened_ = true;  // frames behind the 101 may already have closed the protocol again
         continue;
-      case ws::Event::Type::request:
-      case ws::Event::Type::fragment:
+      case ws::test::Event::Type::request:
+      case ws::test::Event::Type::fragment:
         continue;
-      case ws::Event::Type::message:
+      case ws::test::Event::Type::message:
         r.kind = Received::Kind::message;
         break;
-      case ws::Event::Type::ping:
+      case ws::test::Event::Type::ping:
         r.kind = Received::Kind::ping;
         break;
-      case ws::Event::Type::pong:
+      case ws::test::Event::Type::pong:
         r.kind = Received::Kind::pong;
         break;
-      case ws::Event::Type::close:
+      case ws::test::Event::Type::close:
         r.kind = Received::Kind::close;
         break;
-      case ws::Event::Type::failed:
+      case ws::test::Event::Type::failed:
         r.kind = Received::Kind::failed;
         break;
     }
-    if (e.type == ws::Event::Type::failed && e.error == ws::Condition::handshake_failed) {
+    if (e.type == ws::test::Event::Type::failed && e.error == ws::Condition::handshake_failed) {
       const ws::HTTPResponse* response = protocol_->response();
       http_status_ = response != nullptr ? response->status() : 0;
     }
@@ -448,22 +453,22 @@ bool TestClient::wait_eof(Ms timeout) {
 }
 
 bool TestClient::send_text(std::string_view text) {
-  return protocol_->send_text(text) && flush();
+  return protocol_->send_text(text, out_) && flush();
 }
 bool TestClient::send_binary(std::span<const std::uint8_t> data) {
-  return protocol_->send_binary(data) && flush();
+  return protocol_->send_binary(data, out_) && flush();
 }
 bool TestClient::send_fragment(ws::Opcode opcode, std::string_view data, bool fin) {
-  return protocol_->send_fragment(opcode, as_bytes(data), fin) && flush();
+  return protocol_->send_fragment(opcode, as_bytes(data), fin, out_) && flush();
 }
 bool TestClient::ping(std::string_view payload) {
-  return protocol_->send_ping(as_bytes(payload)) && flush();
+  return protocol_->send_ping(as_bytes(payload), out_) && flush();
 }
 bool TestClient::pong(std::string_view payload) {
-  return protocol_->send_pong(as_bytes(payload)) && flush();
+  return protocol_->send_pong(as_bytes(payload), out_) && flush();
 }
 bool TestClient::close(std::uint16_t code, std::string_view reason) {
-  return protocol_->send_close(code, reason) && flush();
+  return protocol_->send_close(code, reason, out_) && flush();
 }
 bool TestClient::send_raw(std::span<const std::uint8_t> bytes) {
   return socket_.send_all(bytes);

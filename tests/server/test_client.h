@@ -23,9 +23,11 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/buffer.h"
 #include "uvws/handler.h"
 #include "uvws/server.h"
 #include "uvws/ws/client_protocol.h"
+#include "ws/recording_listener.h"
 
 namespace uvws::test {
 
@@ -183,7 +185,11 @@ class TestClient {
   void feed(std::span<const std::uint8_t> bytes);
   void end();
 
+  // What the server's frames are reported to, and where the protocol's bytes wait until
+  // flush() writes them. Declared before protocol_, which refers to both.
   ws::ClientProtocolOptions options_;
+  ws::test::RecordingListener listener_;
+  core::Buffer out_;
   std::unique_ptr<ws::ClientProtocol> protocol_;
   Socket socket_;
   std::deque<Received> pending_;

@@ -209,7 +209,7 @@ struct Client::Impl final : detail::ClientLink {
       attempt_failed(last_error);
     } else if (stage == Stage::connecting && conn != nullptr) {
       next_address = addresses.size();  // no time left for the others
-      conn->terminate_websocket();      // connection_closed() reports it
+      conn->terminate();                // connection_closed() reports it
     }
   }
 
@@ -364,9 +364,9 @@ void Client::close(std::uint16_t code, std::string_view reason) {
     return;
   }
   if (i.conn->opened()) {
-    i.conn->close_websocket(code, reason);
+    i.conn->start_close(code, reason);
   } else {
-    i.conn->terminate_websocket();
+    i.conn->terminate();
   }
 }
 

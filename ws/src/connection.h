@@ -1,35 +1,59 @@
-// detail::Connection: one WebSocket connection, server or client side — the glue between a
+// detail::Connection: one WebSocket connection, server or client side: the glue between a
 // TCPConnection, its protocol (ServerProtocol or ClientProtocol) and the Endpoint's Handler.
-// Private to ws/src.
+// Private to ws/src. docs/ARCHITECTURE.md draws its read path and write path.
 //
 // It is the WebSocket the application holds (WebSocket is an empty base, so handing it out
-// costs nothing). The read path: TCPConnection::on_data gives bytes in the loop's shared read
-// buffer; the protocol parses them in place and calls back (ProtocolListener) with views into
-// that buffer; those callbacks call the Handler. The write path: the protocol appends frames
-// to TCPConnection::output() (the loop's cork buffer), flushed once per read or iteration.
+// costs nothing). Read path: TCPConnection::on_data gives bytes in the loop's shared read
+// buffer; the protocol parses them in place and reports events (ProtocolEvents, a private
+// adaptor) with views into that buffer; those call the Handler. What the protocol owes the
+// peer for that input (pongs, the close answer) it appends to a buffer of its caller's, which
+// the connection writes before each event and when the call returns (write_owed, settle). Write
+// path: a send hands the protocol send_buffer() — the loop's cork buffer, after the published
+// frames queued for this connection — and the cork is flushed once per read or iteration. The
+// protocol itself never writes, flushes or calls back into I/O.
 //
-// One timer (the TCPConnection's slot on the loop's wheel) serves every timeout, by phase:
-// handshake, idle/ping while open, close while closing.
+// Its life, written once. The stage is the connection's (timer, reports, TCP); the protocol
+// keeps its own ws::State (frames), and settle() brings the stage in line after each call.
+//
+//   stage      entered when                                timer           on_close owed
+//   ---------  ------------------------------------------  --------------  -------------
+//   handshake  accepted (server), TCP connected (client)   handshake       no
+//   open       101 sent (server) / accepted (client);      idle, keepalive yes
+//              on_open runs
+//   closing    we sent a close frame (start_close)         close           yes
+//   closed     the exchange is over after open: both close  close (until    yes
+//              frames, a failure, EOF, an I/O error,         the peer's FIN)
+//              terminate
+//   silent     it ends without on_close: the handshake was  close           no
+//              answered with HTTP, refused or failed, or
+//              the Client detached
+//
+// The close verbs: start_close (the close handshake; before open, drop the connection),
+// terminate (abort TCP now, no close frame), detach (a Client going away: hear nothing more,
+// then terminate). Beneath them: end_exchange (the protocol is done: the server shuts TCP down
+// first, RFC 6455 7.1.1, a client waits for the server's FIN) and TCPConnection's own
+// shutdown/close/abort. on_closed is always the last call.
 //
 // Server connections are made by a Server's listener and find their server through the loop's
 // context (LoopContext) until the request names a route; client connections are made by a
 // Client with its Endpoint and never touch a loop context (a Client may run on any loop).
-// The two roles differ only where RFC 6455 makes them differ: who sends the handshake, and who
-// closes TCP first (the server, 7.1.1: a client waits for the server's FIN).
 //
 // Ownership: self-owned (see TCPConnection); deleted after on_closed. Threads: its loop's.
 // Handler exceptions are caught here (guard()), logged, and close the connection with 1011.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <system_error>
-#include <vector>
 
 #include "endpoint.h"
+#include "protocol_events.h"
 #include "server_context.h"
+#include "timeouts.h"
 #include "topics.h"
 #include "uvws/handler.h"
 #include "uvws/net/tcp_connection.h"
@@ -53,7 +77,10 @@ namespace detail {
 // std::invalid_argument naming `caller`.
 void require_data_opcode(Opcode opcode, const char* caller);
 
-class Connection final : public net::TCPConnection, private ws::ProtocolListener, public WebSocket {
+// Who asked for a close: after the application's, a Client does not reconnect.
+enum class Initiator : std::uint8_t { uvws, application };
+
+class Connection final : public net::TCPConnection, private ProtocolEvents, public WebSocket {
  public:
   // Server side: made by a listener of a Server whose LoopContext is `loop`'s context.
   explicit Connection(net::Loop& loop);
@@ -67,22 +94,11 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   // Client side: the Client is going away. The connection is terminated, and its Handler and
   // link hear nothing more (the caller reports what it owes the application).
   void detach();
-  bool opened() const { return opened_; }
 
-  // WebSocket's implementation (websocket.cpp forwards here).
-  // Checks the backpressure policy before queueing `bytes` more: false when they must be
-  // dropped (and, with the close policy, the connection is closing).
-  bool admit_send();
-  SendStatus status_after_send();
-  SendStatus send(Opcode opcode, std::span<const std::uint8_t> data);
-  SendStatus send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
-  SendStatus send_control(Opcode opcode, std::span<const std::uint8_t> payload);
-  void close_websocket(std::uint16_t code, std::string_view reason);
-  // close_websocket() / terminate_websocket() on the application's request (WebSocket::close,
-  // terminate, a handle's close): a client does not reconnect after them.
-  void close_by_application(std::uint16_t code, std::string_view reason);
-  void terminate_by_application();
-  void terminate_websocket();
+  // on_open ran and on_close is owed (open, closing or closed).
+  bool opened() const {
+    return stage_ == Stage::open || stage_ == Stage::closing || stage_ == Stage::closed;
+  }
   bool is_open() const { return protocol().state() == ws::State::open; }
   const ws::Protocol& protocol() const;
   // The server side's handshake request while on_open runs (nullptr otherwise and on clients).
@@ -93,35 +109,32 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   void set_user_data(void* p) { user_data_ = p; }
   std::shared_ptr<WebSocketHandle::Token> token();
 
-  // Pub/sub (topics.h).
-  std::vector<Subscription>& subscriptions();
+  // --- Sending (WebSocket's implementation) --------------------------------------------------
+  SendStatus send(Opcode opcode, std::span<const std::uint8_t> data);
+  SendStatus send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
+  SendStatus send_control(Opcode opcode, std::span<const std::uint8_t> payload);
+
+  // --- Closing (see the table above) ---------------------------------------------------------
+  void start_close(std::uint16_t code, std::string_view reason, Initiator by = Initiator::uvws);
+  void terminate(Initiator by = Initiator::uvws);
+
+  // --- Pub/sub (pubsub.cpp) -------------------------------------------------------------------
   bool subscribe(std::string_view topic);
   bool unsubscribe(std::string_view topic);
   bool is_subscribed(std::string_view topic) const;
   void publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
                bool include_self);
-  // Published frames (topics.h): the queue of this iteration's frames for this subscriber,
-  // whether one more may be queued (the backpressure policy, no fragmented message under
-  // way), and the writing of the queue.
-  struct Queue {
-    std::vector<std::uint32_t> frames;  // indexes into the registry's frames
-    std::size_t bytes = 0;              // their total size
-    std::uint32_t dirty_slot = 0;       // this connection's place in the registry's list
-  };
-  Queue& publish_queue() { return extras().queue; }
-  bool admit_published();
-  void write_published(std::span<const std::span<const std::uint8_t>> parts) {
-    write_shared(parts);
-  }
-  void published_written() { status_after_send(); }
-
-  // The server is shutting down: 1001 to open connections, the rest are closed.
-  void shut_down();
+  // The registry's drain callback lands here: `frames` go out with one writev, unless the
+  // connection cannot take them now (closing, a fragmented message under way, over its
+  // backpressure limit: the policy decides), when they are dropped.
+  void write_published(std::span<const std::span<const std::uint8_t>> frames);
 
  private:
-  enum class Phase : std::uint8_t { handshake, open, ping_sent, closing };
+  friend class ProtocolEvents;
 
-  // net::TCPConnection hooks.
+  enum class Stage : std::uint8_t { handshake, open, closing, closed, silent };
+
+  // --- net::TCPConnection hooks ---------------------------------------------------------------
   void on_accepted() override;
   void on_data(std::span<std::uint8_t> bytes) override;
   void on_eof() override;
@@ -130,44 +143,74 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   void on_timer() override;
   void on_closed() override;
 
-  // ws::ProtocolListener hooks.
-  // Every frame the protocol writes comes here first: published frames queued for this
-  // connection go out before it, so its bytes keep their order.
-  core::Buffer& output() override {
-    if (extras_ && !extras_->queue.frames.empty()) ctx().topics.flush(*this);
-    return TCPConnection::output();
-  }
-  void on_request(const ws::HTTPRequest& request) override;
-  void on_response(const ws::HTTPResponse& response) override;
-  void on_message(Opcode opcode, std::span<std::uint8_t> data) override;
-  void on_fragment(Opcode opcode, std::span<std::uint8_t> data, bool fin) override;
-  void on_ping(std::span<std::uint8_t> payload) override;
-  void on_pong(std::span<std::uint8_t> payload) override;
-  void on_close(std::uint16_t code, std::string_view reason) override;
-  void on_failed(std::error_code ec) override;
+  // --- Protocol events (through ProtocolEvents) -----------------------------------------------
+  void request_received(const ws::HTTPRequest& request);  // server
+  void handshake_accepted();                              // client
+  void message_received(Opcode opcode, std::span<std::uint8_t> data);
+  void fragment_received(Opcode opcode, std::span<std::uint8_t> data, bool fin);
+  void ping_received(std::span<std::uint8_t> payload);
+  void pong_received(std::span<std::uint8_t> payload);
+  void protocol_failed(std::error_code ec);
 
-  void answer_http(const ws::HTTPRequest& request, Handler& handler);
-  void open(const ws::HTTPRequest& request, Handler& handler);
+  // --- Life -----------------------------------------------------------------------------------
+  // Appends what the running receive call owes the peer so far (pongs, the close answer, an
+  // HTTP error) to send_buffer(). Called by every protocol event before it runs, and by
+  // settle(), so those bytes keep the order in which the protocol produced them.
+  void write_owed();
+  // After a receive call: write_owed(), then end the exchange if the protocol is done.
+  void settle();
+  // The protocol is done: the stage becomes closed (after open) or silent; returns the stage
+  // it had. No I/O.
+  Stage conclude();
+  // conclude(), then end TCP: the server shuts down first (RFC 6455 7.1.1), a client waits for
+  // the server's FIN, under the close timeout; a client whose handshake failed closes at once.
+  void end_exchange();
   // The handshake is done (either side): timers, counters, on_open.
   void opened_websocket();
+  void arm_open_timer();
   // A failure goes to the client's link (with the refused response's HTTP status, if any),
   // then to the Handler's on_error (`ws` null when the connection never opened).
   void report_failure(std::error_code ec, WebSocket* ws, int http_status = 0);
   // Runs a Handler callback; an exception is logged and closes the connection with 1011.
   template <class F>
-  void guard(F&& callback);
-  // The WebSocket exchange is over: end TCP once the queued bytes are out.
-  void finish();
-  void arm_open_timer();
+  void guard(F&& callback) {
+    try {
+      callback();
+    } catch (const std::exception& e) {
+      handler_threw(e.what());
+    } catch (...) {
+      handler_threw(nullptr);
+    }
+  }
+  // `what` is the exception's message, or nullptr for one not derived from std::exception.
+  void handler_threw(const char* what);
+
+  // --- Writing --------------------------------------------------------------------------------
+  // Where this connection's next frames go: the loop's cork buffer, after the published frames
+  // queued for it (which are written first, so its bytes keep their order). Valid until the
+  // next output on any connection of the loop: pass it straight to one protocol call.
+  core::Buffer& send_buffer();
+  // Checks the backpressure policy before a send: false when it must be dropped (and, with the
+  // close policy, the connection is closing).
+  bool admit_send();
+  SendStatus status_after_send();
+
   // The server state of this connection's loop (Loop::context()). Server side only.
   LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
-  bool is_client() const { return client_; }
   ClientLink* link() const { return endpoint_ != nullptr ? endpoint_->client : nullptr; }
   // The timeouts and limits in force (the server's until a route is found).
   const ConnectionSettings& settings() const;
   ws::Protocol& protocol();
   ws::ServerProtocol& server_protocol() { return slot_.server; }
   ws::ClientProtocol& client_protocol() { return slot_.client; }
+
+  // What only some connections need, allocated on first use: the weak-handle token and the
+  // pub/sub subscriber record.
+  struct Extras {
+    std::shared_ptr<WebSocketHandle::Token> token;
+    Subscriber subscriber;
+  };
+  Extras& extras();
 
   // One protocol object, of the connection's role: the two classes add no state to Protocol,
   // so the union costs nothing over a ServerProtocol alone. `client_` says which is alive.
@@ -180,17 +223,9 @@ class Connection final : public net::TCPConnection, private ws::ProtocolListener
   ProtocolSlot slot_;
   const Endpoint* endpoint_ = nullptr;
   void* user_data_ = nullptr;
-  // What only some connections need, allocated on first use: the weak-handle token and the
-  // pub/sub subscriptions.
-  struct Extras {
-    std::shared_ptr<WebSocketHandle::Token> token;
-    std::vector<Subscription> subscriptions;
-    Queue queue;
-  };
-  Extras& extras();
   std::unique_ptr<Extras> extras_;
-  Phase phase_ = Phase::handshake;
-  bool opened_ = false;         // on_open ran: on_close is owed
+  Stage stage_ = Stage::handshake;
+  Keepalive keepalive_;
   bool backpressured_ = false;  // a send returned backpressure: on_drain is owed
   bool client_ = false;         // the role: which member of slot_ is alive
 };

@@ -58,7 +58,8 @@ void begin_shutdown(detail::LoopContext& ctx) {
   ctx.shutting_down = true;
   if (ctx.listener) ctx.listener->close();
   for (net::TCPConnection* c : ctx.loop.connections()) {
-    static_cast<detail::Connection*>(c)->shut_down();
+    static_cast<detail::Connection*>(c)->start_close(ws::close_code::going_away,
+                                                     "server shutting down");
   }
 }
 
@@ -180,11 +181,8 @@ void Server::stop() {
 
 void Server::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode) {
   detail::require_data_opcode(opcode, "Server::publish");
-  const detail::SharedFrame frame = detail::make_frame(opcode, data);
-  for (detail::LoopContext* ctx : impl_->shared.loops) {
-    ctx->loop.post(
-        [ctx, name = std::string(topic), frame] { ctx->topics.publish(name, frame, nullptr); });
-  }
+  // From any thread: every loop, this one included, gets a posted task.
+  detail::fan_out(impl_->shared, nullptr, topic, detail::make_frame(opcode, data), nullptr);
 }
 
 std::size_t Server::subscribers(std::string_view topic) const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "endpoint.h"
+#include "pubsub.h"
 #include "topics.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
@@ -46,7 +47,7 @@ struct ServerShared {
 };
 
 struct LoopContext {
-  explicit LoopContext(ServerShared& s) : shared(s), topics(s.topic_counts) {}
+  explicit LoopContext(ServerShared& s) : shared(s), topics(s.topic_counts, &drain_to_connection) {}
   ServerShared& shared;
   net::Loop loop;
   TopicRegistry topics;

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "connection.h"
-
 namespace uvws::detail {
 
 SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
@@ -38,16 +36,15 @@ Topic* TopicRegistry::find(std::string_view topic) const {
   return it == topics_.end() ? nullptr : it->second.get();
 }
 
-bool TopicRegistry::is_subscribed(const std::vector<Subscription>& subs, std::string_view topic) {
-  for (const Subscription& s : subs) {
-    if (s.topic->name == topic) return true;
+bool TopicRegistry::is_subscribed(const Subscriber& s, std::string_view topic) {
+  for (const Subscription& sub : s.subscriptions) {
+    if (sub.topic->name == topic) return true;
   }
   return false;
 }
 
-bool TopicRegistry::subscribe(Connection& c, std::vector<Subscription>& subs,
-                              std::string_view topic) {
-  if (is_subscribed(subs, topic)) return false;
+bool TopicRegistry::subscribe(Subscriber& s, std::string_view topic) {
+  if (is_subscribed(s, topic)) return false;
   Topic* t = find(topic);
   if (t == nullptr) {
     auto owned = std::make_unique<Topic>();
@@ -55,23 +52,24 @@ bool TopicRegistry::subscribe(Connection& c, std::vector<Subscription>& subs,
     t = owned.get();
     topics_.emplace(owned->name, std::move(owned));
   }
-  t->subscribers.push_back({&c, subs.size()});
-  subs.push_back({t, t->subscribers.size() - 1});
+  t->subscribers.push_back({&s, s.subscriptions.size()});
+  s.subscriptions.push_back({t, t->subscribers.size() - 1});
   counts_.add(topic, 1);
   return true;
 }
 
-void TopicRegistry::remove(std::vector<Subscription>& subs, std::size_t sub_index) {
+void TopicRegistry::remove(Subscriber& s, std::size_t sub_index) {
+  auto& subs = s.subscriptions;
   Topic* t = subs[sub_index].topic;
-  // Take the connection out of the topic: the last subscriber moves into its slot.
+  // Take the subscriber out of the topic: the last subscriber moves into its slot.
   const std::size_t i = subs[sub_index].index;
   if (i + 1 != t->subscribers.size()) {
     t->subscribers[i] = t->subscribers.back();
     const Topic::Entry& moved = t->subscribers[i];
-    moved.connection->subscriptions()[moved.index].index = i;
+    moved.subscriber->subscriptions[moved.index].index = i;
   }
   t->subscribers.pop_back();
-  // Take the topic out of the connection's list the same way.
+  // Take the topic out of the subscriber's list the same way.
   if (sub_index + 1 != subs.size()) {
     subs[sub_index] = subs.back();
     const Subscription& moved = subs[sub_index];
@@ -82,87 +80,83 @@ void TopicRegistry::remove(std::vector<Subscription>& subs, std::size_t sub_inde
   if (t->subscribers.empty()) topics_.erase(topics_.find(std::string_view(t->name)));
 }
 
-bool TopicRegistry::unsubscribe(Connection&, std::vector<Subscription>& subs,
-                                std::string_view topic) {
-  for (std::size_t j = 0; j < subs.size(); ++j) {
-    if (subs[j].topic->name == topic) {
-      remove(subs, j);
+bool TopicRegistry::unsubscribe(Subscriber& s, std::string_view topic) {
+  for (std::size_t j = 0; j < s.subscriptions.size(); ++j) {
+    if (s.subscriptions[j].topic->name == topic) {
+      remove(s, j);
       return true;
     }
   }
   return false;
 }
 
-void TopicRegistry::unsubscribe_all(std::vector<Subscription>& subs) {
-  while (!subs.empty()) remove(subs, subs.size() - 1);
+void TopicRegistry::leave(Subscriber& s) {
+  if (!s.queued.empty()) drop_queue(s);
+  while (!s.subscriptions.empty()) remove(s, s.subscriptions.size() - 1);
 }
 
 void TopicRegistry::publish(std::string_view topic, const SharedFrame& frame,
-                            const Connection* skip) {
+                            const Subscriber* skip) {
   Topic* t = find(topic);
   if (t == nullptr) return;
   const auto index = static_cast<std::uint32_t>(frames_.size());
   frames_.push_back(frame);
   bool used = false;
-  // By index: queueing never runs application code, but a subscriber closed by the
-  // backpressure policy stays listed until its close callback; the size is re-read anyway.
+  // By index: a burst drained below may run the drain callback, which can close a subscriber
+  // (its backpressure policy) but never unsubscribes it before its close callback; the size
+  // is re-read anyway.
   for (std::size_t i = 0; i < t->subscribers.size(); ++i) {
-    Connection* c = t->subscribers[i].connection;
-    if (c == skip || !c->admit_published()) continue;
-    Connection::Queue& q = c->publish_queue();
-    if (q.frames.empty()) {
-      q.dirty_slot = static_cast<std::uint32_t>(dirty_.size());
-      dirty_.push_back(c);
+    Subscriber* s = t->subscribers[i].subscriber;
+    if (s == skip) continue;
+    if (s->queued.empty()) {
+      s->dirty_slot = static_cast<std::uint32_t>(dirty_.size());
+      dirty_.push_back(s);
     }
-    q.frames.push_back(index);
-    q.bytes += frame->size();
+    s->queued.push_back(index);
+    s->queued_bytes += frame->size();
     used = true;
-    // A burst (many publishes before the loop polls again) goes out as it grows, so that the
-    // backpressure policy sees it in buffered_amount() rather than in an unbounded queue.
-    if (q.bytes >= flush_at) flush(*c);
+    if (s->queued_bytes >= flush_at) flush(*s);
   }
   if (!used) frames_.pop_back();  // nobody took it (it is the last one: nothing refers to it)
 }
 
-void TopicRegistry::flush(Connection& c) {
-  Connection::Queue& q = c.publish_queue();
-  if (q.frames.empty()) return;
+void TopicRegistry::flush(Subscriber& s) {
+  if (s.queued.empty()) return;
+  // The queue is taken out before the drain callback runs: whatever the callback writes to
+  // the subscriber (the close frame of its backpressure policy) finds nothing left to flush.
+  // The callback writes to its own subscriber only, so draining_ is never in use twice.
+  draining_.swap(s.queued);
+  drop_queue(s);
   // Parts on the stack for the usual few frames per iteration; more go in slices.
   constexpr std::size_t slice = 64;
   std::span<const std::uint8_t> parts[slice];
-  std::span<const std::uint32_t> left(q.frames);
+  std::span<const std::uint32_t> left(draining_);
   while (!left.empty()) {
     const std::size_t n = std::min(slice, left.size());
     for (std::size_t k = 0; k < n; ++k) parts[k] = frames_[left[k]]->span();
-    c.write_published({parts, n});
+    drain_(s, {parts, n});
     left = left.subspan(n);
   }
-  drop_queue(c);
-  c.published_written();
+  draining_.clear();
+  if (draining_.capacity() > 1024) draining_ = {};  // a burst's capacity is given back
 }
 
-void TopicRegistry::drop_queue(Connection& c) {
-  Connection::Queue& q = c.publish_queue();
-  dirty_[q.dirty_slot] = nullptr;
-  q.frames.clear();
-  q.bytes = 0;
+void TopicRegistry::drop_queue(Subscriber& s) {
+  dirty_[s.dirty_slot] = nullptr;
+  s.queued.clear();
+  s.queued_bytes = 0;
   // The usual few entries stay for the next iteration; a burst's capacity is given back.
-  if (q.frames.capacity() > 1024) q.frames = {};
+  if (s.queued.capacity() > 1024) s.queued = {};
 }
 
 void TopicRegistry::flush() {
   if (dirty_.empty()) return;
-  // No application code runs here, so nothing is queued meanwhile.
-  for (Connection* c : dirty_) {
-    if (c != nullptr) flush(*c);
+  // A drain callback may close a subscriber but never publishes: nothing is queued meanwhile.
+  for (Subscriber* s : dirty_) {
+    if (s != nullptr) flush(*s);
   }
   dirty_.clear();
   frames_.clear();
-}
-
-void TopicRegistry::forget(Connection& c) {
-  Connection::Queue& q = c.publish_queue();
-  if (!q.frames.empty()) drop_queue(c);
 }
 
 std::size_t TopicRegistry::local_subscribers(std::string_view topic) const {

@@ -1,19 +1,23 @@
 // Topics: the pub/sub registry of one loop. Private to ws/src.
 //
-// Each loop keeps its own topics and their subscribers (connections of that loop only), so
-// publishing never takes a lock: a publish on one loop reaches the other loops as a posted
-// task carrying the same frame. A published message is framed once, into a reference-counted
-// buffer that every subscriber on every loop writes from.
+// The registry knows its subscribers only as opaque Subscriber records (embedded in whatever
+// subscribes: a connection's extras) and writes to them through one drain callback given at
+// construction. It includes nothing of the connection, so the two do not call each other.
 //
-// Publishing is batched per loop iteration, as the fastest servers do: publish() queues the
-// frame for each subscriber (an index into this iteration's frames), and flush() — run by the
-// loop right before it polls — writes each subscriber's queue with one writev, straight from
-// the shared frames. A subscriber writes its queue first whenever anything else is about to
-// be written to it (Connection::output), so its bytes keep the order they were sent in.
+// Each loop keeps its own topics and their subscribers (of that loop only), so publishing
+// never takes a lock: a publish reaches the other loops as a posted task carrying the same
+// frame (see fanout.h). A published message is framed once, into a reference-counted buffer
+// that every subscriber on every loop writes from.
 //
-// Bookkeeping is two-sided so that a closing connection leaves no dangling pointer: a Topic
+// Publishing is batched per loop iteration: publish() queues the frame for each subscriber
+// (an index into this iteration's frames), and flush() — run by the loop right before it
+// polls — hands each subscriber's queue to the drain callback, which writes it with one
+// writev. Whoever writes anything else to a subscriber calls flush(subscriber) first, so a
+// subscriber's bytes keep the order they were sent in (docs/ARCHITECTURE.md, "write path").
+//
+// Bookkeeping is two-sided so that a closing subscriber leaves no dangling pointer: a Topic
 // lists its subscribers with, for each, the index of the topic in the subscriber's own list,
-// and a connection lists its topics with its index in each topic's list. Removal is O(1)
+// and a Subscriber lists its topics with its index in each topic's list. Removal is O(1)
 // swap-and-pop on both sides.
 //
 // Threads: one loop thread per registry. Server-wide subscriber counts (for
@@ -36,8 +40,6 @@
 
 namespace uvws::detail {
 
-class Connection;
-
 // One whole frame, as every subscriber receives it (unmasked: servers do not mask).
 using SharedFrame = std::shared_ptr<const core::Buffer>;
 SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload);
@@ -55,53 +57,66 @@ class TopicCounts {
 
 struct Topic;
 
-// A connection's side of its subscriptions.
+// A subscriber's side of one subscription.
 struct Subscription {
   Topic* topic;
-  std::size_t index;  // of the connection in topic->subscribers
+  std::size_t index;  // of the subscriber in topic->subscribers
+};
+
+// What the registry keeps of a subscriber; owned by the subscriber, which calls leave()
+// before it goes.
+struct Subscriber {
+  void* owner = nullptr;  // opaque to the registry: for the drain callback
+  std::vector<Subscription> subscriptions;
+  std::vector<std::uint32_t> queued;  // this iteration's frames for it (indexes)
+  std::size_t queued_bytes = 0;
+  std::uint32_t dirty_slot = 0;  // its place in the registry's list of queues to write
 };
 
 struct Topic {
   struct Entry {
-    Connection* connection;
-    std::size_t index;  // of this topic in the connection's subscriptions
+    Subscriber* subscriber;
+    std::size_t index;  // of this topic in the subscriber's subscriptions
   };
   std::string name;
   std::vector<Entry> subscribers;
 };
 
+// Writes `frames` (whole frames, in order) to `subscriber`, or drops them when it cannot take
+// them (its backpressure policy, a closing connection). The queue is already empty when it is
+// called, so it may write other bytes to the subscriber (which flushes nothing more).
+using DrainFn = void (*)(Subscriber& subscriber,
+                         std::span<const std::span<const std::uint8_t>> frames);
+
 class TopicRegistry {
  public:
-  explicit TopicRegistry(TopicCounts& counts) : counts_(counts) {}
+  TopicRegistry(TopicCounts& counts, DrainFn drain) : counts_(counts), drain_(drain) {}
   TopicRegistry(const TopicRegistry&) = delete;
   TopicRegistry& operator=(const TopicRegistry&) = delete;
 
-  // `subs` is the connection's list (Connection owns it). Return false when already (or not)
-  // subscribed.
-  bool subscribe(Connection& c, std::vector<Subscription>& subs, std::string_view topic);
-  bool unsubscribe(Connection& c, std::vector<Subscription>& subs, std::string_view topic);
-  static bool is_subscribed(const std::vector<Subscription>& subs, std::string_view topic);
-  // Every subscription of `c` (when it closes).
-  void unsubscribe_all(std::vector<Subscription>& subs);
+  // Return false when already (or not) subscribed.
+  bool subscribe(Subscriber& s, std::string_view topic);
+  bool unsubscribe(Subscriber& s, std::string_view topic);
+  static bool is_subscribed(const Subscriber& s, std::string_view topic);
+  // `s` goes away: out of every topic, its queue dropped.
+  void leave(Subscriber& s);
 
-  // Queues `frame` for every subscriber of `topic` on this loop except `skip` (may be null),
-  // under each one's backpressure policy; flush() writes it.
-  void publish(std::string_view topic, const SharedFrame& frame, const Connection* skip);
-  // Writes every queued frame: one writev per subscriber. The loop's flush hook.
+  // Queues `frame` for every subscriber of `topic` on this loop except `skip` (may be null);
+  // flush() hands it to the drain callback.
+  void publish(std::string_view topic, const SharedFrame& frame, const Subscriber* skip);
+  // Drains every queue: one drain call (one writev) per subscriber. The loop's flush hook.
   void flush();
-  // Writes the frames queued for `c` now (before something else is written to it).
-  void flush(Connection& c);
-  // `c` is closing: its queue is dropped.
-  void forget(Connection& c);
+  // Drains `s`'s queue now (before something else is written to it).
+  void flush(Subscriber& s);
 
   // Subscribers of `topic` on this loop.
   std::size_t local_subscribers(std::string_view topic) const;
 
  private:
   Topic* find(std::string_view topic) const;
-  // Empties `c`'s queue of published frames and takes it off the list of queues to write.
-  void drop_queue(Connection& c);
-  void remove(std::vector<Subscription>& subs, std::size_t sub_index);
+  // Empties `s`'s queue and takes it off the list of queues to write.
+  void drop_queue(Subscriber& s);
+  void remove(Subscriber& s, std::size_t sub_index);
 
   struct Hash {
     using is_transparent = void;
@@ -111,11 +126,14 @@ class TopicRegistry {
   };
   std::unordered_map<std::string, std::unique_ptr<Topic>, Hash, std::equal_to<>> topics_;
   TopicCounts& counts_;
+  DrainFn drain_;
   // This iteration's published frames, and the subscribers with queued frames (nullptr once
-  // forgotten). Both keep their capacity: publishing allocates nothing once warm.
+  // dropped). Both keep their capacity: publishing allocates nothing once warm.
   std::vector<SharedFrame> frames_;
-  std::vector<Connection*> dirty_;
-  // A subscriber's queue is written at once when it reaches this size (a burst).
+  std::vector<Subscriber*> dirty_;
+  std::vector<std::uint32_t> draining_;  // the queue flush(Subscriber&) is writing
+  // A subscriber's queue is drained at once when it reaches this size (a burst), so that its
+  // backpressure policy sees the bytes rather than an unbounded queue.
   static constexpr std::size_t flush_at = 64 * 1024;
 };
 

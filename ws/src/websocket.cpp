@@ -37,10 +37,10 @@ SendStatus WebSocket::pong(std::span<const std::uint8_t> payload) {
   return self().send_control(Opcode::pong, payload);
 }
 void WebSocket::close(std::uint16_t code, std::string_view reason) {
-  self().close_by_application(code, reason);
+  self().start_close(code, reason, detail::Initiator::application);
 }
 void WebSocket::terminate() {
-  self().terminate_by_application();
+  self().terminate(detail::Initiator::application);
 }
 std::size_t WebSocket::buffered_amount() const {
   return self().net::TCPConnection::buffered_amount();
@@ -135,7 +135,7 @@ void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) co
 void WebSocketHandle::close(std::uint16_t code, std::string_view reason) const {
   ws::check_close_arguments(code, reason);  // on the caller's thread, where it can be handled
   on_loop(token_, [code, r = std::string(reason)](detail::Connection& c) {
-    c.close_by_application(code, r);
+    c.start_close(code, r, detail::Initiator::application);
   });
 }
 

@@ -32,7 +32,7 @@ namespace uvws {
 using ws::HTTPRequest;
 
 // The answer to a plain HTTP request (one without Upgrade: websocket), filled by on_http.
-struct HttpReply {
+struct HTTPReply {
   int status = 426;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body = "426 Upgrade Required: this endpoint speaks WebSocket\n";
@@ -56,7 +56,7 @@ class Handler {
 
   // A plain HTTP request on this route (a health check, a static page). The connection is
   // closed after the reply. Default: 426 Upgrade Required.
-  virtual void on_http(const HTTPRequest& request, HttpReply& reply) {
+  virtual void on_http(const HTTPRequest& request, HTTPReply& reply) {
     (void)request;
     reply.headers.emplace_back("Upgrade", "websocket");
   }

@@ -1,0 +1,64 @@
+// detail::Connection's write side (connection.h): the buffer frames go to, the backpressure
+// policy, and the sends of WebSocket and of published frames. docs/ARCHITECTURE.md, "The
+// write path".
+#include "connection.h"
+
+namespace uvws::detail {
+
+core::Buffer& Connection::send_buffer() {
+  if (extras_ && !extras_->subscriber.queued.empty()) ctx().topics.flush(extras_->subscriber);
+  return TCPConnection::output();
+}
+
+bool Connection::admit_send() {
+  if (!is_open() || closing()) return false;
+  const auto& o = settings();
+  if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
+  // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
+  if (o.backpressure_policy == BackpressurePolicy::close) {
+    start_close(ws::close_code::policy_violation, "backpressure");
+  }
+  return false;
+}
+
+SendStatus Connection::status_after_send() {
+  const std::size_t limit = settings().max_backpressure;
+  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
+  // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
+  // What it refuses waits in a write whose completion calls on_drain; if it took everything,
+  // nothing waits for the peer, and "backpressure" would promise an on_drain that never comes.
+  flush();
+  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
+  backpressured_ = true;
+  return SendStatus::backpressure;
+}
+
+SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
+  if (!admit_send() || !protocol().send_message(opcode, data, send_buffer())) {
+    return SendStatus::dropped;
+  }
+  return status_after_send();
+}
+
+SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
+  if (!admit_send() || !protocol().send_fragment(opcode, data, fin, send_buffer())) {
+    return SendStatus::dropped;
+  }
+  return status_after_send();
+}
+
+SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t> payload) {
+  if (closing()) return SendStatus::dropped;
+  const bool sent = opcode == Opcode::ping ? protocol().send_ping(payload, send_buffer())
+                                           : protocol().send_pong(payload, send_buffer());
+  return sent ? SendStatus::ok : SendStatus::dropped;
+}
+
+void Connection::write_published(std::span<const std::span<const std::uint8_t>> frames) {
+  // A whole data frame may not go out in the middle of a fragmented message (RFC 6455 5.4).
+  if (protocol().sending_fragmented() || !admit_send()) return;
+  write_shared(frames);
+  status_after_send();
+}
+
+}  // namespace uvws::detail

@@ -1,0 +1,122 @@
+// ProtocolEvents (protocol_events.h) and what the connection does with each protocol event.
+#include "protocol_events.h"
+
+#include "connection.h"
+#include "upgrade.h"
+#include "uvws/core/log.h"
+
+namespace uvws::detail {
+namespace {
+
+spdlog::logger& logger() {
+  return core::log(core::Layer::ws);
+}
+
+}  // namespace
+
+// Each event first writes what the protocol owes the peer so far (Connection::write_owed):
+// the protocol appends to that buffer only between its callbacks, so the bytes go out in the
+// order they were produced, before anything the callback sends.
+Connection& ProtocolEvents::self() {
+  return static_cast<Connection&>(*this);
+}
+
+void ProtocolEvents::on_request(const ws::HTTPRequest& request) {
+  self().write_owed();
+  self().request_received(request);
+}
+void ProtocolEvents::on_response(const ws::HTTPResponse&) {
+  self().write_owed();
+  self().handshake_accepted();
+}
+void ProtocolEvents::on_message(ws::Opcode opcode, std::span<std::uint8_t> data) {
+  self().write_owed();
+  self().message_received(opcode, data);
+}
+void ProtocolEvents::on_fragment(ws::Opcode opcode, std::span<std::uint8_t> data, bool fin) {
+  self().write_owed();
+  self().fragment_received(opcode, data, fin);
+}
+void ProtocolEvents::on_ping(std::span<std::uint8_t> payload) {
+  self().write_owed();
+  self().ping_received(payload);
+}
+void ProtocolEvents::on_pong(std::span<std::uint8_t> payload) {
+  self().write_owed();
+  self().pong_received(payload);
+}
+void ProtocolEvents::on_failed(std::error_code ec) {
+  self().write_owed();
+  self().protocol_failed(ec);
+}
+
+// ---------------------------------------------------------------------------------------
+// What the connection does with each event (Connection members, connection.h)
+
+void Connection::request_received(const ws::HTTPRequest& request) {
+  RequestAnswer answer = answer_request(ctx().shared, request);
+  endpoint_ = answer.route;
+  switch (answer.kind) {
+    case RequestAnswer::Kind::not_found:
+      server_protocol().reject(ws::Error::not_found, send_buffer());
+      return;
+    case RequestAnswer::Kind::respond:
+      server_protocol().reject(answer.response, send_buffer());
+      return;
+    case RequestAnswer::Kind::upgrade:
+      break;
+  }
+  if (endpoint_->handler->frame_mode()) {
+    server_protocol().set_options(ctx().shared.protocol_frame_mode);
+  }
+  ws::ServerProtocol::AcceptOptions accept;
+  accept.subprotocol = answer.subprotocol;
+  accept.headers = std::move(answer.headers);
+  if (server_protocol().accept(accept, send_buffer())) return;  // refused: protocol_failed ran
+  ++ctx().open_websockets;
+  opened_websocket();
+  // The request was only for on_open (query(), header()); an open connection keeps none.
+  server_protocol().release_handshake();
+}
+
+void Connection::handshake_accepted() {
+  // The server accepted (checked by ClientProtocol: status, key, extensions, subprotocol).
+  opened_websocket();
+  // The response was only for on_open (subprotocol() is kept by the protocol).
+  client_protocol().release_handshake();
+}
+
+void Connection::message_received(Opcode opcode, std::span<std::uint8_t> data) {
+  guard([&] { endpoint_->handler->on_message(*this, Message(opcode, data)); });
+}
+
+void Connection::fragment_received(Opcode opcode, std::span<std::uint8_t> data, bool fin) {
+  guard([&] { endpoint_->handler->on_fragment(*this, Message(opcode, data), fin); });
+}
+
+void Connection::ping_received(std::span<std::uint8_t> payload) {
+  guard([&] { endpoint_->handler->on_ping(*this, payload); });
+}
+
+void Connection::pong_received(std::span<std::uint8_t> payload) {
+  if (ClientLink* l = link()) l->pong_received();
+  guard([&] { endpoint_->handler->on_pong(*this, payload); });
+}
+
+void Connection::protocol_failed(std::error_code ec) {
+  if (ec == ws::Error::unexpected_eof) {
+    // on_eof closes; on_closed reports 1006. A client that never opened reports the failure
+    // (the server hung up on its handshake).
+    if (client_ && stage_ == Stage::handshake) report_failure(ec, nullptr);
+    return;
+  }
+  if (ec == ws::Error::rejected) return;  // the application's own answer: nothing to report
+  logger().debug("connection {}: {}", TCPConnection::remote_address(), ec.message());
+  const bool handshake = stage_ == Stage::handshake;
+  const ws::HTTPResponse* response = client_ ? client_protocol().response() : nullptr;
+  report_failure(ec, handshake ? nullptr : this,
+                 handshake && response != nullptr ? response->status() : 0);
+  // settle() ends the exchange when the receive call returns.
+}
+
+}  // namespace uvws::detail

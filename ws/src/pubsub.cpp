@@ -1,0 +1,50 @@
+#include "pubsub.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "connection.h"
+#include "server_context.h"
+
+namespace uvws::detail {
+
+void fan_out(const ServerShared& shared, LoopContext* here, std::string_view topic,
+             const SharedFrame& frame, const Subscriber* skip) {
+  if (here != nullptr) here->topics.publish(topic, frame, skip);
+  for (LoopContext* other : shared.loops) {
+    if (other == here) continue;
+    other->loop.post(
+        [other, name = std::string(topic), frame] { other->topics.publish(name, frame, nullptr); });
+  }
+}
+
+void drain_to_connection(Subscriber& subscriber,
+                         std::span<const std::span<const std::uint8_t>> frames) {
+  static_cast<Connection*>(subscriber.owner)->write_published(frames);
+}
+
+// ---------------------------------------------------------------------------------------
+// A connection's verbs. Topics are a server's: a client connection has none to join.
+
+bool Connection::subscribe(std::string_view topic) {
+  if (client_ || !opened() || closing()) return false;
+  return ctx().topics.subscribe(extras().subscriber, topic);
+}
+
+bool Connection::unsubscribe(std::string_view topic) {
+  if (client_ || !extras_) return false;
+  return ctx().topics.unsubscribe(extras_->subscriber, topic);
+}
+
+bool Connection::is_subscribed(std::string_view topic) const {
+  return extras_ && TopicRegistry::is_subscribed(extras_->subscriber, topic);
+}
+
+void Connection::publish(std::string_view topic, std::span<const std::uint8_t> data, Opcode opcode,
+                         bool include_self) {
+  if (client_) throw std::logic_error("WebSocket::publish: topics exist on a server only");
+  const Subscriber* skip = include_self || !extras_ ? nullptr : &extras_->subscriber;
+  fan_out(ctx().shared, &ctx(), topic, make_frame(opcode, data), skip);
+}
+
+}  // namespace uvws::detail

@@ -1,0 +1,58 @@
+// Keepalive and timer delays of a connection: what its one timer waits for, as values.
+// Private to ws/src.
+//
+// A connection has one timer (its slot on the loop's timer wheel) and uses it by stage
+// (connection.h): the handshake timeout, then while open the idle timeout and keepalive
+// pings, then the close timeout. This file holds the arithmetic and the keepalive's one bit
+// of state, without I/O, so that it is tested alone (tests/server/timeouts_test.cpp); the
+// connection arms the timer with what it returns and does what an expiry says.
+//
+// Keepalive (RFC 6455 5.5.2): with a ping interval, a silent peer is pinged; its pong, or
+// anything else it sends, proves it alive. Silence for the rest of the idle timeout (or one
+// more interval when the idle timeout is not longer than the interval) ends the connection.
+// Without a ping interval, the idle timeout alone ends a silent connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "endpoint.h"
+
+namespace uvws::detail {
+
+// A delay for the timer wheel: milliseconds, capped below 2^31 (options are checked to be
+// under 24 days, so the cap never shortens a configured timeout).
+std::uint32_t timer_ms(std::chrono::milliseconds d);
+
+class Keepalive {
+ public:
+  // What an expiry of the open connection's timer means.
+  enum class Expiry : std::uint8_t {
+    send_ping,  // ping the peer, then arm `next_delay`
+    idle,       // no ping interval: close with 1001 "idle timeout"
+    no_pong,    // a ping went unanswered: close with 1001 "keepalive timeout"
+  };
+
+  // The delay to arm when the connection opens, or shows life after a ping: the ping interval
+  // or the idle timeout, whichever comes first; 0 when both are off (disarm).
+  static std::uint32_t open_delay(const ConnectionSettings& s);
+
+  // The open connection's timer expired. For send_ping, `next_delay` is how long to wait
+  // for a sign of life.
+  Expiry expired(const ConnectionSettings& s, std::uint32_t& next_delay);
+
+  // Bytes arrived from the peer. True when a ping was outstanding: the caller re-arms with
+  // open_delay(); false: the caller only postpones the armed timer (TCPConnection::touch).
+  bool activity() {
+    const bool was_waiting = ping_sent_;
+    ping_sent_ = false;
+    return was_waiting;
+  }
+
+  bool ping_sent() const { return ping_sent_; }
+
+ private:
+  bool ping_sent_ = false;
+};
+
+}  // namespace uvws::detail
