@@ -143,7 +143,9 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
       touch();
     }
   }
-  protocol().receive_data_in_place(bytes, owed_buffer());
+  core::Buffer& owed = owed_buffer();
+  owed.clear();  // empty between calls; cleared anyway, so nothing can reach the wrong peer
+  protocol().receive_data_in_place(bytes, owed);
   settle();
 }
 
