@@ -46,7 +46,8 @@ struct ServerShared {
 };
 
 struct LoopContext {
-  explicit LoopContext(ServerShared& s) : shared(s), topics(s.topic_counts) {}
+  explicit LoopContext(ServerShared& s)
+      : shared(s), loop(net::LoopOptions{.clock = s.options.clock}), topics(s.topic_counts) {}
   ServerShared& shared;
   net::Loop loop;
   TopicRegistry topics;
