@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "detail.h"
+#include "uvws/net/clock.h"
 #include "uvws/net/error.h"
 #include "uvws/net/tcp_connection.h"
 
@@ -49,7 +50,8 @@ void ignore_sigpipe() {
 
 }  // namespace
 
-Loop::Loop(const LoopOptions& options) : read_buffer_size_(options.read_buffer_size) {
+Loop::Loop(const LoopOptions& options)
+    : read_buffer_size_(options.read_buffer_size), clock_(options.clock) {
   ignore_sigpipe();
   if (options.timer_tick_ms == 0) throw std::invalid_argument("uvws::net::Loop: timer_tick_ms 0");
   if (options.read_buffer_size < 1024) {
@@ -75,6 +77,8 @@ Loop::Loop(const LoopOptions& options) : read_buffer_size_(options.read_buffer_s
   try {
     wheel_ = std::make_unique<TimerWheel>(
         *this, [](TimerNode& node) { TCPConnection::timer_expired(node); }, options.timer_tick_ms);
+    // Last: from now on the clock may call clock_advanced() from its thread.
+    if (clock_ != nullptr) clock_->attach(*this);
   } catch (...) {
     close_all();
     throw;
@@ -121,6 +125,35 @@ void Loop::request_stop() {
   post([this] { stop(); });
 }
 
+void Loop::clock_advanced() {
+  if (clock_ == nullptr) return;
+  // One queued catch-up serves any number of advances: it reads the clock when it runs.
+  if (clock_wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+  try {
+    if (!post([this] { catch_up_clock(); })) {
+      clock_wake_pending_.store(false, std::memory_order_release);
+    }
+  } catch (...) {
+    clock_wake_pending_.store(false, std::memory_order_release);
+    throw;
+  }
+}
+
+void Loop::catch_up_clock() noexcept {
+  // Cleared before the clock is read: an advance after this point queues another catch-up.
+  clock_wake_pending_.store(false, std::memory_order_release);
+  const std::uint64_t now = clock_->now_ms();
+  // Every timer of the loop is an OwnedHandle (wheels, net::Timer). Handles made by the
+  // callbacks are appended (and start after `now`, so they are skipped); none is removed before
+  // its close callback, which runs later in the iteration.
+  const std::size_t count = owned_.size();
+  for (std::size_t i = 0; i < count; ++i) owned_[i]->clock_advanced();
+  // Reported at the next flush_cork(): by then the bytes the expiries wrote are flushed and the
+  // connections they closed have run their close callbacks.
+  clock_report_ms_ = now;
+  clock_report_pending_ = true;
+}
+
 bool Loop::post(std::function<void()> task) {
   std::lock_guard<std::mutex> lock(post_mutex_);
   if (post_closed_) return false;
@@ -153,6 +186,10 @@ void Loop::prepare_cb(uv_prepare_t* handle) {
 void Loop::flush_cork() noexcept {
   if (flush_hook_) detail::guarded("flush hook", flush_hook_);
   if (cork_holder_ != nullptr) cork_holder_->flush();
+  if (clock_report_pending_) {
+    clock_report_pending_ = false;
+    clock_->loop_caught_up(*this, clock_report_ms_);
+  }
 }
 
 std::error_code Loop::watch_signals(std::initializer_list<int> signals,
@@ -194,6 +231,9 @@ std::vector<TCPConnection*> Loop::connections() {
 
 std::error_code Loop::close_all() {
   if (closed_) return {};
+  // First: after detach() the clock calls this loop no more, and it may be destroyed.
+  if (clock_ != nullptr) clock_->detach(*this);
+  clock_report_pending_ = false;
   flush_hook_ = nullptr;  // its owner may be on its way out; nothing is published any more
   std::vector<std::function<void()>> dropped;
   {

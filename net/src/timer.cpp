@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <cstdint>
 #include <exception>
 #include <utility>
 
@@ -30,6 +31,10 @@ class Timer::Handle final : public detail::OwnedHandle {
 
   void start(std::uint64_t ms, std::function<void()> callback) {
     callback_ = std::move(callback);
+    if (const Clock* clock = owner_loop_.clock()) {
+      const std::uint64_t now = clock->now_ms();
+      deadline_ = ms > UINT64_MAX - now ? UINT64_MAX : now + ms;
+    }
     uv_timer_start(&timer_, &Handle::fire, ms, 0);
   }
   void stop() noexcept {
@@ -40,12 +45,33 @@ class Timer::Handle final : public detail::OwnedHandle {
     return uv_is_active(reinterpret_cast<const uv_handle_t*>(&timer_)) != 0;
   }
 
+  // The clock jumped (a ManualClock): fire now if the deadline has passed on it.
+  void clock_advanced() noexcept override {
+    if (closing_ || !active() || owner_loop_.clock()->now_ms() < deadline_) return;
+    uv_timer_stop(&timer_);
+    run();
+  }
+
  private:
   static void fire(uv_timer_t* t) {
     auto& self = *static_cast<Handle*>(t->data);
+    if (const Clock* clock = self.owner_loop_.clock()) {
+      // The real delay has passed; the clock decides. A clock that runs slower than real time
+      // (or stands still) makes the timer wait for what remains on it.
+      const std::uint64_t now = clock->now_ms();
+      if (now < self.deadline_) {
+        uv_timer_start(t, &Handle::fire, self.deadline_ - now, 0);
+        return;
+      }
+    }
+    self.run();
+  }
+
+  // Runs the callback; `this` stays valid (it is deleted only in its close callback).
+  void run() noexcept {
     // Moved out first: the callback may start the timer again, or destroy the Timer.
-    auto callback = std::move(self.callback_);
-    self.callback_ = nullptr;
+    auto callback = std::move(callback_);
+    callback_ = nullptr;
     if (!callback) return;
     try {
       callback();
@@ -59,6 +85,7 @@ class Timer::Handle final : public detail::OwnedHandle {
   uv_timer_t timer_{};
   Timer* owner_;
   std::function<void()> callback_;
+  std::uint64_t deadline_ = 0;  // on the loop's clock, when it has one
   bool closing_ = false;
 };
 

@@ -47,7 +47,10 @@ struct ServerShared {
 };
 
 struct LoopContext {
-  explicit LoopContext(ServerShared& s) : shared(s), topics(s.topic_counts, &drain_to_connection) {}
+  explicit LoopContext(ServerShared& s)
+      : shared(s),
+        loop(net::LoopOptions{.clock = s.options.clock}),
+        topics(s.topic_counts, &drain_to_connection) {}
   ServerShared& shared;
   net::Loop loop;
   TopicRegistry topics;

@@ -28,6 +28,10 @@
 
 namespace uvws {
 
+namespace net {
+class Clock;
+}
+
 // Server configuration: plain values with safe defaults. Invalid values make the Server
 // constructor throw std::invalid_argument naming the field.
 struct ServerOptions {
@@ -57,6 +61,12 @@ struct ServerOptions {
   ws::DeflateOptions compression;            // permessage-deflate; off unless .enabled
 
   bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
+
+  // For tests and simulations: the time every timeout above runs on, for all loops (e.g. a
+  // net::ManualClock, uvws/net/clock.h, that the test advances); nullptr: real time. Not owned:
+  // it must outlive the Server's loops (run() returns after closing them, else ~Server). With
+  // a clock that stands still, stop() waits on it too: its close_timeout must pass on it.
+  const net::Clock* clock = nullptr;
 };
 
 class Server {

@@ -12,12 +12,15 @@
 // starts.
 // Signals: the first Loop made sets SIGPIPE to SIG_IGN for the process (libuv writes with
 // writev, so a vanished peer would otherwise kill the program); write errors are EPIPE instead.
+// Time: the loop's timers (its TimerWheels, net::Timer) run on libuv's loop time, or on
+// LoopOptions::clock when one is given (clock.h: tests drive timeouts with a ManualClock).
 // Errors: construction failures throw std::system_error; close_all() returns uv_loop_close()'s
 // status; exceptions thrown by posted tasks and signal handlers are logged, never propagated.
 #pragma once
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "uvws/core/buffer.h"
+#include "uvws/net/clock.h"
 #include "uvws/net/timer_wheel.h"
 
 namespace uvws::net {
@@ -44,6 +48,10 @@ struct LoopOptions {
   // timeout...), as libuv does; true: run() returns only after stop(), e.g. for a loop that only
   // runs posted tasks.
   bool keep_alive = false;
+  // The time of the loop's timers; nullptr: libuv's loop time (uv_now). For tests and
+  // simulations (clock.h). Not owned: it must outlive the loop's close_all(). The loop calls
+  // clock->attach(*this) when it is made and clock->detach(*this) in close_all().
+  const Clock* clock = nullptr;
 };
 
 // Counters of a loop's I/O calls, for tests and benchmarks. Plain increments on the loop thread;
@@ -65,6 +73,8 @@ class OwnedHandle {
   OwnedHandle& operator=(const OwnedHandle&) = delete;
   // Idempotent: uv_close()s the handle; the close callback deletes this object.
   virtual void close() noexcept = 0;
+  // The loop's clock moved (Loop::clock_advanced()): a timer runs what is now due on it.
+  virtual void clock_advanced() noexcept {}
 
  protected:
   explicit OwnedHandle(Loop& loop);
@@ -98,6 +108,19 @@ class Loop {
   void stop() noexcept;
   // stop() from any thread, through post(); a no-op once the loop is closed.
   void request_stop();
+
+  // LoopOptions::clock (nullptr: libuv's loop time).
+  const Clock* clock() const noexcept { return clock_; }
+  // The time the loop's timers run on, in ms: clock()->now_ms(), or without a clock libuv's
+  // cached loop time (uv_now: updated once per iteration). Loop thread.
+  std::uint64_t now_ms() const noexcept {
+    return clock_ != nullptr ? clock_->now_ms() : uv_now(&uv_);
+  }
+  // Tells the loop that its clock jumped forward (ManualClock::advance calls it): the loop runs
+  // the timers now due on its own thread, through post(); several calls before it gets to it
+  // cost one task. Then it reports clock()->loop_caught_up(). Any thread; a no-op without a
+  // clock or once close_all() has begun.
+  void clock_advanced();
 
   // Queues `task` to run on the loop thread. Thread-safe; tasks run in the order they were
   // posted (one mutex-protected queue, swapped out whole by the uv_async_t callback, so a burst
@@ -145,6 +168,7 @@ class Loop {
   void flush_cork() noexcept;
   bool has_posted();
   void run_posted();
+  void catch_up_clock() noexcept;
 
   uv_loop_t uv_{};
   uv_async_t async_{};
@@ -172,6 +196,11 @@ class Loop {
   LoopStats stats_;
   void* context_ = nullptr;
   std::function<void()> flush_hook_;
+
+  const Clock* clock_;                           // LoopOptions::clock
+  std::atomic<bool> clock_wake_pending_{false};  // a catch_up_clock() task is queued
+  bool clock_report_pending_ = false;            // loop thread: tell the clock at the flush
+  std::uint64_t clock_report_ms_ = 0;            // loop thread: the time caught up with
 };
 
 }  // namespace uvws::net

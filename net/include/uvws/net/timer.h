@@ -4,6 +4,9 @@
 // Ownership: the application owns the Timer; its libuv handle lives on the heap and deletes
 // itself in its close callback, so destroying the Timer (or Loop::close_all(), whichever comes
 // first) is always safe. Threads: the loop's thread only. A callback that throws is logged.
+// Time: libuv's loop time, or the loop's clock (LoopOptions::clock) when it has one: then the
+// callback runs once that clock has passed start + ms, never earlier on it, and right away when
+// a ManualClock is advanced past the deadline (whatever real time has passed).
 #pragma once
 
 #include <cstdint>

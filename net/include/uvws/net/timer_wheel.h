@@ -9,6 +9,9 @@
 // Precision: a node never fires early. It fires at the first tick boundary at or after its
 // deadline, so at most one tick late (plus loop latency); a touched node at most two ticks late.
 // Delays are capped at 2^30 ticks.
+// Time: the Loop's clock (LoopOptions::clock; by default libuv's loop time, uv_now), read once
+// per schedule, touch and tick. The uv_timer_t wakes the loop after the equivalent real delay;
+// a clock that jumps (ManualClock) makes the Loop call on_tick() at once instead (clock.h).
 // Ownership: the Loop owns the wheel of its connections; anyone may create more wheels on a Loop.
 // A wheel does not own its nodes: an owner cancels its node before destroying it, and the wheel's
 // destructor unlinks the nodes still scheduled. The wheel's one uv_timer_t runs only while a node
@@ -24,6 +27,7 @@
 
 namespace uvws::net {
 
+class Clock;
 class Loop;
 
 // The links of a circular doubly-linked list; a list head is a TimerLink pointing to itself.
@@ -112,6 +116,7 @@ class TimerWheel {
  private:
   friend class detail::WheelTimer;
 
+  std::uint64_t now_ms() const noexcept;
   std::uint64_t elapsed_ms() const noexcept;
   std::uint32_t tick_floor() const noexcept;
   TimerLink& slot(std::uint32_t tick) noexcept { return slots_[tick & (slot_count - 1)]; }
@@ -120,12 +125,13 @@ class TimerWheel {
   void expire_slot(std::uint32_t index, std::uint32_t now) noexcept;
 
   Loop& loop_;
+  const Clock* clock_;  // the loop's clock; nullptr: uv_now()
   ExpireFn on_expire_;
   std::uint32_t tick_ms_;
   std::uint32_t processed_ = 0;  // the last tick whose slot has been expired
   std::size_t size_ = 0;         // scheduled nodes
   bool in_tick_ = false;         // on_tick() is running: it re-arms the uv timer at its end
-  std::uint64_t origin_ms_;      // uv_now() at construction: tick 0
+  std::uint64_t origin_ms_;      // now_ms() at construction: tick 0
   std::unique_ptr<TimerLink[]> slots_;
   detail::WheelTimer* timer_;  // owns the uv_timer_t; frees itself in its close callback
 };
