@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: installs what is missing, builds, and runs
 #  1. every test (unit, integration on loopback, interop with real peers) in a release build,
 #  2. the same tests under AddressSanitizer + UBSan,
-#  3. each libFuzzer target for a bounded time (UVWS_FUZZ_SECONDS, default 20).
+#  3. the threaded tests (net, server, client) under ThreadSanitizer,
+#  4. each libFuzzer target for a bounded time (UVWS_FUZZ_SECONDS, default 20).
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,12 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 check_interop_registered build/asan
 (cd build/asan && ctest --output-on-failure -j1)
+
+echo "== ThreadSanitizer build (threaded tests)"
+# TSAN_OPTIONS (halt_on_error, second_deadlock_stack, tests/tsan.supp) come from the tests'
+# ctest properties (tests/CMakeLists.txt).
+bash scripts/build.sh tsan
+(cd build/tsan && ctest --output-on-failure -j1 -L threads)
 
 echo "== fuzzing (bounded)"
 bash scripts/build.sh fuzz
