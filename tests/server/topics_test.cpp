@@ -7,6 +7,13 @@
 // command proves that everything the server did for that connection's earlier commands is
 // done, and everything it wrote to that connection before (published frames included) arrives
 // before the answer: tests use that as a barrier instead of sleeping.
+//
+// A barrier orders one connection only. Bytes sent on two sockets have no order at the server:
+// one epoll_wait may report both, the socket it reported last time first (level-triggered
+// epoll queues it again ahead of newly ready ones), so a command sent later on socket B can
+// run before one sent earlier on socket A. A test that publishes from A and expects the message
+// before B's barrier first waits for A's own barrier (the publish has run, its frames are
+// queued for B), and only then sends B's.
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -116,6 +123,8 @@ TEST_CASE("subscribe, unsubscribe and is_subscribed report whether anything chan
   CHECK(srv.subscribers("news") == 2);
 
   REQUIRE(b.send_text("pub news once"));
+  // b's own barrier first (b is not sent its own message): its publish has run.
+  CHECK(messages_before_barrier(b).empty());
   CHECK(messages_before_barrier(a) == std::vector<std::string>{"once"});
 
   CHECK(call(a, "unsub other").data == "unsub other 0");
@@ -129,8 +138,8 @@ TEST_CASE("subscribe, unsubscribe and is_subscribed report whether anything chan
   CHECK(call(b, "sub news").data == "sub news 1");
   CHECK(srv.subscribers("news") == 1);
   REQUIRE(a.send_text("pub news again"));
-  CHECK(messages_before_barrier(b) == std::vector<std::string>{"again"});
   CHECK(messages_before_barrier(a).empty());
+  CHECK(messages_before_barrier(b) == std::vector<std::string>{"again"});
 }
 
 TEST_CASE("a connection closing while subscribed to many topics leaves no trace",
@@ -586,9 +595,13 @@ TEST_CASE("publishing to a topic without subscribers creates nothing", "[server]
   REQUIRE(pub.send_text("pub nobody lost too"));
   CHECK(messages_before_barrier(pub).empty());
   CHECK(server.server().subscribers("nobody") == 0);
-  // A later subscriber gets only what is published after it subscribed.
+  // A later subscriber gets only what is published after it subscribed. Its on_open subscribed
+  // before the 101 went out; pub's barrier proves pub's publish has run before late's barrier
+  // is sent (two sockets have no order of their own: see the top of this file).
   TestClient late;
   REQUIRE(late.connect(server.port(), "/?sub=nobody") == 101);
+  CHECK(server.server().subscribers("nobody") == 1);
   REQUIRE(pub.send_text("pub nobody first"));
+  CHECK(messages_before_barrier(pub).empty());
   CHECK(messages_before_barrier(late) == std::vector<std::string>{"first"});
 }
