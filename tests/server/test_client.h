@@ -283,6 +283,8 @@ class RecordingHandler : public Handler, public Record {
   // read of them must hold `mutex`. New tests use the two functions above.
   bool wait(const std::function<bool()>& pred, Ms timeout = default_timeout);
   std::mutex mutex;
+  int count_opens() { return snapshot().opens; }
+  std::size_t count_closes() { return snapshot().closes.size(); }
 
  private:
   // Called with the lock held: counts a violation unless `ws` is open.
