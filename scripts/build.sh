@@ -2,19 +2,28 @@
 # Configures and builds one flavour of uvws into build/<flavour>:
 #   scripts/build.sh release   optimised, with tests, examples and benchmarks
 #   scripts/build.sh asan      AddressSanitizer + UBSan, tests only
+#   scripts/build.sh tsan      ThreadSanitizer, only the threaded tests (net, server, client)
 #   scripts/build.sh fuzz      clang + libFuzzer targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
 jobs=$(nproc)
+targets=()  # empty: everything the configuration enables
 case "$flavour" in
   release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
   asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DUVWS_SANITIZE=ON -DUVWS_BUILD_BENCH=OFF
                  -DUVWS_BUILD_EXAMPLES=ON) ;;
+  tsan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_TSAN=ON -DUVWS_BUILD_BENCH=OFF
+                 -DUVWS_BUILD_EXAMPLES=OFF)
+           targets=(uvws_net_tests uvws_server_tests uvws_client_tests) ;;
   fuzz)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
                  -DCMAKE_CXX_COMPILER=clang++ -DUVWS_BUILD_FUZZ=ON -DUVWS_BUILD_TESTS=OFF
                  -DUVWS_BUILD_BENCH=OFF -DUVWS_BUILD_EXAMPLES=OFF) ;;
-  *) echo "usage: scripts/build.sh release|asan|fuzz" >&2; exit 2 ;;
+  *) echo "usage: scripts/build.sh release|asan|tsan|fuzz" >&2; exit 2 ;;
 esac
 cmake -S . -B "build/$flavour" "${args[@]}" >/dev/null
-cmake --build "build/$flavour" -j"$jobs"
+if ((${#targets[@]})); then
+  cmake --build "build/$flavour" -j"$jobs" --target "${targets[@]}"
+else
+  cmake --build "build/$flavour" -j"$jobs"
+fi

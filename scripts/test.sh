@@ -2,21 +2,56 @@
 # The whole test suite, as CI runs it: installs what is missing, builds, and runs
 #  1. every test (unit, integration on loopback, interop with real peers) in a release build,
 #  2. the same tests under AddressSanitizer + UBSan,
-#  3. each libFuzzer target for a bounded time (UVWS_FUZZ_SECONDS, default 20).
+#  3. the threaded tests (net, server, client) under ThreadSanitizer,
+#  4. each libFuzzer target for a bounded time (UVWS_FUZZ_SECONDS, default 20).
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
+# Every interop peer must be there now: a missing one would fail its tests later anyway; this
+# says so before the builds.
+bash tests/interop/peers.sh check
+
+# The interop tests a build with the examples registers (tests/interop/*.cmake), by name: a
+# test lost to a CMake condition fails the run instead of silently shrinking it.
+expected_interop=(
+  uvws_client_cli
+  uvws_client_interop_node
+  uvws_client_interop_python
+  uvws_interop_broadcast_python
+  uvws_interop_chat_browser
+  uvws_interop_node_ws
+  uvws_interop_python_websockets
+)
+check_interop_registered() {
+  local got want
+  got=$(cd "$1" && ctest -N -L interop | sed -n 's/^ *Test *#[0-9]*: *//p' | sort)
+  want=$(printf '%s\n' "${expected_interop[@]}" | sort)
+  if [[ "$got" != "$want" ]]; then
+    echo "FAIL: $1 registers other interop tests than expected (< expected, > registered):" >&2
+    diff <(echo "$want") <(echo "$got") >&2 || true
+    exit 1
+  fi
+  echo "interop tests registered in $1: ${#expected_interop[@]}"
+}
 
 echo "== release build"
 bash scripts/build.sh release
+check_interop_registered build/release
 (cd build/release && ctest --output-on-failure -j1)
 
 echo "== ASan+UBSan build"
 bash scripts/build.sh asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+check_interop_registered build/asan
 (cd build/asan && ctest --output-on-failure -j1)
+
+echo "== ThreadSanitizer build (threaded tests)"
+# TSAN_OPTIONS (halt_on_error, second_deadlock_stack, tests/tsan.supp) come from the tests'
+# ctest properties (tests/CMakeLists.txt).
+bash scripts/build.sh tsan
+(cd build/tsan && ctest --output-on-failure -j1 -L threads)
 
 echo "== fuzzing (bounded)"
 bash scripts/build.sh fuzz

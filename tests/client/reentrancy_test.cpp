@@ -100,7 +100,10 @@ TEST_CASE("blocking sends to a peer that reads late all arrive: they wait, none 
   FakeServer server([&](FakePeer& peer) {
     const std::string request = peer.read_request();
     if (!peer.send(uvws::test::switching_protocols(request))) return;
-    std::this_thread::sleep_for(Ms(300));  // the client's sends pile up meanwhile
+    // Not a synchronisation: this test is about a peer that does not read for a while. The
+    // client's sends pile up meanwhile (its backlog passes max_backpressure, so send_binary
+    // waits); the checks below fail if any of them was dropped.
+    std::this_thread::sleep_for(Ms(300));
     while (received < count) {
       const auto frame = peer.read_frame(Ms(10000));
       if (!frame) return;
@@ -176,7 +179,10 @@ TEST_CASE("a blocking client that is not receiving stops reading past max_receiv
   options.max_received_bytes = 2u << 20;
   auto c = uvws::connect(ws_url(server.port()), options);
   c.send_text("go");
-  std::this_thread::sleep_for(Ms(500));  // not receiving: the client must stop reading
+  // Not a synchronisation: this test is about an application that does not call recv() for a
+  // while. Meanwhile the client must stop reading, which holds the server back: the check
+  // below fails if the client kept reading (the server would have sent everything by then).
+  std::this_thread::sleep_for(Ms(500));
   // The kernel buffers (a few MiB each way on loopback), the server's 1 MiB backlog and the
   // client's 2 MiB (plus one read) hold a fraction of the 48 MiB: the server is held back.
   CHECK(sent.load() < count / 2);

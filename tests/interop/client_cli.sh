@@ -21,7 +21,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
 # start NAME BINARY: runs it on port 0 and sets PORT from the "...://127.0.0.1:N/" line it
-# prints.
+# prints: the file is polled for that line, with a deadline of 10 s (a wait on the event, not a
+# guess at how long starting takes).
 start() {
   local name=$1 binary=$2
   "$binary" --host 127.0.0.1 --port 0 --log-level warn >"$work/$name.out" 2>&1 &

@@ -15,16 +15,19 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -203,11 +206,7 @@ class ServerProcess {
       bool exited = early;
       if (!early) {
         kill(pid_, SIGTERM);
-        const auto deadline = std::chrono::steady_clock::now() + grace;
-        while (!(exited = waitpid(pid_, &status, WNOHANG) == pid_) &&
-               std::chrono::steady_clock::now() < deadline) {
-          std::this_thread::sleep_for(20ms);
-        }
+        exited = wait_exit(grace, status);
       }
       if (!exited) {
         kill(pid_, SIGKILL);
@@ -232,6 +231,27 @@ class ServerProcess {
   }
 
  private:
+  // Waits up to `limit` for the child to exit: its pidfd becomes readable when it does. True
+  // when it exited (reaped, its status in `status`).
+  bool wait_exit(std::chrono::milliseconds limit, int& status) {
+    // The raw system call: glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage.
+    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd < 0) {
+      std::fprintf(stderr, "uvws_client_interop: pidfd_open: %s\n", std::strerror(errno));
+      return waitpid(pid_, &status, WNOHANG) == pid_;
+    }
+    pollfd p{pidfd, POLLIN, 0};
+    int n = 0;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    do {  // again after a signal (EINTR), with what is left of the limit
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      n = poll(&p, 1, static_cast<int>(std::max<long long>(left.count(), 0)));
+    } while (n < 0 && errno == EINTR);
+    close(pidfd);
+    return waitpid(pid_, &status, WNOHANG) == pid_;
+  }
+
   bool wait_line(std::chrono::milliseconds limit,
                  const std::function<bool(std::string_view)>& match) {
     std::unique_lock lock(mutex_);

@@ -11,6 +11,7 @@
 using uvws::Opcode;
 using uvws::test::RawFrame;
 using uvws::test::Received;
+using uvws::test::Record;
 using uvws::test::RecordingHandler;
 using uvws::test::ServerThread;
 using uvws::test::TestClient;
@@ -50,9 +51,10 @@ TEST_CASE("server answers a client's close with the same code", "[server][close]
   CHECK(r.code == code);
   // RFC 6455 7.1.1: the server closes TCP first; the client sees EOF.
   CHECK(client.recv().kind == Received::Kind::eof);
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.closes[0].code == code);
-  CHECK(handler.closes[0].reason == reason);
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->closes[0].code == code);
+  CHECK(rec->closes[0].reason == reason);
 }
 
 TEST_CASE("server reports 1005 for a close frame without a code", "[server][close]") {
@@ -65,15 +67,16 @@ TEST_CASE("server reports 1005 for a close frame without a code", "[server][clos
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1005);  // an empty close comes back empty, which reads as 1005
   CHECK(client.wait_eof());
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.closes[0].code == 1005);
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->closes[0].code == 1005);
 }
 
 TEST_CASE("server closes from on_message with the application's code", "[server][close]") {
   RecordingHandler handler;
   handler.echo = false;
-  // Set on the loop thread, read after the handler's lock was taken (Catch2 assertions are
-  // for the test thread only).
+  // Set on the loop thread before on_close, read after wait() saw that on_close under the
+  // handler's lock, which orders the two (Catch2 assertions are for the test thread only).
   uvws::SendStatus after_close = uvws::SendStatus::ok;
   bool open_after_close = true;
   handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message m) {
@@ -94,8 +97,9 @@ TEST_CASE("server closes from on_message with the application's code", "[server]
   CHECK(r.data == "bye");
   // The client's automatic answer completes the handshake; the server then ends TCP.
   CHECK(client.recv().kind == Received::Kind::eof);
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.closes[0].code == 4000);
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->closes[0].code == 4000);
   CHECK(after_close == uvws::SendStatus::dropped);
   CHECK_FALSE(open_after_close);
 }
@@ -113,10 +117,11 @@ TEST_CASE("server reports 1006 when the peer vanishes without a close frame", "[
     REQUIRE(client->send_raw(std::span(bytes).first(500)));
   }
   client.reset();  // close(2): FIN, no close frame
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.closes[0].code == 1006);
-  CHECK(handler.closes[0].reason.empty());
-  CHECK(handler.opens == 1);
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->closes[0].code == 1006);
+  CHECK(rec->closes[0].reason.empty());
+  CHECK(rec->opens == 1);
 }
 
 TEST_CASE("server fails protocol violations with the matching close code",
@@ -159,12 +164,14 @@ TEST_CASE("server fails protocol violations with the matching close code",
   CHECK(r.code == c.code);
   // No internal details in the reason (STYLE 3); the server ends TCP after its close frame.
   CHECK(client.wait_eof());
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.closes[0].code == c.code);
-  REQUIRE(handler.errors == 1);
-  CHECK(handler.error_codes[0] == c.error);
-  CHECK(handler.error_codes[0] == uvws::ws::Condition::protocol_violation);
-  CHECK(handler.messages == 0);
+  // on_error comes before on_close (the violation ends the connection).
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->closes[0].code == c.code);
+  REQUIRE(rec->errors == 1);
+  CHECK(rec->error_codes[0] == c.error);
+  CHECK(rec->error_codes[0] == uvws::ws::Condition::protocol_violation);
+  CHECK(rec->messages == 0);
 }
 
 TEST_CASE("server closes with 1011 when a handler throws", "[server][close]") {
@@ -183,8 +190,9 @@ TEST_CASE("server closes with 1011 when a handler throws", "[server][close]") {
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1011);
   CHECK(client.recv().kind == Received::Kind::eof);
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.closes[0].code == 1011);
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->closes[0].code == 1011);
 }
 
 TEST_CASE("server closes with 1011 when on_open throws, and on_close still follows",
@@ -198,9 +206,10 @@ TEST_CASE("server closes with 1011 when on_open throws, and on_close still follo
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == 1011);
   CHECK(client.wait_eof());
-  REQUIRE(handler.wait([&] { return handler.closes.size() == 1; }));
-  CHECK(handler.opens == 1);
-  CHECK(handler.violations == 0);
+  const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
+  REQUIRE(rec);
+  CHECK(rec->opens == 1);
+  CHECK(rec->violations == 0);
 }
 
 TEST_CASE("server stop() sends 1001 to every open client", "[server][close][stop]") {
@@ -226,11 +235,11 @@ TEST_CASE("server stop() sends 1001 to every open client", "[server][close][stop
   }
   CHECK(half.wait_closed());
   stopper.join();
-  std::lock_guard lock(handler.mutex);
-  REQUIRE(handler.closes.size() == 2);
-  CHECK(handler.closes[0].code == 1001);
-  CHECK(handler.closes[1].code == 1001);
-  CHECK(handler.errors == 0);
+  const Record rec = handler.snapshot();
+  REQUIRE(rec.closes.size() == 2);
+  CHECK(rec.closes[0].code == 1001);
+  CHECK(rec.closes[1].code == 1001);
+  CHECK(rec.errors == 0);
 }
 
 TEST_CASE("server calls on_open at most once and on_close exactly once iff on_open ran",
@@ -273,11 +282,13 @@ TEST_CASE("server calls on_open at most once and on_close exactly once iff on_op
     REQUIRE(throw_after.send_text("close"));
     CHECK(await_close(throw_after).kind == Received::Kind::close);
   }
-  REQUIRE(handler.wait([&] { return handler.closes.size() == std::size_t(expected_opens); }));
-  // Give late (wrong) callbacks a moment to show up.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  std::lock_guard lock(handler.mutex);
-  CHECK(handler.opens == expected_opens);
-  CHECK(handler.closes.size() == std::size_t(expected_opens));
-  CHECK(handler.violations == 0);
+  REQUIRE(handler.wait(
+      [&](const Record& seen) { return seen.closes.size() == std::size_t(expected_opens); }));
+  // A late (wrong) callback would come from the loop: once run() has returned, every callback
+  // that will ever come has come, so the record is final.
+  REQUIRE(server.stop());
+  const Record rec = handler.snapshot();
+  CHECK(rec.opens == expected_opens);
+  CHECK(rec.closes.size() == std::size_t(expected_opens));
+  CHECK(rec.violations == 0);
 }

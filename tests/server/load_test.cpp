@@ -116,10 +116,11 @@ TEST_CASE("server echoes 100 messages in order on each of 1000 concurrent connec
                   << conns * per_conn << " echoes in " << echo_ms << " ms");
 
   clients.clear();
-  REQUIRE(handler.wait([&] { return handler.closes.size() == conns; },
-                       std::chrono::milliseconds(20000)));
-  std::lock_guard lock(handler.mutex);
-  CHECK(handler.opens == int(conns));
-  CHECK(handler.messages == int(conns) * per_conn);
-  CHECK(handler.violations == 0);
+  const auto rec =
+      handler.wait([](const uvws::test::Record& seen) { return seen.closes.size() == conns; },
+                   std::chrono::milliseconds(20000));
+  REQUIRE(rec);
+  CHECK(rec->opens == int(conns));
+  CHECK(rec->messages == int(conns) * per_conn);
+  CHECK(rec->violations == 0);
 }

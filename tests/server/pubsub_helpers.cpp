@@ -31,10 +31,11 @@ std::string answer(std::string_view verb, std::string_view topic, bool changed) 
 void PubSubHandler::on_open(WebSocket& ws) {
   int loop = 0;
   {
-    std::lock_guard lock(mutex);
-    ++opens;
+    std::lock_guard lock(mutex_);
+    ++record_.opens;
     const auto id = std::this_thread::get_id();
-    ++opens_per_loop[id];
+    ++record_.opens_per_loop[id];
+    auto& loop_index = record_.loop_index;
     auto it = loop_index.try_emplace(id, static_cast<int>(loop_index.size())).first;
     loop = it->second;
     if (ws.query() == "watch") watched_ = &ws;
@@ -47,8 +48,8 @@ void PubSubHandler::on_open(WebSocket& ws) {
 
 void PubSubHandler::on_message(WebSocket& ws, Message message) {
   {
-    std::lock_guard lock(mutex);
-    ++messages;
+    std::lock_guard lock(mutex_);
+    ++record_.messages;
     cv_.notify_all();
   }
   const auto [verb, rest] = split(message.text());
@@ -76,29 +77,37 @@ void PubSubHandler::on_message(WebSocket& ws, Message message) {
     ws.unsubscribe(topic);
     ws.publish(topic, payload, Opcode::text, /*include_self=*/true);
   }
-  std::lock_guard lock(mutex);
+  std::lock_guard lock(mutex_);
   if (watched_ != nullptr && verb.rfind("pub", 0) == 0) {
-    watched_max_buffered = std::max(watched_max_buffered, watched_->buffered_amount());
-    ++watched_samples;
+    record_.watched_max_buffered =
+        std::max(record_.watched_max_buffered, watched_->buffered_amount());
+    ++record_.watched_samples;
+    cv_.notify_all();
   }
 }
 
 void PubSubHandler::on_close(WebSocket& ws, std::uint16_t code, std::string_view) {
   // The connection is no longer open: a subscription now would outlive it.
   const bool late = ws.subscribe("late");
-  std::lock_guard lock(mutex);
-  if (late) ++late_subscribes;
-  close_codes.push_back(code);
+  std::lock_guard lock(mutex_);
+  if (late) ++record_.late_subscribes;
+  record_.close_codes.push_back(code);
   if (watched_ == &ws) {
     watched_ = nullptr;
-    watched_close_codes.push_back(code);
+    record_.watched_close_codes.push_back(code);
   }
   cv_.notify_all();
 }
 
-bool PubSubHandler::wait(const std::function<bool()>& pred, Ms timeout) {
-  std::unique_lock lock(mutex);
-  return cv_.wait_for(lock, timeout, pred);
+std::optional<PubSubHandler::Record> PubSubHandler::wait(const Predicate& pred, Ms timeout) {
+  std::unique_lock lock(mutex_);
+  if (!cv_.wait_for(lock, timeout, [&] { return pred(record_); })) return std::nullopt;
+  return record_;
+}
+
+PubSubHandler::Record PubSubHandler::snapshot() {
+  std::lock_guard lock(mutex_);
+  return record_;
 }
 
 bool pump_until(const std::vector<TestClient*>& clients,
@@ -139,12 +148,14 @@ Received call(TestClient& client, std::string_view command) {
 
 std::size_t await_subscribers(const Server& server, std::string_view topic, std::size_t expected,
                               Ms timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const std::size_t n = server.subscribers(topic);
-    if (n == expected || Clock::now() >= deadline) return n;
-    std::this_thread::sleep_for(Ms(1));
-  }
+  std::size_t n = 0;
+  wait_until(
+      [&] {
+        n = server.subscribers(topic);
+        return n == expected;
+      },
+      timeout);
+  return n;
 }
 
 std::size_t resident_bytes() {

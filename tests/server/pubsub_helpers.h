@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -38,32 +39,41 @@ namespace uvws::test {
 // "loop N", N numbering the server's loop threads in order of first use. A connection opened
 // with "?watch" is the watched one: after each publish its buffered_amount() is recorded (for
 // single-loop servers: the pointer is used from the publisher's callback).
-// Callbacks may run on several loops at once: the recorded state is under `mutex`.
+// Callbacks may run on several loops at once while the test reads: the record is behind a lock
+// that only the handler takes, and the test sees copies of it (wait() and snapshot()).
 class PubSubHandler : public Handler {
  public:
-  bool announce_loop = false;
+  // What the callbacks saw.
+  struct Record {
+    int opens = 0;
+    int messages = 0;  // on_message calls
+    std::vector<std::uint16_t> close_codes;
+    std::vector<std::uint16_t> watched_close_codes;
+    std::map<std::thread::id, int> loop_index;  // loop thread -> N of "loop N"
+    std::map<std::thread::id, int> opens_per_loop;
+    int late_subscribes = 0;  // ws.subscribe() calls from on_close that returned true
+    std::size_t watched_max_buffered = 0;
+    int watched_samples = 0;
+  };
+  using Predicate = std::function<bool(const Record&)>;
+
+  bool announce_loop = false;  // set before the server starts
 
   void on_open(WebSocket& ws) override;
   void on_message(WebSocket& ws, Message message) override;
   void on_close(WebSocket& ws, std::uint16_t code, std::string_view reason) override;
 
-  // Waits until `pred` (called under `mutex`) holds; false after `timeout`.
-  bool wait(const std::function<bool()>& pred, Ms timeout = default_timeout);
-
-  std::mutex mutex;
-  int opens = 0;
-  int messages = 0;  // on_message calls
-  std::vector<std::uint16_t> close_codes;
-  std::vector<std::uint16_t> watched_close_codes;
-  std::map<std::thread::id, int> loop_index;  // loop thread -> N of "loop N"
-  std::map<std::thread::id, int> opens_per_loop;
-  int late_subscribes = 0;  // ws.subscribe() calls from on_close that returned true
-  std::size_t watched_max_buffered = 0;
-  int watched_samples = 0;
+  // Waits until `pred` holds for the record (called under the lock, after each callback that
+  // changed it); returns a copy of the record it held for, or nothing after `timeout`.
+  std::optional<Record> wait(const Predicate& pred, Ms timeout = default_timeout);
+  // A copy of the record as it is now.
+  Record snapshot();
 
  private:
+  std::mutex mutex_;
   std::condition_variable cv_;
-  WebSocket* watched_ = nullptr;  // loop thread only (single-loop servers)
+  Record record_;
+  WebSocket* watched_ = nullptr;  // loop thread only (single-loop servers), under mutex_
 };
 
 // Drives `clients` from one poll() loop: every event goes to on_event(index, event) until
@@ -77,9 +87,9 @@ bool pump_until(const std::vector<TestClient*>& clients,
 // command (Kind::failed when the send failed, Kind::timeout when nothing came).
 Received call(TestClient& client, std::string_view command);
 
-// Server::subscribers(topic), polled until it equals `expected` or `timeout` passes; returns
-// the last value. A closing connection leaves its topics right after its on_close returns
-// (connection.cpp), so a test that saw on_close may still see it counted for a moment.
+// Server::subscribers(topic), polled (wait_until) until it equals `expected` or `timeout`
+// passes; returns the last value. A closing connection leaves its topics right after its on_close
+// returns (connection.cpp), so a test that saw on_close may still see it counted for a moment.
 std::size_t await_subscribers(const Server& server, std::string_view topic, std::size_t expected,
                               Ms timeout = default_timeout);
 

@@ -20,18 +20,35 @@ using uvws::test::Ms;
 using uvws::test::PubSubHandler;
 using uvws::test::pump_until;
 using uvws::test::Received;
+using Record = uvws::test::PubSubHandler::Record;
 using uvws::test::ServerThread;
 using uvws::test::TestClient;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The bound on RSS growth while 500 subscribers get 1000 messages. Under a sanitizer RSS
+// measures the sanitizer more than uvws: ASan keeps freed blocks in a quarantine (256 MiB by
+// default) and adds its shadow memory; TSan's shadow and its per-access history cost 5-10
+// times the memory the program touches. (GCC names the sanitizers with macros, Clang with
+// __has_feature.)
 #if defined(__SANITIZE_ADDRESS__)
-// ASan keeps freed blocks in a quarantine (256 MiB by default) and adds its shadow memory:
-// RSS then measures the sanitizer more than uvws.
-constexpr std::size_t rss_slack = std::size_t{320} << 20;
+#define UVWS_TEST_ASAN 1
+#elif defined(__SANITIZE_THREAD__)
+#define UVWS_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UVWS_TEST_ASAN 1
+#elif __has_feature(thread_sanitizer)
+#define UVWS_TEST_TSAN 1
+#endif
+#endif
+#if defined(UVWS_TEST_ASAN)
+constexpr std::size_t rss_bound = (std::size_t{64} << 20) + (std::size_t{320} << 20);
+#elif defined(UVWS_TEST_TSAN)
+constexpr std::size_t rss_bound = (std::size_t{64} << 20) * 10;
 #else
-constexpr std::size_t rss_slack = 0;
+constexpr std::size_t rss_bound = std::size_t{64} << 20;
 #endif
 
 // Message `seq` of a stream: its number first, then filler of varied length so that frames
@@ -109,7 +126,7 @@ TEST_CASE("1000 messages published to 500 subscribers all arrive in order in bou
   REQUIRE(done);
   CHECK(wrong == 0);
   CHECK(events == n_subscribers * total);
-  CHECK(growth < (std::size_t{64} << 20) + rss_slack);
+  CHECK(growth < rss_bound);
   // Nothing beyond the 1000: a barrier on a few connections finds no further message.
   for (std::size_t i = 0; i < n_subscribers; i += 100) {
     CHECK(call(*clients[i], "is news").data == "is news 1");
@@ -173,21 +190,43 @@ TEST_CASE("a subscriber that stops reading does not hold back the others",
   }
   CHECK(wrong == 0);
   {
-    std::lock_guard lock(handler.mutex);
-    INFO("slow subscriber's largest backlog: " << handler.watched_max_buffered << " bytes");
-    CHECK(handler.watched_samples == total);
-    CHECK(handler.watched_max_buffered > max_backpressure);
-    CHECK(handler.watched_max_buffered <= max_backpressure + message_size + frame_overhead + 32);
+    // The publisher's sample is taken after its publish: the fast subscribers may have the
+    // last message before it is recorded.
+    const auto rec = handler.wait([](const Record& seen) { return seen.watched_samples == total; });
+    REQUIRE(rec);
+    INFO("slow subscriber's largest backlog: " << rec->watched_max_buffered << " bytes");
+    CHECK(rec->watched_max_buffered > max_backpressure);
+    CHECK(rec->watched_max_buffered <= max_backpressure + message_size + frame_overhead + 32);
   }
 
-  // The slow subscriber reads at last: what was queued for it, then (drop) silence or
+  // The slow subscriber reads at last: what was queued for it, then (drop) nothing more, or
   // (close) the close frame.
   std::vector<int> seqs;
   Received r;
-  for (;;) {
-    r = slow.recv_data(drop ? Ms(1000) : Ms(20000));
-    if (r.kind != Received::Kind::message || r.data.size() != message_size) break;
-    seqs.push_back(number_of(r.data));
+  if (drop) {
+    // Its end is the answer to an "is feed" sent behind the backlog. While the backlog is over
+    // max_backpressure that answer is dropped like the messages: the client asks again after
+    // each second without data, while it reads the backlog down.
+    bool answered = false;
+    for (int asked = 0; !answered && asked < 20; ++asked) {
+      REQUIRE(slow.send_text("is feed"));
+      for (;;) {
+        r = slow.recv_data(Ms(1000));
+        if (r.is_message(Opcode::text, "is feed 1")) {
+          answered = true;
+          break;
+        }
+        if (r.kind != Received::Kind::message || r.data.size() != message_size) break;
+        seqs.push_back(number_of(r.data));
+      }
+    }
+    REQUIRE(answered);
+  } else {
+    for (;;) {
+      r = slow.recv_data(Ms(20000));
+      if (r.kind != Received::Kind::message || r.data.size() != message_size) break;
+      seqs.push_back(number_of(r.data));
+    }
   }
   INFO("the slow subscriber got " << seqs.size() << " of " << total << " messages");
   REQUIRE(!seqs.empty());
@@ -197,10 +236,7 @@ TEST_CASE("a subscriber that stops reading does not hold back the others",
   CHECK(std::is_sorted(seqs.begin(), seqs.end()));
   CHECK(std::adjacent_find(seqs.begin(), seqs.end()) == seqs.end());
   if (drop) {
-    // Still open and subscribed: a command is answered (an answer sent while its backlog was
-    // over the limit would have been dropped too), and a new message arrives.
-    CHECK(r.kind == Received::Kind::timeout);
-    CHECK(call(slow, "is feed").is_message(Opcode::text, "is feed 1"));
+    // Still open and subscribed: a command was answered, and a new message arrives.
     REQUIRE(publisher.send_text("pub feed after"));
     CHECK(slow.recv_data().is_message(Opcode::text, "after"));
     CHECK(server.server().subscribers("feed") == 4);
@@ -208,8 +244,10 @@ TEST_CASE("a subscriber that stops reading does not hold back the others",
     REQUIRE(r.kind == Received::Kind::close);
     CHECK(r.code == 1008);
     CHECK(slow.recv().kind == Received::Kind::eof);
-    REQUIRE(handler.wait([&] { return handler.watched_close_codes.size() == 1; }));
-    CHECK(handler.watched_close_codes[0] == 1008);
+    const auto rec =
+        handler.wait([](const Record& seen) { return seen.watched_close_codes.size() == 1; });
+    REQUIRE(rec);
+    CHECK(rec->watched_close_codes[0] == 1008);
     CHECK(await_subscribers(server.server(), "feed", 3) == 3);
   }
 }
@@ -240,14 +278,16 @@ TEST_CASE("with two loops, subscribers on both get one publisher's messages in p
   REQUIRE(per_loop[0] >= 4);
   REQUIRE(per_loop[1] >= 4);
   {
-    std::lock_guard lock(handler.mutex);
-    REQUIRE(handler.opens_per_loop.size() == 2);
-    for (const auto& [id, opens] : handler.opens_per_loop) {
-      CHECK(opens == per_loop[static_cast<std::size_t>(handler.loop_index[id])]);
+    // Each client read its "loop N" hello, sent by on_open after it recorded the open.
+    const Record rec = handler.snapshot();
+    REQUIRE(rec.opens_per_loop.size() == 2);
+    for (const auto& [id, opens] : rec.opens_per_loop) {
+      CHECK(opens == per_loop[static_cast<std::size_t>(rec.loop_index.at(id))]);
     }
   }
   const std::size_t n = clients.size();
-  REQUIRE(server.server().subscribers("feed") == n);
+  // on_open subscribes after sending the hello.
+  REQUIRE(await_subscribers(server.server(), "feed", n) == n);
 
   SECTION("one connection publishes") {
     // The publisher is a subscriber on one loop: that loop's subscribers get the frames at

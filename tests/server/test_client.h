@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -228,14 +229,41 @@ class ServerThread {
   bool done_ = false;
 };
 
-// A Handler that records its callbacks (thread-safe: they run on loop threads while the test
-// reads) and, unless told otherwise, echoes messages. The hooks let a test add behaviour.
-class RecordingHandler : public Handler {
- public:
+// Polls `pred` until it holds or `timeout` passes; returns pred()'s last value. For state that
+// has no condition variable of its own (a count behind someone else's lock, Server methods);
+// a test REQUIREs the result, so that a wait that times out fails it.
+bool wait_until(const std::function<bool()>& pred, Ms timeout = default_timeout);
+
+// What a RecordingHandler's callbacks saw.
+struct Record {
   struct Close {
     std::uint16_t code;
     std::string reason;
   };
+  int opens = 0;
+  int messages = 0;
+  int drains = 0;
+  int errors = 0;
+  // Broken guarantees: a second on_open, or a callback for a connection that is not open
+  // (before on_open or after on_close).
+  int violations = 0;
+  std::vector<Close> closes;
+  std::vector<std::string> pings;
+  std::vector<std::string> pongs;
+  std::vector<std::error_code> error_codes;
+  int error_null_ws = 0;  // on_error calls with ws == nullptr (handshake failures)
+};
+
+// A Handler that records its callbacks and, unless told otherwise, echoes messages. The hooks
+// let a test add behaviour; set them before the server starts.
+//
+// The callbacks run on loop threads while the test reads: the record is under `mutex`. A test
+// reads it through copies taken under the lock: wait(pred(const Record&)) returns the record
+// that satisfied `pred`, snapshot() the record as it is now.
+class RecordingHandler : public Handler, public Record {
+ public:
+  using Close = Record::Close;
+  using Predicate = std::function<bool(const Record&)>;
 
   bool echo = true;
   std::function<void(WebSocket&, Message)> message_hook;  // runs after the echo, if set
@@ -250,32 +278,19 @@ class RecordingHandler : public Handler {
   void on_close(WebSocket& ws, std::uint16_t code, std::string_view reason) override;
   void on_error(WebSocket* ws, std::error_code ec) override;
 
-  // Waits until `pred` (called under the lock) holds; false after `timeout`.
+  // Waits until `pred` holds for the record (called under the lock, after each callback);
+  // returns a copy of the record it held for, or nothing after `timeout`.
+  std::optional<Record> wait(const Predicate& pred, Ms timeout = default_timeout);
+  // A copy of the record as it is now.
+  Record snapshot();
+
+  // The older interface, kept for the [timeout] tests that are being rewritten on an
+  // injectable clock: `pred` reads the inherited fields itself (under the lock), and any other
+  // read of them must hold `mutex`. New tests use the two functions above.
   bool wait(const std::function<bool()>& pred, Ms timeout = default_timeout);
-
-  // Under the lock, while the test reads them (or after wait()).
   std::mutex mutex;
-  int opens = 0;
-  int messages = 0;
-  int drains = 0;
-  int errors = 0;
-  // Broken guarantees: a second on_open, or a callback for a connection that is not open
-  // (before on_open or after on_close).
-  int violations = 0;
-  std::vector<Close> closes;
-  std::vector<std::string> pings;
-  std::vector<std::string> pongs;
-  std::vector<std::error_code> error_codes;
-  int error_null_ws = 0;  // on_error calls with ws == nullptr (handshake failures)
-
-  int count_opens() {
-    std::lock_guard lock(mutex);
-    return opens;
-  }
-  std::size_t count_closes() {
-    std::lock_guard lock(mutex);
-    return closes.size();
-  }
+  int count_opens() { return snapshot().opens; }
+  std::size_t count_closes() { return snapshot().closes.size(); }
 
  private:
   // Called with the lock held: counts a violation unless `ws` is open.

@@ -1,7 +1,8 @@
-// The server side of the test fixtures declared in test_client.h: ServerThread and
-// RecordingHandler.
+// The server side of the test fixtures declared in test_client.h: ServerThread, wait_until
+// and RecordingHandler.
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "test_client.h"
 
@@ -47,6 +48,19 @@ bool ServerThread::stop(Ms timeout) {
   lock.unlock();
   thread_.join();
   return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// wait_until
+
+bool wait_until(const std::function<bool()>& pred, Ms timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    // A poll, not a guess: the predicate decides, the period only bounds the reaction time.
+    std::this_thread::sleep_for(Ms(1));
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -114,6 +128,18 @@ void RecordingHandler::on_error(WebSocket* ws, std::error_code ec) {
   ++errors;
   error_codes.push_back(ec);
   cv_.notify_all();
+}
+
+std::optional<Record> RecordingHandler::wait(const Predicate& pred, Ms timeout) {
+  std::unique_lock lock(mutex);
+  const Record& record = *this;
+  if (!cv_.wait_for(lock, timeout, [&] { return pred(record); })) return std::nullopt;
+  return record;
+}
+
+Record RecordingHandler::snapshot() {
+  std::lock_guard lock(mutex);
+  return static_cast<const Record&>(*this);
 }
 
 bool RecordingHandler::wait(const std::function<bool()>& pred, Ms timeout) {

@@ -5,14 +5,22 @@
 //
 // The clients drive a PubSubHandler with text commands (pubsub_helpers.h). An answer to a
 // command proves that everything the server did for that connection's earlier commands is
-// done, and everything it wrote before (published frames included) arrives before the answer:
-// tests use that as a barrier instead of sleeping.
+// done, and everything it wrote to that connection before (published frames included) arrives
+// before the answer: tests use that as a barrier instead of sleeping.
+//
+// A barrier orders one connection only. Bytes sent on two sockets have no order at the server:
+// one epoll_wait may report both, the socket it reported last time first (level-triggered
+// epoll queues it again ahead of newly ready ones), so a command sent later on socket B can
+// run before one sent earlier on socket A. A test that publishes from A and expects the message
+// before B's barrier first waits for A's own barrier (the publish has run, its frames are
+// queued for B), and only then sends B's.
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <atomic>
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -30,6 +38,7 @@ using uvws::test::Ms;
 using uvws::test::PubSubHandler;
 using uvws::test::pump_until;
 using uvws::test::Received;
+using Record = uvws::test::PubSubHandler::Record;
 using uvws::test::ServerThread;
 using uvws::test::TestClient;
 
@@ -59,6 +68,30 @@ void drop_connection(TestClient& client, bool reset) {
 std::string topic_name(std::size_t k) {
   return "t" + std::to_string(k);
 }
+
+// A count the test thread raises as it reads, that a publisher thread waits on: flow control
+// instead of pacing with sleeps, so that messages are published while the readers read on a
+// machine of any speed.
+class Progress {
+ public:
+  void advance_to(int n) {
+    {
+      std::lock_guard lock(mutex_);
+      n_ = n;
+    }
+    cv_.notify_all();
+  }
+  // Waits until the count reaches `n`; false if `stop` was requested first.
+  bool wait_for(int n, const std::stop_token& stop) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait(lock, stop, [&] { return n_ >= n; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any cv_;
+  int n_ = 0;
+};
 
 }  // namespace
 
@@ -90,6 +123,8 @@ TEST_CASE("subscribe, unsubscribe and is_subscribed report whether anything chan
   CHECK(srv.subscribers("news") == 2);
 
   REQUIRE(b.send_text("pub news once"));
+  // b's own barrier first (b is not sent its own message): its publish has run.
+  CHECK(messages_before_barrier(b).empty());
   CHECK(messages_before_barrier(a) == std::vector<std::string>{"once"});
 
   CHECK(call(a, "unsub other").data == "unsub other 0");
@@ -103,8 +138,8 @@ TEST_CASE("subscribe, unsubscribe and is_subscribed report whether anything chan
   CHECK(call(b, "sub news").data == "sub news 1");
   CHECK(srv.subscribers("news") == 1);
   REQUIRE(a.send_text("pub news again"));
-  CHECK(messages_before_barrier(b) == std::vector<std::string>{"again"});
   CHECK(messages_before_barrier(a).empty());
+  CHECK(messages_before_barrier(b) == std::vector<std::string>{"again"});
 }
 
 TEST_CASE("a connection closing while subscribed to many topics leaves no trace",
@@ -132,9 +167,10 @@ TEST_CASE("a connection closing while subscribed to many topics leaves no trace"
   // section asserts on its own).
   auto check_left = [&](std::uint16_t expected_code) {
     leaving.reset();
-    REQUIRE(handler.wait([&] { return handler.close_codes.size() == 1; }));
-    CHECK(handler.close_codes[0] == expected_code);
-    CHECK(handler.late_subscribes == 0);
+    const auto rec = handler.wait([](const Record& seen) { return seen.close_codes.size() == 1; });
+    REQUIRE(rec);
+    CHECK(rec->close_codes[0] == expected_code);
+    CHECK(rec->late_subscribes == 0);
     CHECK(srv.subscribers("late") == 0);
 
     for (std::size_t k = 0; k < topics; ++k) {
@@ -272,7 +308,7 @@ TEST_CASE("topic bookkeeping matches a model through random subscribes, unsubscr
     }
     clients[i].reset();
     ++closed;
-    REQUIRE(handler.wait([&] { return handler.close_codes.size() == closed; }));
+    REQUIRE(handler.wait([&](const Record& seen) { return seen.close_codes.size() == closed; }));
     check_counts();
     check_deliveries();
   }
@@ -317,9 +353,9 @@ TEST_CASE("a publish from a subscriber's callback reaches every other subscriber
     }
     CHECK(server.server().subscribers("room") == 3);
   }
-  // One publish command, then one barrier per client: nothing else reached on_message.
-  std::lock_guard lock(handler.mutex);
-  CHECK(handler.messages == 1 + 4);
+  // One publish command, then one barrier per client: nothing else reached on_message (each
+  // was counted before its answer was sent).
+  CHECK(handler.snapshot().messages == 1 + 4);
 }
 
 TEST_CASE("published frames keep their order with sends and the close frame of one callback",
@@ -355,9 +391,11 @@ TEST_CASE("a subscriber that unsubscribes while messages are published gets a pr
   // Server::publish from another thread keeps queueing messages on the loop while one
   // subscriber's unsubscribe arrives in the middle: that subscriber gets messages 0..m without
   // a gap, then the answer to its unsubscribe, then nothing more of the topic; the other
-  // subscriber gets every message. The publisher is paced, and waits half-way for the answer,
-  // so that messages are published both before and after the unsubscribe.
+  // subscriber gets every message. The publisher stays at most `window` messages ahead of the
+  // stayer, and waits half-way for the answer, so that messages are published both before and
+  // after the unsubscribe.
   constexpr int total = 3000;
+  constexpr int window = 100;
   PubSubHandler handler;
   ServerThread server(ServerThread::options(), handler);
   TestClient quitter;
@@ -365,17 +403,17 @@ TEST_CASE("a subscriber that unsubscribes while messages are published gets a pr
   REQUIRE(quitter.connect(server.port(), "/?sub=feed") == 101);
   REQUIRE(stayer.connect(server.port(), "/?sub=feed") == 101);
 
-  std::atomic<bool> unsub_answered{false};
+  Progress stayer_read;
+  Progress answered;  // 1 once the quitter has its unsubscribe's answer
   // std::jthread: a failed REQUIRE stops and joins it on the way out.
   std::jthread publisher([&](const std::stop_token& stop) {
-    for (int i = 0; i < total && !stop.stop_requested(); ++i) {
-      if (i == total / 2) {
-        while (!unsub_answered && !stop.stop_requested()) std::this_thread::sleep_for(Ms(1));
-      }
+    for (int i = 0; i < total; ++i) {
+      if (i == total / 2 && !answered.wait_for(1, stop)) return;
+      if (!stayer_read.wait_for(i - window, stop)) return;
       server.server().publish("feed", std::to_string(i));
-      if (i % 20 == 19) std::this_thread::sleep_for(Ms(1));
     }
   });
+  bool unsub_answered = false;
   int quitter_next = 0;
   int stayer_next = 0;
   bool unsub_sent = false;
@@ -388,11 +426,12 @@ TEST_CASE("a subscriber that unsubscribes while messages are published gets a pr
         if (r.kind != Received::Kind::message) return;
         if (i == 1) {
           out_of_order += r.data != std::to_string(stayer_next);
-          ++stayer_next;
+          stayer_read.advance_to(++stayer_next);
           return;
         }
         if (r.data == "unsub feed 1") {
           unsub_answered = true;
+          answered.advance_to(1);
         } else if (unsub_answered) {
           ++after_unsub;
         } else {
@@ -430,11 +469,14 @@ TEST_CASE("subscribers that disconnect while messages are published leave the ot
     clients.push_back(std::make_unique<TestClient>());
     REQUIRE(clients.back()->connect(server.port(), "/?sub=feed") == 101);
   }
-  // Paced, so that the drops happen while messages are still being published.
+  // At most `window` messages ahead of client 0 (which stays), so that the drops happen while
+  // messages are still being published.
+  constexpr int window = 100;
+  Progress first_read;
   std::jthread publisher([&](const std::stop_token& stop) {
-    for (int i = 0; i < total && !stop.stop_requested(); ++i) {
+    for (int i = 0; i < total; ++i) {
+      if (!first_read.wait_for(i - window, stop)) return;
       server.server().publish("feed", std::to_string(i));
-      if (i % 20 == 19) std::this_thread::sleep_for(Ms(1));
     }
   });
   std::vector<int> next(n, 0);
@@ -454,6 +496,7 @@ TEST_CASE("subscribers that disconnect while messages are published leave the ot
         if (r.kind != Received::Kind::message) return;
         out_of_order += r.data != std::to_string(next[i]);
         ++next[i];
+        if (i == 0) first_read.advance_to(next[0]);
       },
       [&] {
         // The odd clients go away, half by FIN and half by reset, mid-stream.
@@ -480,12 +523,13 @@ TEST_CASE("subscribers that disconnect while messages are published leave the ot
         if (r.kind != Received::Kind::message) return;
         out_of_order += r.data != std::to_string(next[j * 2]);
         ++next[j * 2];
+        if (j == 0) first_read.advance_to(next[0]);
       },
       all_done, Ms(30000));
   publisher.join();
   CHECK(done);
   CHECK(out_of_order == 0);
-  REQUIRE(handler.wait([&] { return handler.close_codes.size() == n / 2; }));
+  REQUIRE(handler.wait([](const Record& seen) { return seen.close_codes.size() == n / 2; }));
   CHECK(await_subscribers(server.server(), "feed", n / 2) == n / 2);
 }
 
@@ -551,9 +595,13 @@ TEST_CASE("publishing to a topic without subscribers creates nothing", "[server]
   REQUIRE(pub.send_text("pub nobody lost too"));
   CHECK(messages_before_barrier(pub).empty());
   CHECK(server.server().subscribers("nobody") == 0);
-  // A later subscriber gets only what is published after it subscribed.
+  // A later subscriber gets only what is published after it subscribed. Its on_open subscribed
+  // before the 101 went out; pub's barrier proves pub's publish has run before late's barrier
+  // is sent (two sockets have no order of their own: see the top of this file).
   TestClient late;
   REQUIRE(late.connect(server.port(), "/?sub=nobody") == 101);
+  CHECK(server.server().subscribers("nobody") == 1);
   REQUIRE(pub.send_text("pub nobody first"));
+  CHECK(messages_before_barrier(pub).empty());
   CHECK(messages_before_barrier(late) == std::vector<std::string>{"first"});
 }
