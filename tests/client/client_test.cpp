@@ -406,32 +406,6 @@ TEST_CASE("client reports a refused connection through on_error only", "[client]
   CHECK_FALSE(run.shut_down());
 }
 
-TEST_CASE("client gives up on a server that never answers the handshake at handshake_timeout",
-          "[client][timeout]") {
-  std::string request;
-  bool client_closed = false;
-  FakeServer fake([&](FakePeer& peer) {
-    request = peer.read_request();
-    client_closed = peer.client_closed_within(Ms(5000));
-  });
-  ClientOptions options;
-  options.handshake_timeout = Ms(300);
-  const auto start = Clock::now();
-  ClientRun run(fake.url(), options);
-  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }, Ms(5000)));
-  const auto elapsed = std::chrono::duration_cast<Ms>(run.rec.error_at - start);
-  CHECK(elapsed >= Ms(250));
-  CHECK(elapsed < Ms(2000));
-  CHECK_FALSE(run.rec.errors[0].with_ws);
-  CHECK(run.rec.errors[0].ec == std::errc::timed_out);
-  CHECK(run.rec.opens == 0);
-  CHECK(run.client->handshake_status() == 0);
-  CHECK_FALSE(run.shut_down());
-  CHECK(fake.join());
-  CHECK(request.rfind("GET / HTTP/1.1\r\n", 0) == 0);
-  CHECK(client_closed);
-}
-
 TEST_CASE("client gives up on a TCP connect that does not complete at connect_timeout",
           "[client][timeout]") {
   // A listener with a backlog of 0 that never accepts: once one connection waits in its
@@ -441,11 +415,8 @@ TEST_CASE("client gives up on a TCP connect that does not complete at connect_ti
   uvws::test::Socket filler = uvws::test::Socket::connect_tcp("127.0.0.1", fake.port(), Ms(1000));
   REQUIRE(filler.valid());
   uvws::test::Socket probe = uvws::test::Socket::connect_tcp("127.0.0.1", fake.port(), Ms(300));
-  if (probe.valid()) {
-    WARN("this kernel completes connects past a full backlog: connect_timeout not tested");
-    SUCCEED();
-    return;
-  }
+  // A kernel that completed it would leave connect_timeout untested: that fails, not skips.
+  REQUIRE_FALSE(probe.valid());
   ClientOptions options;
   options.connect_timeout = Ms(300);
   const auto start = Clock::now();
@@ -596,24 +567,6 @@ TEST_CASE("client closes with 1009 on a message over max_message_size", "[client
   const auto rec = server_handler.wait([](const Record& seen) { return seen.closes.size() == 1; });
   REQUIRE(rec);
   CHECK(rec->closes[0].code == 1009);
-  CHECK_FALSE(run.shut_down());
-}
-
-TEST_CASE("client closes a silent connection at idle_timeout with 1001", "[client][timeout]") {
-  RecordingHandler server_handler;
-  ServerThread server(ServerThread::options(), server_handler);
-  ClientOptions options;
-  options.idle_timeout = Ms(300);
-  ClientRun run(ws_url(server.port()), options);
-  REQUIRE(run.wait([&] { return run.rec.opens == 1; }));
-  const auto opened = Clock::now();
-  REQUIRE(run.wait([&] { return run.rec.closes == 1; }, Ms(5000)));
-  const auto elapsed = std::chrono::duration_cast<Ms>(run.rec.closed_at - opened);
-  CHECK(elapsed >= Ms(250));
-  CHECK(elapsed < Ms(3000));
-  CHECK(run.rec.close_code == 1001);
-  REQUIRE(server_handler.wait([&] { return server_handler.closes.size() == 1; }));
-  CHECK(server_handler.closes[0].code == 1001);
   CHECK_FALSE(run.shut_down());
 }
 

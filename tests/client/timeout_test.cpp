@@ -140,7 +140,9 @@ TEST_CASE("clocked client: a silent connection closes with 1001 at exactly idle_
   FakePeer& peer = connect(c, fake, true);  // open at 0: the idle timer starts
 
   std::int64_t due = 30000;
-  SECTION("nothing received: closed 30 s after the handshake") {}
+  SECTION("nothing received: closed 30 s after the handshake") {
+    CHECK_FALSE(peer.read_frame(Ms(0)).has_value());  // nothing at 0 either
+  }
   SECTION("a message at 10 s postpones it to 40 s") {
     REQUIRE(c.advance(10000));
     CHECK_FALSE(peer.read_frame(Ms(0)).has_value());
@@ -254,6 +256,7 @@ TEST_CASE("clocked client: the close timeout drops TCP at exactly close_timeout"
   std::uint16_t reported = 0;
   SECTION("the server never answers the close") {
     reported = 1006;
+    CHECK_FALSE(peer.read_frame(Ms(0)).has_value());  // the client sends nothing more
   }
   SECTION("the server answers the close but never ends TCP") {
     REQUIRE(peer.send_frame(from_server(Opcode::close, close->payload)));
