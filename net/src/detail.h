@@ -12,7 +12,7 @@ namespace uvws::net::detail {
 spdlog::logger& log();
 
 // Runs f() and swallows what it throws after logging it, so that nothing unwinds through a libuv
-// callback (STYLE 3). Returns false if f() threw.
+// callback (docs/ARCHITECTURE.md, "Errors"). Returns false if f() threw.
 template <class F>
 bool guarded(const char* where, F&& f) noexcept {
   try {

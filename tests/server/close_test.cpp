@@ -162,7 +162,7 @@ TEST_CASE("server fails protocol violations with the matching close code",
   const Received r = await_close(client);
   REQUIRE(r.kind == Received::Kind::close);
   CHECK(r.code == c.code);
-  // No internal details in the reason (STYLE 3); the server ends TCP after its close frame.
+  // No internal details in the reason; the server ends TCP after its close frame.
   CHECK(client.wait_eof());
   // on_error comes before on_close (the violation ends the connection).
   const auto rec = handler.wait([](const Record& seen) { return seen.closes.size() == 1; });

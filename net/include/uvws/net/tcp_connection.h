@@ -9,7 +9,7 @@
 // Threads: loop thread only. Every hook runs on the loop thread; other threads use Loop::post().
 // Errors: a read or write failure calls on_error() once and then closes the connection; a hook
 // that throws is logged and closes the connection (the ws glue should catch its own exceptions
-// first and send 1011, STYLE 3). Nothing is thrown from libuv callbacks.
+// first and send 1011, docs/ARCHITECTURE.md "Errors"). Nothing is thrown from libuv callbacks.
 // Memory: at most 320 bytes including libuv's 248-byte uv_tcp_t (static_assert below), and no
 // buffer while idle: reads land in the Loop's shared read buffer, writes in the Loop's shared
 // cork buffer, and a per-connection write state exists only while the kernel refuses bytes.
