@@ -30,6 +30,8 @@
 #include <vector>
 
 #include "pubsub_helpers.h"
+#include "uvws/core/buffer.h"
+#include "uvws/ws/frame.h"
 
 using uvws::Opcode;
 using uvws::test::await_subscribers;
@@ -384,6 +386,38 @@ TEST_CASE("published frames keep their order with sends and the close frame of o
     CHECK(c.code == 4000);
     CHECK(messages_before_barrier(other) == std::vector<std::string>{"last words"});
   }
+}
+
+TEST_CASE("frames published before the peer's close frame in one read go out before the answer",
+          "[server][pubsub]") {
+  // One TCP write carries "pubself room early" and the client's close frame: the server
+  // publishes (the frame is queued for this subscriber, the sender), then reads the close and
+  // owes its answer. What was published while the connection was open goes first; nothing
+  // follows the close answer (RFC 6455 5.5.1).
+  PubSubHandler handler;
+  ServerThread server(ServerThread::options(), handler);
+  TestClient client;
+  REQUIRE(client.connect(server.port(), "/?sub=room") == 101);
+  uvws::core::Buffer wire;
+  const auto masked = [&](Opcode opcode, std::string_view payload) {
+    uvws::ws::Frame f;
+    f.opcode = opcode;
+    f.masked = true;
+    f.mask_key = 0x5a17c3e9;
+    f.payload = {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
+    f.length = payload.size();
+    uvws::ws::serialize(f, wire);
+  };
+  masked(Opcode::text, "pubself room early");
+  masked(Opcode::close, std::string_view("\x03\xe8", 2));  // 1000
+  REQUIRE(client.send_raw(wire.span()));
+  const Received m = client.recv_data();
+  CHECK(m.kind == Received::Kind::message);
+  CHECK(m.data == "early");
+  const Received c = client.recv();
+  CHECK(c.kind == Received::Kind::close);
+  CHECK(c.code == 1000);
+  CHECK(client.wait_eof());
 }
 
 TEST_CASE("a subscriber that unsubscribes while messages are published gets a prefix of them",

@@ -11,7 +11,7 @@
 
 #include "connection.h"
 #include "endpoint.h"
-#include "uvws/core/log.h"
+#include "log.h"
 #include "uvws/core/random.h"
 #include "uvws/net/resolver.h"
 #include "uvws/net/timer.h"
@@ -61,10 +61,6 @@ bool parse_ip(const std::string& host, std::uint16_t port, sockaddr_storage& out
   if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&out)) == 0) return true;
   out = {};
   return uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
-}
-
-spdlog::logger& logger() {
-  return core::log(core::Layer::ws);
 }
 
 }  // namespace
@@ -120,9 +116,9 @@ struct Client::Impl final : detail::ClientLink {
     try {
       callback();
     } catch (const std::exception& e) {
-      logger().error("{} threw: {}", what, e.what());
+      detail::logger().error("{} threw: {}", what, e.what());
     } catch (...) {
-      logger().error("{} threw a non-std exception", what);
+      detail::logger().error("{} threw a non-std exception", what);
     }
     return *token;
   }
@@ -156,7 +152,7 @@ struct Client::Impl final : detail::ClientLink {
     }
     resolver.resolve(url.host, url.port, [this](std::error_code ec, auto found) {
       if (ec) {
-        logger().debug("client: cannot resolve {}: {}", url.host, ec.message());
+        detail::logger().debug("client: cannot resolve {}: {}", url.host, ec.message());
         attempt_failed(ec);
         return;
       }

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "uvws/core/log.h"
+#include "log.h"
 
 namespace uvws::detail {
 
@@ -14,10 +14,6 @@ namespace uvws::detail {
 static_assert(sizeof(Connection) <= 472, "detail::Connection grew beyond its memory budget");
 
 namespace {
-
-spdlog::logger& logger() {
-  return core::log(core::Layer::ws);
-}
 
 // What a receive call owes the peer (pongs, the close answer, an HTTP error). The protocol
 // appends to it between its callbacks; the connection writes it at the start of every
@@ -144,7 +140,12 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
     }
   }
   core::Buffer& owed = owed_buffer();
-  owed.clear();  // empty between calls; cleared anyway, so nothing can reach the wrong peer
+  // Empty between receive calls, also when one throws: nothing can reach another peer.
+  struct Clear {
+    core::Buffer& owed;
+    ~Clear() { owed.clear(); }
+  } clear{owed};
+  owed.clear();
   protocol().receive_data_in_place(bytes, owed);
   settle();
 }
@@ -182,7 +183,9 @@ void Connection::on_timer() {
       std::uint32_t next = 0;
       switch (keepalive_.expired(settings(), next)) {
         case Keepalive::Expiry::send_ping:
-          protocol().send_ping({}, send_buffer());
+          // send_buffer() writes queued published frames first; their backpressure policy
+          // may have closed the connection (and armed the close timer) meanwhile.
+          if (!protocol().send_ping({}, send_buffer()) || stage_ != Stage::open) return;
           if (ClientLink* l = link()) l->keepalive_ping_sent();
           arm_timer(next);
           return;
@@ -195,7 +198,7 @@ void Connection::on_timer() {
       }
       return;
     }
-    case Stage::closing:
+    case Stage::close_sent:
     case Stage::closed:
     case Stage::silent:
       // The peer did not complete the close handshake (or TCP) in time.
@@ -235,13 +238,18 @@ void Connection::on_closed() {
 void Connection::write_owed() {
   core::Buffer& owed = owed_buffer();
   if (owed.empty()) return;
-  send_buffer().append(owed.span());
+  if (extras_ && !extras_->subscriber.queued.empty()) {
+    flushing_before_owed_ = true;
+    ctx().topics.flush(extras_->subscriber);
+    flushing_before_owed_ = false;
+  }
+  TCPConnection::output().append(owed.span());
   owed.clear();
 }
 
 void Connection::settle() {
   write_owed();
-  if (protocol().state() == ws::State::closed) end_exchange();
+  if (protocol().close_expected()) end_exchange();
 }
 
 Connection::Stage Connection::conclude() {
@@ -251,7 +259,7 @@ Connection::Stage Connection::conclude() {
       stage_ = Stage::silent;
       break;
     case Stage::open:
-    case Stage::closing:
+    case Stage::close_sent:
       stage_ = Stage::closed;
       break;
     case Stage::closed:
@@ -274,7 +282,7 @@ void Connection::end_exchange() {
   // for the server's FIN (on_eof), so that TIME_WAIT stays on the server, or for the timeout.
   if (!client_) shutdown();
   // The close timeout runs from our close frame: a close we started armed it already.
-  if (before != Stage::closing) arm_timer(timer_ms(settings().close_timeout));
+  if (before != Stage::close_sent) arm_timer(timer_ms(settings().close_timeout));
 }
 
 void Connection::opened_websocket() {
@@ -308,16 +316,19 @@ void Connection::start_close(std::uint16_t code, std::string_view reason, Initia
   switch (stage_) {
     case Stage::open:
       if (!protocol().send_close(code, reason, send_buffer())) return;
-      stage_ = Stage::closing;
+      stage_ = Stage::close_sent;
       arm_timer(timer_ms(settings().close_timeout));
       return;
     case Stage::handshake:
+      // The handshake failed and its answer is on its way (a handler threw in on_error):
+      // settle() ends the exchange gracefully.
+      if (protocol().close_expected()) return;
       // Nothing to say in WebSocket terms yet: drop the connection.
       protocol().terminate();
       TCPConnection::close();
       conclude();
       return;
-    case Stage::closing:
+    case Stage::close_sent:
     case Stage::closed:
     case Stage::silent:
       return;  // already on its way out

@@ -20,7 +20,7 @@
 //   handshake  accepted (server), TCP connected (client)   handshake       no
 //   open       101 sent (server) / accepted (client);      idle, keepalive yes
 //              on_open runs
-//   closing    we sent a close frame (start_close)         close           yes
+//   close_sent we sent a close frame (start_close)         close           yes
 //   closed     the exchange is over after open: both close  close (until    yes
 //              frames, a failure, EOF, an I/O error,         the peer's FIN)
 //              terminate
@@ -95,9 +95,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // link hear nothing more (the caller reports what it owes the application).
   void detach();
 
-  // on_open ran and on_close is owed (open, closing or closed).
+  // on_open ran and on_close is owed (open, close_sent or closed).
   bool opened() const {
-    return stage_ == Stage::open || stage_ == Stage::closing || stage_ == Stage::closed;
+    return stage_ == Stage::open || stage_ == Stage::close_sent || stage_ == Stage::closed;
   }
   bool is_open() const { return protocol().state() == ws::State::open; }
   const ws::Protocol& protocol() const;
@@ -132,7 +132,7 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
  private:
   friend class ProtocolEvents;
 
-  enum class Stage : std::uint8_t { handshake, open, closing, closed, silent };
+  enum class Stage : std::uint8_t { handshake, open, close_sent, closed, silent };
 
   // --- net::TCPConnection hooks ---------------------------------------------------------------
   void on_accepted() override;
@@ -191,8 +191,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // next output on any connection of the loop: pass it straight to one protocol call.
   core::Buffer& send_buffer();
   // Checks the backpressure policy before a send: false when it must be dropped (and, with the
-  // close policy, the connection is closing).
-  bool admit_send();
+  // close policy, the connection is closing). admit_send() also requires the protocol open.
+  bool admit_send() { return is_open() && admit_bytes(); }
+  bool admit_bytes();
   SendStatus status_after_send();
 
   // The server state of this connection's loop (Loop::context()). Server side only.
@@ -227,7 +228,10 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   Stage stage_ = Stage::handshake;
   Keepalive keepalive_;
   bool backpressured_ = false;  // a send returned backpressure: on_drain is owed
-  bool client_ = false;         // the role: which member of slot_ is alive
+  // write_owed() is writing the published frames queued before what the protocol owes (which
+  // may be its close answer): they were published while the connection was open, and go first.
+  bool flushing_before_owed_ = false;
+  bool client_ = false;  // the role: which member of slot_ is alive
 };
 
 }  // namespace detail

@@ -10,8 +10,8 @@ core::Buffer& Connection::send_buffer() {
   return TCPConnection::output();
 }
 
-bool Connection::admit_send() {
-  if (!is_open() || closing()) return false;
+bool Connection::admit_bytes() {
+  if (closing()) return false;
   const auto& o = settings();
   if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
   // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
@@ -55,8 +55,12 @@ SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t>
 }
 
 void Connection::write_published(std::span<const std::span<const std::uint8_t>> frames) {
-  // A whole data frame may not go out in the middle of a fragmented message (RFC 6455 5.4).
-  if (protocol().sending_fragmented() || !admit_send()) return;
+  // Published while the connection was open: they go out unless our close frame went first
+  // (RFC 6455 5.5.1) — also when the peer's close, read in this call, is about to be answered
+  // (write_owed puts them ahead of the answer). A whole data frame may not go out in the middle
+  // of a fragmented message (RFC 6455 5.4).
+  const bool open = stage_ == Stage::open && (is_open() || flushing_before_owed_);
+  if (!open || protocol().sending_fragmented() || !admit_bytes()) return;
   write_shared(frames);
   status_after_send();
 }

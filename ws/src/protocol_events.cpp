@@ -2,17 +2,10 @@
 #include "protocol_events.h"
 
 #include "connection.h"
+#include "log.h"
 #include "upgrade.h"
-#include "uvws/core/log.h"
 
 namespace uvws::detail {
-namespace {
-
-spdlog::logger& logger() {
-  return core::log(core::Layer::ws);
-}
-
-}  // namespace
 
 // Each event first writes what the protocol owes the peer so far (Connection::write_owed):
 // the protocol appends to that buffer only between its callbacks, so the bytes go out in the

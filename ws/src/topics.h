@@ -6,7 +6,7 @@
 //
 // Each loop keeps its own topics and their subscribers (of that loop only), so publishing
 // never takes a lock: a publish reaches the other loops as a posted task carrying the same
-// frame (see fanout.h). A published message is framed once, into a reference-counted buffer
+// frame (see pubsub.h). A published message is framed once, into a reference-counted buffer
 // that every subscriber on every loop writes from.
 //
 // Publishing is batched per loop iteration: publish() queues the frame for each subscriber

@@ -2,31 +2,29 @@
 
 #include <exception>
 
+#include "log.h"
 #include "server_context.h"
-#include "uvws/core/log.h"
 #include "uvws/ws/handshake.h"
 
 namespace uvws::detail {
 namespace {
 
-spdlog::logger& logger() {
-  return core::log(core::Layer::ws);
-}
-
 constexpr const char* text_plain = "text/plain; charset=utf-8";
 
-std::string reply_to_http(const ws::HTTPRequest& request, Handler& handler) {
-  HTTPReply reply;
+// Runs the application's `callback` (on_http or on_upgrade, named by `what`) and what builds
+// the answer from its result: anything thrown — by the handler, or by an answer it filled in
+// that cannot be sent (a status outside 200..999, a body on a 204) — is logged and answered
+// with 500, so the peer always gets an HTTP answer.
+template <class F>
+std::string answer_or_500(const char* what, F&& callback) {
   try {
-    handler.on_http(request, reply);
+    return callback();
   } catch (const std::exception& e) {
-    logger().error("on_http threw: {}", e.what());
-    reply = HTTPReply{500, text_plain, "500 Internal Server Error\n", {}};
+    logger().error("{} threw: {}; answering 500", what, e.what());
   } catch (...) {
-    logger().error("on_http threw a non-std exception");
-    reply = HTTPReply{500, text_plain, "500 Internal Server Error\n", {}};
+    logger().error("{} threw a non-std exception; answering 500", what);
   }
-  return ws::http_response(reply.status, reply.content_type, reply.body, reply.headers);
+  return ws::http_response(500, text_plain, "500 Internal Server Error\n", {});
 }
 
 }  // namespace
@@ -38,25 +36,20 @@ RequestAnswer answer_request(const ServerShared& shared, const ws::HTTPRequest& 
   Handler& handler = *answer.route->handler;
   answer.kind = RequestAnswer::Kind::respond;
   if (!request.header_has_token("Upgrade", "websocket")) {
-    answer.response = reply_to_http(request, handler);
+    answer.response = answer_or_500("on_http", [&] {
+      HTTPReply reply;
+      handler.on_http(request, reply);
+      return ws::http_response(reply.status, reply.content_type, reply.body, reply.headers);
+    });
     return answer;
   }
   UpgradeDecision decision;
-  try {
+  answer.response = answer_or_500("on_upgrade", [&] {
     decision = handler.on_upgrade(request);
-  } catch (const std::exception& e) {
-    logger().error("on_upgrade threw: {}", e.what());
-    decision.accept = false;
-    decision.status = 500;
-  } catch (...) {
-    logger().error("on_upgrade threw a non-std exception");
-    decision.accept = false;
-    decision.status = 500;
-  }
-  if (!decision.accept) {
-    answer.response = ws::http_response(decision.status, text_plain, "refused\n", decision.headers);
-    return answer;
-  }
+    if (decision.accept) return std::string();
+    return ws::http_response(decision.status, text_plain, "refused\n", decision.headers);
+  });
+  if (!answer.response.empty()) return answer;
   answer.kind = RequestAnswer::Kind::upgrade;
   answer.subprotocol = std::move(decision.subprotocol);
   answer.headers = std::move(decision.headers);
