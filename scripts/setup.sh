@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake pkg-config libuv1-dev libspdlog-dev catch2 libssl-dev
             zlib1g-dev node-llhttp libhiredis-dev nlohmann-json3-dev)
 test_pkgs=(python3-websockets chromium redis-server clang libclang-rt-14-dev
-           libwebsocketpp-dev libboost-dev libboost-system-dev gnuplot-nox procps util-linux)
+           libwebsocketpp-dev libboost-dev libboost-system-dev gnuplot-nox procps util-linux
+           stress)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--tests" ]]; then
