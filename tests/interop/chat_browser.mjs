@@ -104,6 +104,8 @@ try {
   await bob.fill('#text', 'after the long one');
   await bob.click('#send');
   await messagesWith(ada, 'after the long one').waitFor();
+  // Bob's own copy comes on his socket: nothing orders it with ada's, so wait for it too.
+  await messagesWith(bob, 'after the long one').waitFor();
   assert.equal(await messagesWith(bob, tooLong).count(), 0);
   assert.equal(await messagesWith(ada, tooLong).count(), 0);
   assert.equal(await bob.locator('#messages li.message').count(), 3);
