@@ -1,6 +1,7 @@
-// The load generator: one epoll loop driving echo, pipelined, idle and 1 MiB loads (load_generator.h).
-// Over 400 lines for a reason: the four modes share the loop, the connection table and the
-// result accounting, and read best next to each other; a split would pass that state around.
+// The load generator: one epoll loop driving echo, pipelined, idle and 1 MiB loads
+// (load_generator.h). Over 400 lines for a reason: the four modes share the loop, the connection
+// table and the result accounting, and read best next to each other; a split would pass that state
+// around.
 #include "load_generator.h"
 
 #include <dirent.h>
