@@ -148,6 +148,8 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
   owed.clear();
   protocol().receive_data_in_place(bytes, owed);
   settle();
+  // What this read made us owe (pongs, echoes the handler sent) counts against the limit.
+  pause_reading_if_over_limit();
 }
 
 void Connection::on_eof() {
@@ -167,6 +169,10 @@ void Connection::on_error(std::error_code ec) {
 }
 
 void Connection::on_drain() {
+  if (read_paused_) {
+    read_paused_ = false;
+    if (!closing()) static_cast<void>(start_reading());
+  }
   if (!backpressured_ || !is_open()) return;
   backpressured_ = false;
   guard([&] { endpoint_->handler->on_drain(*this); });

@@ -195,6 +195,11 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   bool admit_send() { return is_open() && admit_bytes(); }
   bool admit_bytes();
   SendStatus status_after_send();
+  // The receive side follows the send side: over max_backpressure (after a flush), reading
+  // stops until the backlog has drained (on_drain). So a peer that sends without reading what
+  // it causes (echoes, automatic pongs) holds at most the limit plus one read's answers; its
+  // further bytes wait in the kernel, and TCP flow control slows it down. True when over.
+  bool pause_reading_if_over_limit();
 
   // The server state of this connection's loop (Loop::context()). Server side only.
   LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
@@ -228,6 +233,7 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   Stage stage_ = Stage::handshake;
   Keepalive keepalive_;
   bool backpressured_ = false;  // a send returned backpressure: on_drain is owed
+  bool read_paused_ = false;    // reading stopped over max_backpressure (until on_drain)
   // write_owed() is writing the published frames queued before what the protocol owes (which
   // may be its close answer): they were published while the connection was open, and go first.
   bool flushing_before_owed_ = false;

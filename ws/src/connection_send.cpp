@@ -22,15 +22,24 @@ bool Connection::admit_bytes() {
 }
 
 SendStatus Connection::status_after_send() {
+  if (!pause_reading_if_over_limit()) return SendStatus::ok;
+  backpressured_ = true;
+  return SendStatus::backpressure;
+}
+
+bool Connection::pause_reading_if_over_limit() {
   const std::size_t limit = settings().max_backpressure;
-  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
+  if (TCPConnection::buffered_amount() <= limit) return false;
   // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
   // What it refuses waits in a write whose completion calls on_drain; if it took everything,
   // nothing waits for the peer, and "backpressure" would promise an on_drain that never comes.
   flush();
-  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
-  backpressured_ = true;
-  return SendStatus::backpressure;
+  if (TCPConnection::buffered_amount() <= limit) return false;
+  if (reading()) {
+    stop_reading();
+    read_paused_ = true;
+  }
+  return true;
 }
 
 SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
