@@ -148,8 +148,12 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
   owed.clear();
   protocol().receive_data_in_place(bytes, owed);
   settle();
-  // What this read made us owe (pongs, echoes the handler sent) counts against the limit.
+  // What this read produced goes to the kernel now (TCP would flush it when we return anyway),
+  // so that what the kernel refused counts: against the backpressure limit (which also covers
+  // pongs and echoes the peer does not read) and the memory budget.
+  flush();
   pause_reading_if_over_limit();
+  account_held_bytes();
 }
 
 void Connection::on_eof() {
@@ -173,6 +177,7 @@ void Connection::on_drain() {
     read_paused_ = false;
     if (!closing()) static_cast<void>(start_reading());
   }
+  account_held_bytes();
   if (!backpressured_ || !is_open()) return;
   backpressured_ = false;
   guard([&] { endpoint_->handler->on_drain(*this); });
@@ -217,6 +222,7 @@ void Connection::on_closed() {
   // Out of every topic first: counts are exact, and no publish reaches this connection, by the
   // time the handler hears of the close.
   if (extras_ && !client_) ctx().topics.leave(extras_->subscriber);
+  account_held_bytes();  // closing: the loop's sum forgets it
   const bool was_open = opened();
   if (was_open) {
     stage_ = Stage::silent;  // on_close is paid now

@@ -201,6 +201,19 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // further bytes wait in the kernel, and TCP flow control slows it down. True when over.
   bool pause_reading_if_over_limit();
 
+  // --- Memory budget (memory_budget.{h,cpp}) --------------------------------------------------
+ public:
+  // Bytes this connection holds for undelivered input and unread output, as last accounted.
+  std::size_t held_bytes() const { return held_; }
+  // Fails the connection at once to bring the loop within its memory budget (the policy is in
+  // memory_budget.h).
+  void fail_for_memory_budget();
+
+ private:
+  // Brings held_ and the loop's sum up to date (server side); enforces the budget when the sum
+  // is over it. After every read, send, drain and close.
+  void account_held_bytes();
+
   // The server state of this connection's loop (Loop::context()). Server side only.
   LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
   ClientLink* link() const { return endpoint_ != nullptr ? endpoint_->client : nullptr; }
@@ -232,12 +245,14 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   std::unique_ptr<Extras> extras_;
   Stage stage_ = Stage::handshake;
   Keepalive keepalive_;
-  bool backpressured_ = false;  // a send returned backpressure: on_drain is owed
-  bool read_paused_ = false;    // reading stopped over max_backpressure (until on_drain)
+  // One byte of flags, so that held_ fits in the same word (the memory budget above).
+  bool backpressured_ : 1 = false;  // a send returned backpressure: on_drain is owed
+  bool read_paused_ : 1 = false;    // reading stopped over max_backpressure (until on_drain)
   // write_owed() is writing the published frames queued before what the protocol owes (which
   // may be its close answer): they were published while the connection was open, and go first.
-  bool flushing_before_owed_ = false;
-  bool client_ = false;  // the role: which member of slot_ is alive
+  bool flushing_before_owed_ : 1 = false;
+  bool client_ : 1 = false;  // the role: which member of slot_ is alive
+  std::uint32_t held_ = 0;   // held_bytes(), saturated
 };
 
 }  // namespace detail

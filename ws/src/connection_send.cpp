@@ -22,7 +22,9 @@ bool Connection::admit_bytes() {
 }
 
 SendStatus Connection::status_after_send() {
-  if (!pause_reading_if_over_limit()) return SendStatus::ok;
+  const bool over = pause_reading_if_over_limit();
+  account_held_bytes();
+  if (!over) return SendStatus::ok;
   backpressured_ = true;
   return SendStatus::backpressure;
 }

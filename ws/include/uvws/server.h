@@ -42,9 +42,12 @@ struct ServerOptions {
   int backlog = 511;
   std::size_t max_connections = 100000;  // per server; more are accepted and closed at once
 
-  // Protocol limits (RFC 6455 has none; these keep hostile peers bounded).
-  std::size_t max_message_size = 16u << 20;
-  std::size_t max_frame_size = 16u << 20;
+  // Protocol limits (RFC 6455 has none; these keep hostile peers bounded). A message over
+  // max_message_size fails the connection with 1009. 1 MiB, as python-websockets: a chat
+  // line or a JSON update is far smaller, and a server that takes larger messages (files,
+  // images) says so here; each connection may hold that much while its message arrives.
+  std::size_t max_message_size = 1u << 20;
+  std::size_t max_frame_size = 1u << 20;
   std::size_t max_header_bytes = 8192;  // opening handshake: answered with 431 past these
   std::size_t max_headers = 100;
 
@@ -53,8 +56,16 @@ struct ServerOptions {
   std::chrono::milliseconds ping_interval{0};          // ping idle peers this often; 0 = off
   std::chrono::milliseconds close_timeout{5000};       // wait this long for the peer's close frame
 
-  std::size_t max_backpressure = 1u << 20;  // bytes queued per connection before the policy
+  // Bytes queued per connection before the policy; over it, the connection also stops reading
+  // until the peer has read enough (so it cannot make us owe it more: echoes, pongs).
+  std::size_t max_backpressure = 1u << 20;
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
+
+  // All connections together: bytes held for messages still arriving and for output their
+  // peers have not read. Over it, the connection holding the most is failed with 1009 (input)
+  // or 1008 (output) and closed at once, until the sum is back within it. Split evenly among
+  // the threads' loops; at least 1 MiB per thread.
+  std::size_t memory_budget = 256u << 20;
 
   std::vector<std::string> allowed_origins;  // empty: any origin
   std::vector<std::string> subprotocols;     // supported, preferred first

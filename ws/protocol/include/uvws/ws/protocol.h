@@ -175,6 +175,10 @@ class Protocol {
   // The negotiated subprotocol (empty if none) and whether permessage-deflate is on.
   std::string_view subprotocol() const;
   bool compression_enabled() const;
+  // Bytes of memory held for input not yet delivered: a message spanning reads or frames (its
+  // reassembly buffer's capacity) and an incomplete frame's bytes. Zero between messages that
+  // arrive whole. What a server's memory budget counts (ServerOptions::memory_budget).
+  std::size_t buffered_bytes() const { return message_.capacity() + reader_.held_bytes(); }
 
  protected:
   Protocol(Role role, const ProtocolOptions& options, ProtocolListener& listener);
