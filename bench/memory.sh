@@ -23,12 +23,20 @@
 # grows. ROUNDS rounds, each on a fresh server: the tables give the median and the min-max.
 #
 # Why the figure once depended on the count: the issue measured 940 B at 5,000 and 716 B at
-# 10,000 with a baseline taken before any connection. RssAnon barely moved (523 B and 508 B):
-# about 2.2 MB of file-backed pages (libcrypto, libz and libstdc++ code touched by the first
-# handshake, not allocations) entered RSS with the first connection and were divided by N:
-# 2.2 MB / 5,000 = 450 B, / 10,000 = 225 B. The warm-up of step 1 puts them in the baseline, and
-# the slope leaves out whatever fixed cost remains. What remains per connection in uvws grows by
-# one allocation per connection (libuv's uv_tcp_t is 248 B of it), linear in N: see the slopes.
+# 10,000 with a baseline taken before any connection (this script, with WARMUP_CONNECTIONS=0,
+# gives 938 B and 723 B; RssAnon only 523 B and 508 B). The first handshake pages in 2,028 kB
+# of libcrypto.so.3 (file-backed: OpenSSL's initialisation for the SHA-1 of RFC 6455 4.2.2)
+# and grows the heap by about 140 kB, once per process. Divided by N, that fixed cost added
+# 2.17 MB / 5,000 = 434 B and / 10,000 = 217 B. The warm-up of step 1 puts it in the baseline,
+# and the slope leaves out whatever fixed cost remains. Two smaller effects remain in RSS / N:
+#  - memory freed by the warm-up connections stays in the malloc heap and is used again by the
+#    first new ones, so RSS / N at 1,000 reads about 55 B low (430 B against 488 B at 10,000);
+#  - libuv's table of watched descriptors (8 B per slot, `loop->watchers`) doubles at powers
+#    of two and is written out at once: RSS steps up by 128 kB when descriptor 16,383 is
+#    watched (the slope from 16,000 to 16,500 is 737 B, before and after it 483 B), 8-16 B
+#    per connection in all.
+# The slope between counts (about 494 B per connection from 1,000 to 10,000 and from 10,000
+# to 20,000) is the figure that does not depend on the count or on the allocator's history.
 #
 # The highest count is capped by the descriptor limit: the server needs one descriptor per
 # connection plus those it has open at start (listener, epoll, eventfd, ...), and FD_LIMIT is
@@ -89,7 +97,7 @@ status_kb() {
 # Sets RSS and ANON (kB) of process $1 once VmRSS has read the same for 5 samples 0.2 s apart,
 # and STABLE to yes; after STABLE_TIMEOUT seconds, the last sample with STABLE=no.
 read_stable_rss() {
-  local pid=$1 same=0 last= now i
+  local pid=$1 same=0 last='' now i
   STABLE=no
   for ((i = 0; i < STABLE_TIMEOUT * 5; i++)); do
     now=$(status_kb "$pid" VmRSS)
@@ -229,6 +237,8 @@ done
 summary=()
 detail=()
 notes=()
+capped=()
+capped_asked=
 uvws_per=$(values uvws "$compare_step" per | median_min_max | cut -d' ' -f1)
 for server in $SERVERS; do
   for f in "${failures[@]}"; do
@@ -252,7 +262,8 @@ for server in $SERVERS; do
     unstable=$(values "$server" "$step" stable | grep -c no || true)
     detail+=("| $(server_label "$server") | $(label_count "${counts[step]}") | $(values "$server" "$step" open | median_range) | $(values "$server" "$step" rss0_kb | median_range) | $(values "$server" "$step" rss_kb | median_range) | **$(values "$server" "$step" per | median_range)** | $(values "$server" "$step" slope | median_range) | $(values "$server" "$step" per_anon | median_range) | $(values "$server" "$step" slope_anon | median_range) | $unstable |")
     if [[ ${open%.*} != "${counts[step]}" ]]; then
-      notes+=("- $(server_label "$server"): $(label_count "${counts[step]}") asked, $(label_count "${open%.*}") open: the most that its descriptor limit ($FD_LIMIT, the hard limit here) leaves for connections.")
+      capped+=("$(server_label "$server") $(label_count "${open%.*}")")
+      capped_asked=$(label_count "${counts[step]}")
     fi
   done
 done
@@ -268,7 +279,7 @@ compare_label=$(label_count "${counts[compare_step]}")
   echo "VmRSS once every handshake is answered and RSS has not moved for a second. **RSS /"
   echo "connection** = (RSS at N - RSS before) / N; **per added** = (RSS at N - RSS at the previous"
   echo "count) / the connections added: the marginal cost of one more idle connection, without the"
-  echo "fixed costs that RSS / N spreads over N. Median of $ROUNDS rounds (min-max). Anonymous ="
+  echo "fixed costs that RSS / N spreads over N. Median of $ROUNDS round(s) (min-max). Anonymous ="
   echo "the same from RssAnon (no file-backed pages). Kernel socket memory is not in RSS. Target for"
   echo "uvws: <= 512 bytes. Node.js's figure includes whatever its garbage collector has not yet"
   echo "reclaimed."
@@ -284,9 +295,12 @@ compare_label=$(label_count "${counts[compare_step]}")
     [[ -n $(values uvws "$step" open) ]] || continue
     echo "| $(label_count "$(values uvws "$step" open | median_min_max | cut -d' ' -f1 | cut -d. -f1)") | $(values uvws "$step" per | median_range) | $(values uvws "$step" slope | median_range) | $(values uvws "$step" per_anon | median_range) |"
   done
+  if [[ ${#capped[@]} -gt 0 ]]; then
+    notes+=("- $capped_asked asked: open $(printf '%s; ' "${capped[@]}" | sed 's/; $//'), the most that the descriptor limit ($(label_count "$FD_LIMIT"), the hard limit of this host) leaves each server.")
+  fi
   if [[ ${#notes[@]} -gt 0 ]]; then
     echo
-    printf '%s\n' "${notes[@]}" | sort -u
+    printf '%s\n' "${notes[@]}"
   fi
   echo "<!-- bench:memory:end -->"
   echo
