@@ -192,7 +192,15 @@ void Connection::on_timer() {
       return;
     case Stage::open: {
       std::uint32_t next = 0;
-      switch (keepalive_.expired(settings(), next)) {
+      switch (keepalive_.expired(settings(), next, protocol().compression_enabled())) {
+        case Keepalive::Expiry::release_compression:
+          protocol().release_idle();
+          if (next != 0) {
+            arm_timer(next);
+          } else {
+            disarm_timer();
+          }
+          return;
         case Keepalive::Expiry::send_ping:
           // send_buffer() writes queued published frames first; their backpressure policy
           // may have closed the connection (and armed the close timer) meanwhile.
@@ -305,7 +313,8 @@ void Connection::opened_websocket() {
 }
 
 void Connection::arm_open_timer() {
-  if (const std::uint32_t wait = Keepalive::open_delay(settings())) {
+  if (const std::uint32_t wait =
+          Keepalive::open_delay(settings(), protocol().compression_enabled())) {
     arm_timer(wait);
   } else {
     disarm_timer();

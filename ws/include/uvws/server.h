@@ -70,6 +70,10 @@ struct ServerOptions {
   std::vector<std::string> allowed_origins;  // empty: any origin
   std::vector<std::string> subprotocols;     // supported, preferred first
   ws::DeflateOptions compression;            // permessage-deflate; off unless .enabled
+  // A compressing connection that received nothing for this long gives its zlib state back,
+  // keeping only the window context takeover needs (about 40 KiB less per quiet connection;
+  // rebuilt at its next message); 0 = never.
+  std::chrono::milliseconds compression_idle_release{10000};
 
   bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
 
