@@ -96,7 +96,9 @@ class Recorder final : public ws::ProtocolListener {
     if (std::find(offered.begin(), offered.end(), accept_options.subprotocol) == offered.end()) {
       accept_options.subprotocol = {};
     }
-    if (reject) {
+    if (reject && (r.target().size() & 1) != 0) {
+      server->reject(ws::http_response(404, "text/plain", "no route"), sent);
+    } else if (reject) {
       server->reject(ws::Error::not_found, sent);
     } else if (accept_now) {
       try {
@@ -130,6 +132,7 @@ class Recorder final : public ws::ProtocolListener {
   void on_close(std::uint16_t code, std::string_view reason) override {
     check.on_close(code, reason), ++events;
     closes.push_back(code);
+    close_reason = reason;
   }
   void on_failed(std::error_code ec) override {
     check.on_failed(ec), ++events;
@@ -141,6 +144,7 @@ class Recorder final : public ws::ProtocolListener {
   std::vector<std::string> messages;  // opcode tag ('t' or 'b') then the payload
   std::vector<std::string> pings, pongs;
   std::vector<std::uint16_t> closes;
+  std::string close_reason;
   std::error_code failure;
   core::Buffer sent;  // what on_request answered
   // Set on a server's listener to answer from on_request.
@@ -475,10 +479,10 @@ void Session::step() {
   switch (op % 8) {
     case 0:
     case 1:
-      peer_send(op >> 3);
+      peer_send(s_.byte());
       break;
     case 2:
-      subject_send(op >> 2);
+      subject_send(s_.byte());
       break;
     case 3:
       deliver_to_subject((op & 0x80) != 0 ? pending_.size() : s_.length());
@@ -535,6 +539,10 @@ void Session::finish() {
     require(c == ws::close_code::no_status || ws::is_valid_close_code(c), "close code sent");
   }
   if (injected_) return;
+  if (!subj_rec_->closes.empty()) {
+    require(subject().close_reason_received() == subj_rec_->close_reason, "close reason kept");
+    require(subject().close_code_received() == subj_rec_->closes.back(), "close code kept");
+  }
   // Nothing injected: the subject got what the peer sent, and fails only for a size limit.
   const auto& got = subj_rec_->messages;
   const auto& want = peer_sent_.messages;

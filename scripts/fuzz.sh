@@ -23,6 +23,8 @@ if [[ "${1:-}" == "--campaign" ]]; then
   campaign=1
   shift
   minutes=${1:-30}
+  # (libFuzzer reads -max_total_time=0 as "no limit".)
+  [[ $minutes =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: MINUTES must be a whole number >= 1" >&2; exit 2; }
 else
   seconds=${1:-20}
 fi
@@ -93,11 +95,17 @@ done
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 
-found=("$root"/*/artifacts/*)
-if ((${#found[@]})); then
-  echo "fuzz: the campaign found ${#found[@]} failing inputs:" >&2
-  printf '  %s\n' "${found[@]}" >&2
-  echo "fuzz: reproduce with: <build>/fuzz/<target> FILE" >&2
+failed=0
+for dir in "$root"/*/artifacts; do
+  found=("$dir"/*)
+  ((${#found[@]})) || continue
+  failed=1
+  # Fork mode saves every crashing input, often many of one bug: the first few are listed.
+  echo "fuzz: $(basename "$(dirname "$dir")") has ${#found[@]} failing inputs in $dir, e.g.:" >&2
+  printf '  %s\n' "${found[@]:0:5}" >&2
+done
+if ((failed)); then
+  echo "fuzz: reproduce one with: $build/fuzz/<target> FILE" >&2
   exit 1
 fi
 ((status == 0)) || exit 1
