@@ -297,11 +297,16 @@ bool Session::handshake() {
   // The server opens when it answers, the client when it accepted the answer.
   if (client_->state() == ws::State::open) {
     require(server_->state() == ws::State::open, "the client opened alone");
+  }
+  // Unless the server's 101 carries extension or subprotocol headers of the input's: accept()
+  // writes AcceptOptions::headers as given, so they can contradict what it negotiated.
+  if (client_->state() == ws::State::open && (h & 0x04) == 0) {
     require(subject().compression_enabled() == peer().compression_enabled(),
             "the ends disagree on compression");
     require(subject().subprotocol() == peer().subprotocol(), "the ends disagree on subprotocol");
   }
-  peer_open_ = peer().state() == ws::State::open;
+  // (With such headers the two ends may run different parameters: nothing is compared.)
+  peer_open_ = peer().state() == ws::State::open && (h & 0x04) == 0;
   return true;
 }
 
