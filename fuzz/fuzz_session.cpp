@@ -18,6 +18,9 @@
 // - when nothing was injected, the subject receives exactly what the peer sent (a prefix if it
 //   failed, which it may only for a size limit), answers a close with the same code and pings
 //   with their payloads.
+//
+// Over 400 lines: the script's operations, the two ends' records and the checks between them
+// describe one session and only make sense read together.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
