@@ -169,7 +169,9 @@ void EchoPeer::send_burst() {
 }
 
 void EchoPeer::schedule_burst() {
-  const std::uint64_t mean = host_.options().interval_ms;
+  // The final phase's peers talk three times less: traffic is still in flight at the SIGTERM,
+  // and their ramp (the whole set of connections at once) is not slowed by a soak's load.
+  const std::uint64_t mean = host_.options().interval_ms * (final_phase_ ? 3 : 1);
   set_timer(rng_.between(mean / 2, mean + mean / 2));
 }
 

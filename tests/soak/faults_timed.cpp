@@ -17,7 +17,7 @@ constexpr std::uint64_t close_deadline_ms = 15000;
 StallPeer::StallPeer(PeerHost& host, std::uint64_t key, std::uint64_t variant)
     : FaultPeer(host, key, "stall", true), variant_(variant) {
   count(variant == 0 ? "then_reset" : "then_reads_again");
-  total_ = rng_.between(64 << 10, 2 << 20);
+  total_ = rng_.between(512 << 10, 6 << 20);
 }
 
 void StallPeer::before_connect() {
@@ -67,6 +67,10 @@ void StallPeer::on_own_timer() {
   if (step_ == Step::holding) {
     // Read again and close: the echoes the server kept, then its answer to the close.
     step_ = Step::reading;
+    // A larger buffer now (the window stays under 64 KiB: its scale was agreed at connect),
+    // so that the echoes the server holds drain in well under its close_timeout.
+    int size = 256 << 10;
+    uv_recv_buffer_size(reinterpret_cast<uv_handle_t*>(&tcp_), &size);
     resume_reading();
     std::string close;
     append_close(close, 1000, rng_.mask_key());

@@ -12,8 +12,8 @@ namespace {
 [[noreturn]] void usage(int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: uvws_soak_client --port N --server-pid PID [--host 127.0.0.1]\n"
-               "         [--connections 20000] [--seconds 45] [--seed S] [--fault-percent 5]\n"
-               "         [--interval-ms 1000] [--connect-window 256]\n"
+               "         [--connections 20000] [--seconds 30] [--seed S] [--fault-percent 5]\n"
+               "         [--interval-ms 1000] [--connect-window 384]\n"
                "         [--handshake-timeout-ms 10000] [--close-timeout-ms 5000]\n"
                "         [--max-rss-mib M] [--source-addresses 8]\n"
                "         [--faults reset,half_close,stall,garbage,slow]\n"

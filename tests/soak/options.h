@@ -14,11 +14,11 @@ struct Options {
   std::uint16_t port = 0;
   pid_t server_pid = 0;              // probed through /proc, sent SIGTERM at the end
   std::size_t connections = 20000;   // open at once during the soak and the shutdown phase
-  double seconds = 45;               // length of the soak phase (after the ramp)
+  double seconds = 30;               // length of the soak phase (after the ramp)
   std::uint64_t seed = 0;            // 0: from the clock; printed either way
   double fault_percent = 5;          // share of the slots that host faulty peers
   std::uint64_t interval_ms = 1000;  // mean pause of a well-behaved peer between bursts
-  std::size_t connect_window = 256;  // handshakes under way at once (below the backlog of 511)
+  std::size_t connect_window = 384;  // handshakes under way at once (below the backlog of 511)
   std::uint64_t handshake_timeout_ms = 10000;  // the server's (ServerOptions default)
   std::uint64_t close_timeout_ms = 5000;       // the server's (ServerOptions default)
   std::size_t max_rss_mib = 0;                 // 0: no bound
