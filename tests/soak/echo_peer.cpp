@@ -118,7 +118,6 @@ bool EchoPeer::on_close_frame(unsigned code) {
 void EchoPeer::on_end(int status) {
   if (state_ == State::closed) {
     // The server closed TCP after the close handshake, as RFC 6455 7.1.1 asks.
-    host_.stats().pongs += conversation_.pongs();
     finish(false);
     return;
   }

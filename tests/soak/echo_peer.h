@@ -24,6 +24,7 @@ class EchoPeer final : public Peer, private Conversation::Owner {
   // `final_phase`: the server is to be stopped under this peer. `bursts`: the peer closes
   // itself after that many bursts (0: only when drained).
   EchoPeer(PeerHost& host, std::uint64_t key, bool final_phase, std::uint64_t bursts);
+  ~EchoPeer() override { host_.stats().pongs += conversation_.pongs(); }
 
   void drain() override;
 

@@ -7,7 +7,8 @@
 //               flight, or after some echoes
 //   half_close  a FIN (shutdown) in the middle of the request, after echoes, in the middle of
 //               a frame, or after a close frame; the server must then close within 12 s
-//   stall       a tiny receive buffer and no reading while sending up to 2 MiB, for up to 4 s;
+//   stall       a tiny receive buffer and no reading while sending up to 6 MiB in 3 s, then
+//               up to 4 s more of silence;
 //               then an RST, or reading again: the echoes that come may be fewer (the server's
 //               backpressure policy drops) but whole and in order, and the close handshake
 //               must still work
@@ -33,6 +34,7 @@ Peer* make_fault_peer(PeerHost& host, std::uint64_t key, Rng& rng);
 class FaultPeer : public Peer, protected Conversation::Owner {
  public:
   FaultPeer(PeerHost& host, std::uint64_t key, const char* kind, bool allow_drops = false);
+  ~FaultPeer() override { host_.stats().pongs += conversation_.pongs(); }
 
   // The soak is over: whatever this peer was doing, it resets.
   void drain() override;

@@ -16,8 +16,11 @@ namespace {
 
 constexpr std::uint64_t sample_ms = 100;
 constexpr std::uint64_t settle_deadline_ms = 20000;
-// Past this, whatever phase the soak is in, it has hung: it stops and fails.
-constexpr std::uint64_t hang_margin_ms = 150000;
+// Past these (the ramp, soak and drain phases: the soak's length plus this; the final phase:
+// this), the soak has hung: it stops and fails. soak.sh's own timeout is longer than both
+// together with the settle phase's 20 s, so that the failure says where it hung.
+constexpr std::uint64_t hang_margin_ms = 90000;
+constexpr std::uint64_t final_deadline_ms = 80000;
 
 }  // namespace
 
@@ -66,16 +69,22 @@ int Soak::run() {
   slots_.assign(options_.connections, nullptr);
   faulty_.resize(options_.connections);
   slots_first_.assign(options_.connections, true);
+  // The ramp opens the well-behaved slots; the faulty ones start with the soak phase, so that
+  // the stalled peers' megabytes do not slow the ramp down.
   for (std::size_t i = 0; i < options_.connections; ++i) {
     faulty_[i] = rng_.chance(options_.fault_percent);
-    pending_.push_back(i);
+    if (!faulty_[i]) pending_.push_back(i);
   }
-  ramp_left_ = options_.connections;
+  ramp_left_ = pending_.size();
   uv_timer_start(&sample_timer_, on_sample, sample_ms, sample_ms);
   // The hang guard; the phase timer is re-armed by the soak phase.
   uv_timer_start(&phase_timer_, on_phase,
                  static_cast<std::uint64_t>(options_.seconds * 1000) + hang_margin_ms, 0);
-  pump();
+  if (ramp_left_ == 0) {
+    enter(Phase::soak);  // every slot is faulty: nothing to ramp
+  } else {
+    pump();
+  }
   uv_run(&loop_, UV_RUN_DEFAULT);
   report();
   return stats_.failures == 0 ? 0 : 1;
@@ -102,8 +111,8 @@ void Soak::spawn(std::size_t slot) {
   }
   peer->slot = slot;
   peer->in_window = true;
-  // The ramp ends when each slot's first peer is through its handshake (faulty peers that end
-  // and are replaced meanwhile do not hold it up).
+  // The ramp ends when each well-behaved slot's first peer is through its handshake (a peer
+  // that ends and is replaced meanwhile does not hold it up).
   peer->in_ramp = phase_ == Phase::ramp && slots_first_[slot];
   slots_first_[slot] = false;
   slots_[slot] = peer;
@@ -183,6 +192,10 @@ void Soak::enter(Phase phase) {
     case Phase::soak:
       uv_timer_start(&phase_timer_, on_phase, static_cast<std::uint64_t>(options_.seconds * 1000),
                      0);
+      for (std::size_t i = 0; i < options_.connections; ++i) {
+        if (faulty_[i]) pending_.push_back(i);
+      }
+      pump();
       break;
     case Phase::drain:
       pending_.clear();
@@ -195,7 +208,7 @@ void Soak::enter(Phase phase) {
       uv_timer_start(&phase_timer_, on_phase, settle_deadline_ms, 0);
       break;
     case Phase::final:
-      uv_timer_start(&phase_timer_, on_phase, hang_margin_ms, 0);
+      uv_timer_start(&phase_timer_, on_phase, final_deadline_ms, 0);
       for (std::size_t i = 0; i < options_.connections; ++i) pending_.push_back(i);
       pump();
       break;
@@ -288,10 +301,12 @@ void Soak::report() {
     std::printf(" %s %.1f", phase, static_cast<double>(ms) / 1000.0);
   }
   std::printf("; total %.1f\n", static_cast<double>(elapsed_ms()) / 1000.0);
-  std::printf("soak: slots=%zu faulty_slots=%zu peers=%llu messages_sent=%llu echoes=%llu\n",
-              options_.connections, faulty_slots, static_cast<unsigned long long>(peers_spawned_),
-              static_cast<unsigned long long>(stats_.messages_sent),
-              static_cast<unsigned long long>(stats_.echoes));
+  std::printf(
+      "soak: slots=%zu faulty_slots=%zu peers=%llu messages_sent=%llu echoes=%llu pongs=%llu\n",
+      options_.connections, faulty_slots, static_cast<unsigned long long>(peers_spawned_),
+      static_cast<unsigned long long>(stats_.messages_sent),
+      static_cast<unsigned long long>(stats_.echoes),
+      static_cast<unsigned long long>(stats_.pongs));
   for (const auto& [event, n] : stats_.events) {
     std::printf("soak:   %-40s %llu\n", event.c_str(), static_cast<unsigned long long>(n));
   }

@@ -1,9 +1,10 @@
 // Soak: the phases of the soak test, over one libuv loop.
 //
-//   ramp      every slot gets a peer (at most connect_window handshakes under way at once);
-//             fault_percent of the slots host faulty peers, the others well-behaved ones
-//   soak      for `seconds`: a peer that ends is replaced in its slot (a faulty slot draws a
-//             new fault; one well-behaved peer in ten closes itself after some bursts)
+//   ramp      fault_percent of the slots are faulty, the others get a well-behaved peer each
+//             (at most connect_window handshakes under way at once)
+//   soak      for `seconds`: the faulty slots start, and a peer that ends is replaced in its
+//             slot (a faulty slot draws a new fault; one well-behaved peer in ten closes itself
+//             after 5 to 30 bursts)
 //   drain     well-behaved peers close cleanly (every echo before the close answer), faulty
 //             ones reset
 //   settle    the server's descriptors must come back to their count before the first

@@ -60,7 +60,7 @@ start=$(date +%s)
 seed_args=()
 [[ -n ${UVWS_SOAK_SEED:-} ]] && seed_args=(--seed "$UVWS_SOAK_SEED")
 status=0
-timeout --signal=KILL $((seconds + 180)) "$client" --port "$port" --server-pid "$server_pid" \
+timeout --signal=KILL $((seconds + 200)) "$client" --port "$port" --server-pid "$server_pid" \
   --connections "$connections" --seconds "$seconds" --max-rss-mib "$rss_bound" \
   "${seed_args[@]}" &
 client_pid=$!
