@@ -7,7 +7,7 @@
 //               flight, or after some echoes
 //   half_close  a FIN (shutdown) in the middle of the request, after echoes, in the middle of
 //               a frame, or after a close frame; the server must then close within 12 s
-//   stall       a tiny receive buffer and no reading while sending up to 6 MiB in 3 s, then
+//   stall       a tiny receive buffer and no reading while sending 1 to 8 MiB in 3 s, then
 //               up to 4 s more of silence;
 //               then an RST, or reading again: the echoes that come may be fewer (the server's
 //               backpressure policy drops) but whole and in order, and the close handshake

@@ -17,7 +17,7 @@ constexpr std::uint64_t close_deadline_ms = 15000;
 StallPeer::StallPeer(PeerHost& host, std::uint64_t key, std::uint64_t variant)
     : FaultPeer(host, key, "stall", true), variant_(variant) {
   count(variant == 0 ? "then_reset" : "then_reads_again");
-  total_ = rng_.between(512 << 10, 6 << 20);
+  total_ = rng_.between(1 << 20, 8 << 20);
 }
 
 void StallPeer::before_connect() {
@@ -35,10 +35,10 @@ void StallPeer::on_open() {
 }
 
 void StallPeer::top_up() {
-  // Keep at most 256 KiB queued here: what the server does not read waits in our queue.
+  // Keep at most 1 MiB queued here: what the server does not read waits in our queue.
   std::string out;
   std::uint64_t n = 0;
-  while (write_queue() + out.size() < (256u << 10) && sent_ < total_) {
+  while (write_queue() + out.size() < (1u << 20) && sent_ < total_) {
     const std::size_t len = rng_.between(4096, 65536);
     conversation_.append_message(out, rng_, len);
     sent_ += len;
