@@ -29,6 +29,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Any command that fails outside a test (set -e) says where, rather than ending the run mute.
+trap 'echo "FAIL: soak.sh line $LINENO: a command exited with $?" >&2' ERR
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # As many descriptors as the host allows, in this shell and so in both processes.
