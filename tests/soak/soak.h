@@ -2,9 +2,9 @@
 //
 //   ramp      fault_percent of the slots are faulty, the others get a well-behaved peer each
 //             (at most connect_window handshakes under way at once)
-//   soak      for `seconds`: the faulty slots start, and a peer that ends is replaced in its
-//             slot (a faulty slot draws a new fault; one well-behaved peer in ten closes itself
-//             after 5 to 30 bursts)
+//   soak      for `seconds`: the faulty slots start (over its first 3 s), and a peer that
+//             ends is replaced in its slot (a faulty slot draws a new fault; one well-behaved
+//             peer in ten closes itself after 5 to 30 bursts)
 //   drain     well-behaved peers close cleanly (every echo before the close answer), faulty
 //             ones reset
 //   settle    the server's descriptors must come back to their count before the first
@@ -69,6 +69,8 @@ class Soak final : public PeerHost {
   std::vector<bool> faulty_;
   std::vector<bool> slots_first_;
   std::deque<std::size_t> pending_;
+  std::deque<std::size_t> faulty_to_start_;  // the soak phase starts them a few at a time
+  std::size_t start_per_sample_ = 0;
   std::size_t window_used_ = 0;
   std::size_t ramp_left_ = 0;  // first peers of the ramp whose handshake is not over
   std::size_t live_ = 0;
@@ -89,6 +91,10 @@ class Soak final : public PeerHost {
   std::size_t rss_baseline_kib_ = 0;
   std::size_t rss_peak_kib_ = 0;
   std::size_t rss_before_final_kib_ = 0;
+  // The longest gap between two samples beyond their 100 ms: how late this client's own
+  // timers ran (its loop is busy with every peer at once).
+  std::uint64_t last_sample_ns_ = 0;
+  std::uint64_t max_lag_ms_ = 0;
 };
 
 }  // namespace soak
