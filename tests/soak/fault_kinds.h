@@ -79,7 +79,6 @@ class SlowPeer final : public FaultPeer {
   std::uint64_t sent_pieces_ = 0;
   std::uint64_t connected_ms_ = 0;
   std::uint64_t last_byte_ms_ = 0;
-  std::uint64_t connect_delay_ms_ = 0;
   bool closing_ = false;
 };
 

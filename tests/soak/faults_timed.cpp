@@ -1,6 +1,5 @@
 // The faulty peers that run on timers: stall and slow (see fault_peer.h).
 #include <algorithm>
-#include <cstdio>
 
 #include "fault_kinds.h"
 
@@ -128,7 +127,6 @@ SlowPeer::SlowPeer(PeerHost& host, std::uint64_t key, Rng& rng)
 void SlowPeer::on_connected() {
   host_.handshake_over(*this);
   connected_ms_ = now();
-  connect_delay_ms_ = since_start_ms();
   on_own_timer();
 }
 
@@ -211,12 +209,6 @@ void SlowPeer::on_server_gone(int status) {
   // server's fault. Times are real, from the start of the connect.
   const std::uint64_t done = last_byte_ms_ == 0 ? since_start_ms() : last_byte_ms_;
   if (done + 1000 > timeout) {
-    std::fprintf(stderr,
-                 "DEBUG slow %llu: cut at %llu ms, last byte %llu ms, planned %llu ms, connected "
-                 "after %llu ms\n",
-                 (unsigned long long)key(), (unsigned long long)since_start_ms(),
-                 (unsigned long long)last_byte_ms_, (unsigned long long)duration_ms_,
-                 (unsigned long long)connect_delay_ms_);
     count("cut_late_client");
     return;
   }
