@@ -269,3 +269,70 @@ TEST_CASE("a client that sends pings and never reads is held back: reading stops
   REQUIRE(client.close());
   CHECK(client.wait_eof());
 }
+
+namespace {
+
+// Records on_dropped calls (and that none comes from inside a send).
+struct DropCountingHandler : RecordingHandler {
+  std::mutex drops_mutex;
+  std::size_t reported_messages = 0;
+  std::size_t reported_bytes = 0;
+  int reports = 0;
+  bool inside_callback = false;  // the message hook is running
+  bool reported_inside = false;
+
+  void on_dropped(uvws::WebSocket&, std::size_t count, std::size_t bytes) override {
+    std::lock_guard lock(drops_mutex);
+    reported_inside = reported_inside || inside_callback;
+    reported_messages += count;
+    reported_bytes += bytes;
+    ++reports;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("messages dropped by the backpressure policy are reported to on_dropped",
+          "[server][backpressure]") {
+  Producer producer;
+  producer.ignore_status = true;
+  DropCountingHandler handler;
+  handler.echo = false;
+  handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message m) {
+    if (m.text() != "flood") return;
+    {
+      std::lock_guard lock(handler.drops_mutex);
+      handler.inside_callback = true;
+    }
+    producer.produce(ws);
+    std::lock_guard lock(handler.drops_mutex);
+    handler.inside_callback = false;
+  };
+  auto opts = ServerThread::options();
+  opts.max_backpressure = max_backpressure;
+  opts.backpressure_policy = uvws::BackpressurePolicy::drop;
+  ServerThread server(opts, handler);
+  TestClient client;
+  REQUIRE(client.connect(server.port(), "/", {}, "127.0.0.1", milliseconds(5000), small_rcvbuf) ==
+          101);
+  REQUIRE(client.send_text("flood"));
+  // The careless producer sends all its chunks in one callback; most are dropped.
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(producer.mutex);
+    return producer.next == total_chunks;
+  }));
+  int dropped = 0;
+  {
+    std::lock_guard lock(producer.mutex);
+    dropped = producer.dropped;
+  }
+  REQUIRE(dropped > 0);
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(handler.drops_mutex);
+    return handler.reported_messages == std::size_t(dropped);
+  }));
+  std::lock_guard lock(handler.drops_mutex);
+  CHECK(handler.reported_bytes == std::size_t(dropped) * chunk_size);
+  CHECK(handler.reports == 1);  // one report for the iteration's drops
+  CHECK_FALSE(handler.reported_inside);
+}

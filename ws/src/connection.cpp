@@ -229,7 +229,10 @@ void Connection::on_timer() {
 void Connection::on_closed() {
   // Out of every topic first: counts are exact, and no publish reaches this connection, by the
   // time the handler hears of the close.
-  if (extras_ && !client_) ctx().topics.leave(extras_->subscriber);
+  if (extras_ && !client_) {
+    ctx().topics.leave(extras_->subscriber);
+    if (extras_->report_queued) ctx().drops.remove(*this);
+  }
   account_held_bytes();  // closing: the loop's sum forgets it
   const bool was_open = opened();
   if (was_open) {

@@ -192,8 +192,14 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   core::Buffer& send_buffer();
   // Checks the backpressure policy before a send: false when it must be dropped (and, with the
   // close policy, the connection is closing). admit_send() also requires the protocol open.
-  bool admit_send() { return is_open() && admit_bytes(); }
-  bool admit_bytes();
+  // `messages` and `bytes`: what is being sent, counted if it is dropped.
+  bool admit_send(std::size_t messages, std::size_t bytes) {
+    return is_open() && admit_bytes(messages, bytes);
+  }
+  bool admit_bytes(std::size_t messages, std::size_t bytes);
+  // Messages were dropped by the drop policy: counted, and reported to on_dropped at the
+  // loop's next flush (server side; drop_reports.h).
+  void note_dropped(std::size_t messages, std::size_t bytes);
   SendStatus status_after_send();
   // The receive side follows the send side: over max_backpressure (after a flush), reading
   // stops until the backlog has drained (on_drain). So a peer that sends without reading what
@@ -203,6 +209,8 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
 
   // --- Memory budget (memory_budget.{h,cpp}) --------------------------------------------------
  public:
+  // Tells the Handler what note_dropped() counted (drop_reports.cpp).
+  void report_dropped();
   // Bytes this connection holds for undelivered input and unread output, as last accounted.
   std::size_t held_bytes() const { return held_; }
   // Fails the connection at once to bring the loop within its memory budget (the policy is in
@@ -228,6 +236,11 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   struct Extras {
     std::shared_ptr<WebSocketHandle::Token> token;
     Subscriber subscriber;
+    // Drops not yet reported to on_dropped (drop_reports.h); `report_queued`: this connection
+    // is in its loop's list of connections to report.
+    std::size_t dropped_messages = 0;
+    std::size_t dropped_bytes = 0;
+    bool report_queued = false;
   };
   Extras& extras();
 

@@ -110,7 +110,10 @@ void Server::listen() {
     ctx->loop.set_context(raw);  // how connections find their LoopContext
     ctx->budget.limit = o.memory_budget / o.threads;
     // Published frames go out once per iteration, one writev per subscriber (topics.h).
-    ctx->loop.set_flush_hook([raw] { raw->topics.flush(); });
+    ctx->loop.set_flush_hook([raw] {
+      raw->topics.flush();
+      raw->drops.report();
+    });
     ctx->listener = std::make_unique<net::TCPListener>(
         ctx->loop, [raw](net::Loop& loop) -> net::TCPConnection* {
           const auto& shared = raw->shared;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "drop_reports.h"
 #include "endpoint.h"
 #include "memory_budget.h"
 #include "pubsub.h"
@@ -58,6 +59,7 @@ struct LoopContext {
   TopicRegistry topics;
   std::unique_ptr<net::TCPListener> listener;
   MemoryBudget budget;              // loop thread only
+  DropReports drops;                // loop thread only
   std::size_t open_websockets = 0;  // loop thread only
   bool shutting_down = false;       // loop thread only
 };
