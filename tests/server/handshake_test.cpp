@@ -159,3 +159,21 @@ TEST_CASE("server refuses origins outside allowed_origins with 403", "[server][h
   CHECK(after->opens == 1);
   CHECK(after->error_null_ws == 3);
 }
+
+TEST_CASE("server answers 500 when on_upgrade adds a header the 101 writes itself",
+          "[server][handshake]") {
+  // The two ends would disagree on the subprotocol: refused before anything is accepted.
+  struct Handler : RecordingHandler {
+    uvws::UpgradeDecision on_upgrade(const uvws::HTTPRequest&) override {
+      uvws::UpgradeDecision d;
+      d.headers.emplace_back("Sec-WebSocket-Protocol", "v2.json");
+      return d;
+    }
+  } handler;
+  ServerThread server(ServerThread::options(), handler);
+  const auto r = http_exchange(server.port(), upgrade_request("/"));
+  CHECK(r.status == 500);
+  CHECK(r.closed);
+  REQUIRE(server.stop());
+  CHECK(handler.snapshot().opens == 0);
+}

@@ -361,3 +361,55 @@ TEST_CASE("set_options() switches a connecting server to other options", "[ws][h
     CHECK_THROWS_AS(s->set_options(routed), std::logic_error);
   }
 }
+
+TEST_CASE("frames sent before a deferred answer are held up to the header limit, then 400",
+          "[ws][handshake]") {
+  // RFC 6455 4.1: a client waits for the answer before sending frames. A few early bytes wait
+  // for resume(); past max_header_bytes the handshake fails with 400, and the late answer
+  // writes nothing.
+  ServerProtocolOptions o;
+  o.http.max_header_bytes = 1024;
+  Server s(o, false);
+  s->receive_data(rfc_request, s.out);
+  REQUIRE(s.events() == std::vector<std::string>{"request"});
+  s->receive_data(client_frame(0x81, std::string(500, 'a')), s.out);
+  CHECK(s.events().empty());
+  CHECK(s.output().empty());
+  s->receive_data(client_frame(0x81, std::string(600, 'b')), s.out);
+  CHECK(s.events() == std::vector<std::string>{failed(Error::early_data)});
+  CHECK(starts_with(s.output(), "HTTP/1.1 400 "));
+  CHECK(s->state() == State::closed);
+  s.out.clear();
+  CHECK(s->accept({}, s.out) == Error::early_data);
+  s->reject(Error::not_found, s.out);
+  CHECK(s.output().empty());
+}
+
+TEST_CASE("a deferred answer after the peer left writes nothing", "[ws][handshake]") {
+  Server s(ServerProtocolOptions{}, false);
+  s->receive_data(rfc_request, s.out);
+  REQUIRE(s.events() == std::vector<std::string>{"request"});
+  s->receive_eof();
+  s.events();
+  CHECK(s->accept({}, s.out) == Error::unexpected_eof);
+  CHECK(s.output().empty());
+}
+
+TEST_CASE("accept() refuses extra headers that the handshake writes itself", "[ws][handshake]") {
+  for (const char* name : {"Sec-WebSocket-Protocol", "sec-websocket-extensions", "Upgrade",
+                           "Connection", "Sec-WebSocket-Accept", "Content-Length", "Bad Name"}) {
+    INFO(name);
+    Server s(ServerProtocolOptions{}, false);
+    s->receive_data(rfc_request, s.out);
+    ServerProtocol::AcceptOptions a;
+    a.headers.emplace_back(name, "x");
+    CHECK_THROWS_AS(s->accept(a, s.out), std::invalid_argument);
+    CHECK(s.output().empty());
+  }
+  Server s(ServerProtocolOptions{}, false);
+  s->receive_data(rfc_request, s.out);
+  ServerProtocol::AcceptOptions a;
+  a.headers.emplace_back("X-Server", "uvws");
+  CHECK(s->accept(a, s.out) == std::error_code());
+  CHECK(has_line(s.output(), "X-Server: uvws"));
+}

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "server_context.h"
 #include "uvws/ws/handshake.h"
+#include "uvws/ws/server_protocol.h"
 
 namespace uvws::detail {
 namespace {
@@ -46,7 +47,10 @@ RequestAnswer answer_request(const ServerShared& shared, const ws::HTTPRequest& 
   UpgradeDecision decision;
   answer.response = answer_or_500("on_upgrade", [&] {
     decision = handler.on_upgrade(request);
-    if (decision.accept) return std::string();
+    if (decision.accept) {
+      ws::check_accept_headers(decision.headers);  // a header the 101 cannot carry: 500
+      return std::string();
+    }
     return ws::http_response(decision.status, text_plain, "refused\n", decision.headers);
   });
   if (!answer.response.empty()) return answer;

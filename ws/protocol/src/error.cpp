@@ -51,6 +51,8 @@ class ErrorCategory final : public std::error_category {
         return "malformed HTTP message";
       case Error::not_http:
         return "not an HTTP request";
+      case Error::early_data:
+        return "too much data sent before the handshake was answered";
       case Error::headers_too_large:
         return "request headers too large";
       case Error::bad_method:
@@ -111,6 +113,7 @@ class ErrorCategory final : public std::error_category {
         return Condition::connection_lost;
       case Error::bad_http:
       case Error::not_http:
+      case Error::early_data:
       case Error::headers_too_large:
       case Error::bad_method:
       case Error::bad_http_version:
@@ -191,6 +194,7 @@ std::uint16_t close_code_for(Error e) noexcept {
     // ask anyway, 1002 is what RFC 6455 7.4.1 gives for a peer that broke the protocol.
     case Error::bad_http:
     case Error::not_http:
+    case Error::early_data:
     case Error::headers_too_large:
     case Error::bad_method:
     case Error::bad_http_version:
@@ -229,6 +233,7 @@ int http_status_for(Error e) noexcept {
       return 404;
     case Error::bad_http:
     case Error::not_http:
+    case Error::early_data:
     case Error::missing_host:
     case Error::missing_connection:
     case Error::bad_key:

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct Protocol::Extras {
   // Handshake messages, kept from their arrival until the glue calls release_handshake().
   std::unique_ptr<HTTPRequest> request;
   std::unique_ptr<HTTPResponse> response;
+  // Server: the handshake ended while its request waited for an answer (EOF, early data); a
+  // late accept() or reject() returns this error and writes nothing.
+  std::optional<Error> unanswered_end;
 };
 
 }  // namespace uvws::ws

@@ -66,6 +66,9 @@ void Protocol::receive_eof() {
   if (state_ == State::closed) return;
   // RFC 6455 7.1.5: without a close frame the connection closed abnormally (1006). Bytes of an
   // incomplete frame or handshake still held are dropped with it.
+  if (state_ == State::connecting && role_ == Role::server && extras_ && extras_->request) {
+    extras_->unanswered_end = Error::unexpected_eof;  // a deferred answer comes too late
+  }
   state_ = State::closed;
   reader_.discard();
   reader_.reclaim();

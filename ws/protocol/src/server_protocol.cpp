@@ -22,13 +22,25 @@ const HTTPRequest* ServerProtocol::request() const {
   return extras_ ? extras_->request.get() : nullptr;
 }
 
+std::optional<Error> ServerProtocol::handshake_ended_unanswered() const {
+  return extras_ ? extras_->unanswered_end : std::nullopt;
+}
+
 bool ServerProtocol::awaiting_answer() const {
   return state() == State::connecting && request() != nullptr;
 }
 
 bool ServerProtocol::receive_handshake(core::Buffer& out) {
-  // Bytes after the request wait in reader_ until the answer (see resume()).
-  if (awaiting_answer()) return false;
+  // Bytes after the request wait in reader_ until the answer (see resume()). RFC 6455 4.1: a
+  // client waits for the answer before it sends frames; a few sent early are tolerated, up to
+  // the header limit, so that a deferred answer cannot make us hold an unbounded amount.
+  if (awaiting_answer()) {
+    if (reader_.available() > options_->http.max_header_bytes) {
+      extras_->unanswered_end = Error::early_data;
+      fail_handshake(Error::early_data, error_response(Error::early_data), out);
+    }
+    return false;
+  }
   bool too_large = false;
   auto block = read_header_block(too_large);
   if (!block) {
@@ -53,7 +65,35 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
   return state() == State::open || state() == State::closing;
 }
 
+namespace {
+
+// The response headers accept() writes itself: an extra one of these would contradict the
+// negotiation (the two ends would disagree on the subprotocol or the extensions).
+bool is_handshake_header(std::string_view name) {
+  for (std::string_view h : {"Upgrade", "Connection", "Sec-WebSocket-Accept",
+                             "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions",
+                             "Sec-WebSocket-Version", "Content-Length", "Transfer-Encoding"}) {
+    if (ascii_iequals(name, h)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void check_accept_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (is_handshake_header(name) || !is_token(name)) {
+      throw std::invalid_argument("ServerProtocol::accept: extra header \"" + name +
+                                  "\" is not allowed (the handshake writes it, or not a token)");
+    }
+  }
+}
+
 std::error_code ServerProtocol::accept(const AcceptOptions& accept_options, core::Buffer& out) {
+  check_accept_headers(accept_options.headers);
+  // A late answer to a handshake that ended meanwhile (the peer left, or sent too much before
+  // the answer): harmless, nothing is written.
+  if (const auto ended = handshake_ended_unanswered()) return *ended;
   if (!awaiting_answer()) throw std::logic_error("ServerProtocol::accept: no request to answer");
   const HTTPRequest& req = *extras_->request;
   // Safe: options_ was set by our constructor or set_options(), which take nothing but a
@@ -114,6 +154,7 @@ std::error_code ServerProtocol::accept(const AcceptOptions& accept_options, core
 }
 
 void ServerProtocol::reject(Error e, core::Buffer& out) {
+  if (handshake_ended_unanswered()) return;  // as for accept()
   if (state() != State::connecting) {
     throw std::logic_error("ServerProtocol::reject: not connecting");
   }
@@ -121,6 +162,7 @@ void ServerProtocol::reject(Error e, core::Buffer& out) {
 }
 
 void ServerProtocol::reject(std::string_view http_response, core::Buffer& out) {
+  if (handshake_ended_unanswered()) return;  // as for accept()
   if (state() != State::connecting) {
     throw std::logic_error("ServerProtocol::reject: not connecting");
   }

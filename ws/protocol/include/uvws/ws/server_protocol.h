@@ -27,6 +27,10 @@ struct ServerProtocolOptions : ProtocolOptions {
   std::vector<std::string> allowed_origins;
 };
 
+// Throws std::invalid_argument when one of `headers` may not be added to a 101 (see
+// ServerProtocol::AcceptOptions::headers). For callers that build the answer elsewhere first.
+void check_accept_headers(const std::vector<std::pair<std::string, std::string>>& headers);
+
 class ServerProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
@@ -46,14 +50,19 @@ class ServerProtocol final : public Protocol {
     // When non-empty, the subprotocol to answer with (it must be one the client offered);
     // otherwise the first of options.subprotocols that the client offered, if any.
     std::string_view subprotocol;
-    std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+    // Extra response headers: not one the handshake writes itself (Upgrade, Connection,
+    // Sec-WebSocket-*, Content-Length, Transfer-Encoding), else std::invalid_argument.
+    std::vector<std::pair<std::string, std::string>> headers;
   };
   // Answers the request: appends 101 Switching Protocols to `out`, or the HTTP error for the
-  // first check that fails (the error is returned, the state is then closed).
+  // first check that fails (the error is returned, the state is then closed). A deferred
+  // answer to a handshake that ended meanwhile (EOF, or over max_header_bytes of frames sent
+  // before the answer: Error::early_data, answered 400) returns that error and writes nothing.
   // Precondition: a request was reported and not yet answered (else std::logic_error).
   std::error_code accept(const AcceptOptions& accept_options, core::Buffer& out);
   // Appends the standard HTTP error for `e` (403, 404, 426, ...) to `out` and closes; reported
-  // to the listener as `e`. Precondition: connecting (else std::logic_error).
+  // to the listener as `e`. A no-op after the handshake ended meanwhile (as for accept()).
+  // Precondition: connecting (else std::logic_error).
   void reject(Error e, core::Buffer& out);
   // Appends `http_response` (a whole HTTP response, e.g. from http_response()) to `out` and
   // closes; reported to the listener as Error::rejected. Precondition: connecting (else
@@ -71,6 +80,7 @@ class ServerProtocol final : public Protocol {
   friend class Protocol;
   bool receive_handshake(core::Buffer& out);
   bool awaiting_answer() const;
+  std::optional<Error> handshake_ended_unanswered() const;
 };
 
 }  // namespace uvws::ws
