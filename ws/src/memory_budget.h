@@ -3,7 +3,7 @@
 // What it bounds: the bytes connections hold for input not yet delivered (a message arriving
 // in parts, ws::Protocol::buffered_bytes) and for output the peer has not read yet (the write
 // backlog, net::TCPConnection::queued_amount). Everything else a connection holds is fixed and
-// small (docs/ARCHITECTURE.md, "Memory"). Per-connection limits (max_message_size,
+// small (docs/ARCHITECTURE.md, "Bounded memory"). Per-connection limits (max_message_size,
 // max_backpressure) bound one connection; this bounds their sum, which many connections that
 // each stay under their limits (a partial message each, then silence) would otherwise grow
 // without bound.
