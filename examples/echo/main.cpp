@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
                               [&](std::string_view arg, const std::function<std::string()>& value) {
                                 if (arg == "--max-message-size") {
                                   options.max_message_size = std::stoull(value());
+                                  options.max_frame_size = options.max_message_size;
                                 } else if (arg == "--compression") {
                                   options.compression.enabled = true;
                                 } else {
