@@ -10,7 +10,8 @@ flavour=${1:-release}
 jobs=$(nproc)
 targets=()  # empty: everything the configuration enables
 case "$flavour" in
-  release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  # Installed under /usr by the Debian package (scripts/package.sh): Debian's library directory.
+  release) args=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr) ;;
   asan)    args=(-DCMAKE_BUILD_TYPE=Debug -DUVWS_SANITIZE=ON -DUVWS_BUILD_BENCH=OFF
                  -DUVWS_BUILD_EXAMPLES=ON) ;;
   tsan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_TSAN=ON -DUVWS_BUILD_BENCH=OFF

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "uvws/client.h"
+#include "uvws/core/export.h"
 
 namespace uvws {
 
@@ -42,7 +43,7 @@ class WebSocketError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class ConnectError : public WebSocketError {
+class UVWS_EXPORT ConnectError : public WebSocketError {
  public:
   ConnectError(const std::string& what, std::error_code ec) : WebSocketError(what), code_(ec) {}
   std::error_code code() const noexcept { return code_; }
@@ -51,7 +52,7 @@ class ConnectError : public WebSocketError {
   std::error_code code_;
 };
 
-class HandshakeError : public ConnectError {
+class UVWS_EXPORT HandshakeError : public ConnectError {
  public:
   HandshakeError(const std::string& what, std::error_code ec, int status)
       : ConnectError(what, ec), status_(status) {}
@@ -61,12 +62,12 @@ class HandshakeError : public ConnectError {
   int status_;
 };
 
-class TimeoutError : public WebSocketError {
+class UVWS_EXPORT TimeoutError : public WebSocketError {
  public:
   using WebSocketError::WebSocketError;
 };
 
-class ConnectionClosed : public WebSocketError {
+class UVWS_EXPORT ConnectionClosed : public WebSocketError {
  public:
   ConnectionClosed(std::uint16_t code, std::string reason);
   std::uint16_t code() const noexcept { return code_; }
@@ -78,7 +79,7 @@ class ConnectionClosed : public WebSocketError {
 };
 
 // A message taken by recv(): owned bytes.
-struct ReceivedMessage {
+struct UVWS_EXPORT ReceivedMessage {
   Opcode opcode = Opcode::text;
   std::vector<std::uint8_t> data;
 
@@ -89,7 +90,7 @@ struct ReceivedMessage {
   }
 };
 
-class BlockingClient {
+class UVWS_EXPORT BlockingClient {
  public:
   BlockingClient(BlockingClient&&) noexcept;
   BlockingClient& operator=(BlockingClient&&) noexcept;

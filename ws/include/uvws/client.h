@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
 #include "uvws/websocket.h"
@@ -45,7 +46,7 @@
 
 namespace uvws {
 
-struct ReconnectOptions {
+struct UVWS_EXPORT ReconnectOptions {
   bool enabled = false;
   std::chrono::milliseconds initial_delay{500};
   std::chrono::milliseconds max_delay{30000};
@@ -57,7 +58,7 @@ struct ReconnectOptions {
 // Client configuration: plain values with safe defaults. Invalid values make the Client
 // constructor (and uvws::connect) throw std::invalid_argument naming the field.
 
-struct ClientOptions {
+struct UVWS_EXPORT ClientOptions {
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   std::string origin;                                        // sent as Origin when non-empty
   std::string user_agent;                 // default: uvws::version(); sent unless `headers` has one
@@ -86,7 +87,7 @@ struct ClientOptions {
 };
 
 // A parsed ws:// or ws+unix:// address. parse() throws std::invalid_argument on anything else.
-struct WebSocketUrl {
+struct UVWS_EXPORT WebSocketUrl {
   std::string host;  // name or IP literal (without brackets); empty for Unix sockets
   std::uint16_t port = 80;
   std::string unix_path;
@@ -96,7 +97,7 @@ struct WebSocketUrl {
   static WebSocketUrl parse(std::string_view url);
 };
 
-class Client {
+class UVWS_EXPORT Client {
  public:
   Client(net::Loop& loop, std::string_view url, Handler& handler, ClientOptions options = {});
   ~Client();

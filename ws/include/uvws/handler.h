@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/websocket.h"
 #include "uvws/ws/http_request.h"
 
@@ -32,7 +33,7 @@ namespace uvws {
 using ws::HTTPRequest;
 
 // The answer to a plain HTTP request (one without Upgrade: websocket), filled by on_http.
-struct HTTPReply {
+struct UVWS_EXPORT HTTPReply {
   int status = 426;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body = "426 Upgrade Required: this endpoint speaks WebSocket\n";
@@ -40,7 +41,7 @@ struct HTTPReply {
 };
 
 // What on_upgrade decides for a WebSocket upgrade request.
-struct UpgradeDecision {
+struct UVWS_EXPORT UpgradeDecision {
   // False refuses the request with `status` (403 by default) and closes.
   bool accept = true;
   int status = 403;
@@ -50,7 +51,7 @@ struct UpgradeDecision {
   std::vector<std::pair<std::string, std::string>> headers;  // extra 101 response headers
 };
 
-class Handler {
+class UVWS_EXPORT Handler {
  public:
   virtual ~Handler() = default;
 

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/handler.h"
 #include "uvws/ws/permessage_deflate.h"
 
@@ -34,7 +35,7 @@ class Clock;
 
 // Server configuration: plain values with safe defaults. Invalid values make the Server
 // constructor throw std::invalid_argument naming the field.
-struct ServerOptions {
+struct UVWS_EXPORT ServerOptions {
   std::string host = "0.0.0.0";  // "::" for IPv6 (and IPv4 where the system maps it)
   std::uint16_t port = 9001;     // 0: any free port (see Server::port())
   std::string unix_path;         // non-empty: listen on this Unix socket instead
@@ -69,7 +70,7 @@ struct ServerOptions {
   const net::Clock* clock = nullptr;
 };
 
-class Server {
+class UVWS_EXPORT Server {
  public:
   explicit Server(ServerOptions options);
   ~Server();

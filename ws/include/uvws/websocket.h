@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/frame.h"
 
 namespace uvws {
@@ -39,7 +40,7 @@ enum class BackpressurePolicy : std::uint8_t {
 };
 
 // A received message: a view valid during the callback only (copy what you keep).
-class Message {
+class UVWS_EXPORT Message {
  public:
   Message(Opcode opcode, std::span<const std::uint8_t> data) : data_(data), opcode_(opcode) {}
   Opcode opcode() const { return opcode_; }
@@ -62,7 +63,7 @@ namespace detail {
 class Connection;
 }
 
-class WebSocket {
+class UVWS_EXPORT WebSocket {
  public:
   WebSocket(const WebSocket&) = delete;
   WebSocket& operator=(const WebSocket&) = delete;
@@ -143,7 +144,7 @@ class WebSocket {
 // A weak, copyable reference to a connection, usable from any thread. Each call is posted to
 // the connection's loop (the data is copied) and does nothing if the connection is gone by
 // then; calls from one thread keep their order. Inside a callback, use the WebSocket itself.
-class WebSocketHandle {
+class UVWS_EXPORT WebSocketHandle {
  public:
   WebSocketHandle() = default;
   // True while the connection is open (a hint from other threads: it may close right after).

@@ -16,9 +16,11 @@
 #include <span>
 #include <string_view>
 
+#include "uvws/core/export.h"
+
 namespace uvws::core {
 
-class Buffer {
+class UVWS_EXPORT Buffer {
  public:
   static constexpr std::size_t max_size = 0xFFFFFFFFu;
 

@@ -16,12 +16,14 @@
 #include <cstdint>
 #include <span>
 
+#include "uvws/core/export.h"
+
 namespace uvws::core {
 
 // Fills `out` with random bytes.
-void random_bytes(std::span<std::uint8_t> out);
+UVWS_EXPORT void random_bytes(std::span<std::uint8_t> out);
 
 // A random 32-bit WebSocket masking key (RFC 6455 5.3); see ws/mask.h for its byte order.
-std::uint32_t random_mask_key();
+UVWS_EXPORT std::uint32_t random_mask_key();
 
 }  // namespace uvws::core

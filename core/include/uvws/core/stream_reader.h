@@ -27,10 +27,11 @@
 #include <span>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 
 namespace uvws::core {
 
-class StreamReader {
+class UVWS_EXPORT StreamReader {
  public:
   // Copies `data` after the bytes already held. Precondition: nothing is lent.
   void feed_data(std::span<const std::uint8_t> data);

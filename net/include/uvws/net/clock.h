@@ -26,11 +26,13 @@
 #include <mutex>
 #include <vector>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Loop;
 
-class Clock {
+class UVWS_EXPORT Clock {
  public:
   virtual ~Clock() = default;
 
@@ -58,7 +60,7 @@ class Clock {
 // (wait_caught_up() from a thread that does not run one of those loops, or caught_up() polled
 // between iterations by a thread that does).
 // Lifetime: destroy it only after the loops that use it have closed (close_all() detaches them).
-class ManualClock final : public Clock {
+class UVWS_EXPORT ManualClock final : public Clock {
  public:
   explicit ManualClock(std::chrono::milliseconds start = std::chrono::milliseconds(0));
   ~ManualClock() override = default;

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/net/clock.h"
 #include "uvws/net/timer_wheel.h"
 
@@ -39,7 +40,7 @@ namespace uvws::net {
 class Loop;
 class TCPConnection;
 
-struct LoopOptions {
+struct UVWS_EXPORT LoopOptions {
   // The tick of the connections' timer wheel: timeouts fire at most this much late.
   std::uint32_t timer_tick_ms = TimerWheel::default_tick_ms;
   // The shared read buffer; one read() syscall delivers at most this much.
@@ -56,7 +57,7 @@ struct LoopOptions {
 
 // Counters of a loop's I/O calls, for tests and benchmarks. Plain increments on the loop thread;
 // read them there, or after run() returned.
-struct LoopStats {
+struct UVWS_EXPORT LoopStats {
   std::uint64_t reads = 0;       // read callbacks that delivered bytes
   std::uint64_t try_writes = 0;  // uv_try_write calls (one write syscall each)
   std::uint64_t writes = 0;      // uv_write calls (the asynchronous rest of a partial write)
@@ -67,7 +68,7 @@ namespace detail {
 // A heap object of the net layer that owns a libuv handle and deletes itself in its close
 // callback. It registers with its Loop so that Loop::close_all() can close it if its owner did
 // not. Loop thread only.
-class OwnedHandle {
+class UVWS_EXPORT OwnedHandle {
  public:
   OwnedHandle(const OwnedHandle&) = delete;
   OwnedHandle& operator=(const OwnedHandle&) = delete;
@@ -84,7 +85,7 @@ class OwnedHandle {
 
 }  // namespace detail
 
-class Loop {
+class UVWS_EXPORT Loop {
  public:
   explicit Loop(const LoopOptions& options = {});
   // Calls close_all() if it has not run; logs if uv_loop_close() then fails.

@@ -14,11 +14,13 @@
 #include <system_error>
 #include <vector>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Loop;
 
-class Resolver {
+class UVWS_EXPORT Resolver {
  public:
   // Stream-socket addresses, IPv6 and IPv4, in the order the system prefers (RFC 6724).
   using Callback = std::function<void(std::error_code, std::vector<sockaddr_storage>)>;

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/net/loop.h"
 #include "uvws/net/timer_wheel.h"
 
@@ -37,7 +38,7 @@ class TCPListener;
 // The TimerNode base (private) is the connection's slot in its loop's timer wheel; while no
 // timer is armed the same links keep it in the loop's list of connections, so the registry
 // costs no extra bytes.
-class TCPConnection : private TimerNode {
+class UVWS_EXPORT TCPConnection : private TimerNode {
  public:
   // Creates a T (derived from TCPConnection, constructor T(Loop&, args...)). The returned
   // pointer does not own: hand it to a listener factory, or call connect() or close() on it.

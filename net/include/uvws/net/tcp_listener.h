@@ -18,13 +18,14 @@
 #include <string>
 #include <system_error>
 
+#include "uvws/core/export.h"
 #include "uvws/net/loop.h"
 
 namespace uvws::net {
 
 class TCPConnection;
 
-struct ListenOptions {
+struct UVWS_EXPORT ListenOptions {
   std::string host = "0.0.0.0";  // numeric IPv4 or IPv6 address; "::" listens on both families
   std::uint16_t port = 0;        // 0: the kernel picks one, see TCPListener::port()
   std::string unix_path;         // non-empty: a Unix-domain socket at this path (host/port unused)
@@ -34,7 +35,7 @@ struct ListenOptions {
   bool ipv6_only = false;  // for an IPv6 host: IPV6_V6ONLY
 };
 
-class TCPListener {
+class UVWS_EXPORT TCPListener {
  public:
   // Makes the connection object for an incoming connection, e.g.
   // `[](Loop& l) { return TCPConnection::create<MyConnection>(l); }`. It may return nullptr to

@@ -12,11 +12,13 @@
 #include <cstdint>
 #include <functional>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Loop;
 
-class Timer {
+class UVWS_EXPORT Timer {
  public:
   explicit Timer(Loop& loop);
   ~Timer();

@@ -25,6 +25,8 @@
 #include <functional>
 #include <memory>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Clock;
@@ -33,7 +35,7 @@ class Loop;
 // The links of a circular doubly-linked list; a list head is a TimerLink pointing to itself.
 // (Fields are named like members: TCPConnection inherits them privately, and plain names such as
 // `next` would collide with names in its subclasses.)
-struct TimerLink {
+struct UVWS_EXPORT TimerLink {
   TimerLink* prev_ = nullptr;  // nullptr: not in any list
   TimerLink* next_ = nullptr;
 };
@@ -41,7 +43,7 @@ struct TimerLink {
 // Embed one per timed object. The fields belong to the wheel while the node is scheduled.
 // (The default member initializers also let a derived class pack its members into the 4 bytes
 // of tail padding; TCPConnection relies on that to stay small.)
-struct TimerNode : TimerLink {
+struct UVWS_EXPORT TimerNode : TimerLink {
   std::uint32_t deadline_ = 0;  // tick at which the node is due
   std::uint32_t period_ = 0;    // the scheduled delay in ticks, re-used by touch()
   std::uint32_t touched_ = 0;   // the node is due again at touched_ + period_
@@ -71,7 +73,7 @@ inline void list_unlink(TimerLink& node) noexcept {
 
 }  // namespace detail
 
-class TimerWheel {
+class UVWS_EXPORT TimerWheel {
  public:
   static constexpr std::uint32_t slot_count = 1024;
   static constexpr std::uint32_t default_tick_ms = 100;

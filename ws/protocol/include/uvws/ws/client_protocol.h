@@ -14,11 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/protocol.h"
 
 namespace uvws::ws {
 
-struct ClientProtocolOptions : ProtocolOptions {
+struct UVWS_EXPORT ClientProtocolOptions : ProtocolOptions {
   // Extra request headers, e.g. {"Origin", "https://example.com"}, {"User-Agent", "..."}.
   std::vector<std::pair<std::string, std::string>> headers;
   // Source of masking keys; nullptr uses the CSPRNG. Tests set a fixed one for byte-exact
@@ -26,7 +27,7 @@ struct ClientProtocolOptions : ProtocolOptions {
   std::uint32_t (*mask_key_source)() = nullptr;
 };
 
-class ClientProtocol final : public Protocol {
+class UVWS_EXPORT ClientProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
   ClientProtocol(const ClientProtocolOptions& options, ProtocolListener& listener);

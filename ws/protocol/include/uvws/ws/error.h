@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "uvws/core/export.h"
+
 namespace uvws::ws {
 
 enum class Error {
@@ -68,8 +70,8 @@ enum class Condition {
   connection_lost,         // the TCP connection ended without a close frame (unexpected_eof)
 };
 
-const std::error_category& error_category() noexcept;
-const std::error_category& condition_category() noexcept;
+UVWS_EXPORT const std::error_category& error_category() noexcept;
+UVWS_EXPORT const std::error_category& condition_category() noexcept;
 
 inline std::error_code make_error_code(Error e) noexcept {
   return {static_cast<int>(e), error_category()};
@@ -95,11 +97,11 @@ inline constexpr std::uint16_t internal_error = 1011;
 
 // The close code to send for a failure after the handshake (1002, 1007 or 1009), or 1006 for
 // unexpected_eof, which is reported and never sent. (Handshake errors give 1002.)
-std::uint16_t close_code_for(Error e) noexcept;
+UVWS_EXPORT std::uint16_t close_code_for(Error e) noexcept;
 
 // The HTTP status to answer a failed handshake with (400, 403, 404, 426, 431, 505...).
 // (Errors after the handshake give 400.)
-int http_status_for(Error e) noexcept;
+UVWS_EXPORT int http_status_for(Error e) noexcept;
 
 // RFC 6455 7.4: may `code` appear in a close frame on the wire? 1000-1003, 1007-1011 (and
 // 1012-1014, registered with IANA since), and 3000-4999. 1004-1006, 1015, the rest of

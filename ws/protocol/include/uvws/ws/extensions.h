@@ -25,9 +25,11 @@
 #include <string_view>
 #include <vector>
 
+#include "uvws/core/export.h"
+
 namespace uvws::ws {
 
-struct ExtensionParam {
+struct UVWS_EXPORT ExtensionParam {
   std::string name;
   std::optional<std::string> value;  // nullopt for a parameter written without "="
 
@@ -36,7 +38,7 @@ struct ExtensionParam {
 
 // One element of the list: an extension name and its parameters, in the order written. The
 // same name may appear in several elements (alternative offers, RFC 6455 9.1).
-struct ExtensionOffer {
+struct UVWS_EXPORT ExtensionOffer {
   std::string name;
   std::vector<ExtensionParam> params;
 
@@ -47,11 +49,12 @@ struct ExtensionOffer {
 // above (including an empty value, a missing name, a bad character, an unterminated or
 // non-token quoted-string, or anything after the last element but whitespace). `header_value`
 // need only stay valid during the call: the result owns copies.
-std::optional<std::vector<ExtensionOffer>> parse_extensions(std::string_view header_value);
+UVWS_EXPORT std::optional<std::vector<ExtensionOffer>> parse_extensions(
+    std::string_view header_value);
 
 // Formats extensions as "name; param; param=value, name2" (the inverse of parse_extensions for
 // its results). Throws std::invalid_argument if a name or value is not a token.
-std::string format_extensions(std::span<const ExtensionOffer> extensions);
-std::string format_extension(const ExtensionOffer& extension);
+UVWS_EXPORT std::string format_extensions(std::span<const ExtensionOffer> extensions);
+UVWS_EXPORT std::string format_extension(const ExtensionOffer& extension);
 
 }  // namespace uvws::ws

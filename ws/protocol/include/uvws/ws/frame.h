@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 
 namespace uvws::ws {
@@ -40,7 +41,7 @@ constexpr bool is_known_opcode(unsigned op) noexcept {
 
 // One frame as seen on the wire. For a parsed frame `payload` is unmasked and points into the
 // parser's input; for one to serialize it is the caller's data.
-struct Frame {
+struct UVWS_EXPORT Frame {
   bool fin = true;
   bool rsv1 = false;  // "compressed" with permessage-deflate (RFC 7692 6)
   bool rsv2 = false;
@@ -81,15 +82,16 @@ HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
 // frames, else unmasked_frame; a client only unmasked ones, else masked_frame); and for a
 // control frame, FIN set (control_fragmented) and at most 125 bytes (control_too_long,
 // RFC 6455 5.5). Returns the first failure, or std::nullopt for a frame that passes.
-std::optional<Error> check_frame(const Frame& f, Role receiver, bool compression) noexcept;
+UVWS_EXPORT std::optional<Error> check_frame(const Frame& f, Role receiver,
+                                             bool compression) noexcept;
 
 // Writes the header of `f` (using fin, rsv1-3, opcode, masked, mask_key and length) to `out`,
 // which has room for max_header_size bytes; returns the bytes written.
-std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept;
+UVWS_EXPORT std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept;
 
 // Appends a whole frame (header and payload, masked with f.mask_key when f.masked) to `out`.
 // Precondition: f.length == f.payload.size(). One allocation at most (reserved up front), one
 // pass over the payload.
-void serialize(const Frame& f, core::Buffer& out);
+UVWS_EXPORT void serialize(const Frame& f, core::Buffer& out);
 
 }  // namespace uvws::ws

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/http_request.h"
 #include "uvws/ws/http_response.h"
@@ -27,7 +28,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 inline constexpr std::string_view websocket_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 // RFC 6455 4.2.2 step 5.4: base64(SHA-1(key + GUID)), the Sec-WebSocket-Accept value.
-std::string accept_key(std::string_view sec_websocket_key);
+UVWS_EXPORT std::string accept_key(std::string_view sec_websocket_key);
 
 // ---- Server side ----
 
@@ -39,17 +40,17 @@ std::string accept_key(std::string_view sec_websocket_key);
 // one Sec-WebSocket-Version equal to "13" (bad_version, 426), one Sec-WebSocket-Key that is the
 // base64 of 16 bytes (bad_key, 400). Tokens compare case-insensitively. Origin, path and
 // extensions are the caller's to check.
-std::optional<Error> check_client_request(const HTTPRequest& request);
+UVWS_EXPORT std::optional<Error> check_client_request(const HTTPRequest& request);
 
 // The subprotocols the client offers, across every Sec-WebSocket-Protocol field, in order.
 // The views point into `request` and live as long as it does.
-std::vector<std::string_view> offered_subprotocols(const HTTPRequest& request);
+UVWS_EXPORT std::vector<std::string_view> offered_subprotocols(const HTTPRequest& request);
 
 // The first of `supported` (the server's order of preference) that the client offered, or ""
 // when none was. Compared byte for byte, since the client checks the echoed value against what
 // it sent (RFC 6455 4.1). The view points into `supported`.
-std::string_view select_subprotocol(const std::vector<std::string_view>& offered,
-                                    const std::vector<std::string>& supported);
+UVWS_EXPORT std::string_view select_subprotocol(const std::vector<std::string_view>& offered,
+                                                const std::vector<std::string>& supported);
 
 // The complete "101 Switching Protocols" answer (RFC 6455 4.2.2 step 5): Upgrade, Connection,
 // Sec-WebSocket-Accept computed from the client's `key`, then Sec-WebSocket-Protocol and
@@ -63,7 +64,7 @@ std::string accept_response(std::string_view key, std::string_view subprotocol,
 // 405 (RFC 7231 6.5.5), "Upgrade: websocket" with 426 and, for bad_version, also
 // "Sec-WebSocket-Version: 13" (RFC 6455 4.4), and a one-line text/plain body naming the
 // problem (the error's message; nothing internal for other categories).
-std::string error_response(std::error_code ec);
+UVWS_EXPORT std::string error_response(std::error_code ec);
 
 // A plain HTTP/1.1 answer for applications (health checks, a static page): status line with
 // reason_phrase(status), Content-Type unless empty, Content-Length, `extra_headers`,
@@ -91,7 +92,8 @@ std::string client_request(std::string_view host_header, std::string_view target
 // one Sec-WebSocket-Accept equal to accept_key(key) (bad_accept), and at most one
 // Sec-WebSocket-Protocol naming a single one of `offered_subprotocols` (unexpected_subprotocol,
 // also when none was offered).
-std::optional<Error> check_server_response(const HTTPResponse& response, std::string_view key,
-                                           const std::vector<std::string>& offered_subprotocols);
+UVWS_EXPORT std::optional<Error> check_server_response(
+    const HTTPResponse& response, std::string_view key,
+    const std::vector<std::string>& offered_subprotocols);
 
 }  // namespace uvws::ws

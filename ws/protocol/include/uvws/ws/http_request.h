@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 
 namespace uvws::ws {
@@ -22,7 +23,7 @@ namespace uvws::ws {
 // Limits on one header block, on by default (RFC 6455 4.2.1 leaves them to the server; RFC 6585
 // 5 defines 431 for breaking them). A block over either limit fails with
 // Error::headers_too_large.
-struct HTTPLimits {
+struct UVWS_EXPORT HTTPLimits {
   std::size_t max_header_bytes = 8192;  // start line, fields and the final blank line
   std::size_t max_headers = 100;        // header fields, a repeated name counted each time
 };
@@ -31,14 +32,15 @@ struct HTTPLimits {
 // std::string_view::npos when there is none yet. To resume after more bytes arrived, pass as
 // `from` the size `bytes` had at the previous call that returned npos: the search then covers
 // a terminator split across the two calls without rescanning the rest.
-std::size_t find_header_end(std::span<const std::uint8_t> bytes, std::size_t from = 0) noexcept;
+UVWS_EXPORT std::size_t find_header_end(std::span<const std::uint8_t> bytes,
+                                        std::size_t from = 0) noexcept;
 
 // ASCII case-insensitive equality, as RFC 7230 3.2 prescribes for field names and most tokens.
-bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+UVWS_EXPORT bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 // `s` without leading and trailing optional whitespace (RFC 7230 3.2.3: SP and HTAB).
-std::string_view trim_ows(std::string_view s) noexcept;
+UVWS_EXPORT std::string_view trim_ows(std::string_view s) noexcept;
 // True when `s` is a non-empty RFC 7230 3.2.6 token (the grammar of field names).
-bool is_token(std::string_view s) noexcept;
+UVWS_EXPORT bool is_token(std::string_view s) noexcept;
 
 // Calls visit(element) for each non-empty element of a comma-separated list (RFC 7230 7),
 // OWS trimmed. For lists of plain tokens (Connection, Upgrade, Sec-WebSocket-Protocol): a comma
@@ -55,7 +57,7 @@ void for_each_list_element(std::string_view list, Visitor&& visit) {
 }
 
 // One header field; both views point into the message that produced it.
-struct HTTPHeader {
+struct UVWS_EXPORT HTTPHeader {
   std::string_view name;
   std::string_view value;  // OWS trimmed
 };
@@ -64,7 +66,7 @@ struct HTTPHeader {
 // Owned by value by whoever parsed or built it; copyable and movable (fields are offsets, not
 // pointers). Every string_view it returns stays valid until the message is parsed again,
 // modified, or destroyed. Not thread-safe: one thread at a time.
-class HTTPMessage {
+class UVWS_EXPORT HTTPMessage {
  public:
   class HeaderIterator {
    public:
@@ -177,7 +179,7 @@ class HTTPMessage {
 // Owned by value by the protocol that parsed it; one thread at a time. parse() returns an
 // error and leaves the request empty for anything malformed or over the limits; the views it
 // hands out live as long as the request (see HTTPMessage).
-class HTTPRequest : public HTTPMessage {
+class UVWS_EXPORT HTTPRequest : public HTTPMessage {
  public:
   // Parses `header_block`, which must be exactly one request head ending in "\r\n\r\n" (as
   // delimited by find_header_end). The block is copied; the argument need not outlive the call.

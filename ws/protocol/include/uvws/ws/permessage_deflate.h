@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/extensions.h"
 
@@ -36,7 +37,7 @@ inline constexpr std::string_view permessage_deflate_name = "permessage-deflate"
 // table and pending buffer, plus ~6 KiB of state. At the defaults below that is ~39 KiB to
 // inflate and ~142 KiB to deflate. Lower window bits (12 costs ~11 KiB to inflate, ~30 KiB to
 // deflate) or the no_context_takeover flags cut it further: see PerMessageDeflate.
-struct DeflateOptions {
+struct UVWS_EXPORT DeflateOptions {
   // Off by default: compression costs the memory above per busy connection, and CPU.
   bool enabled = false;
   // The largest LZ77 window (log2, 8..15) the server compresses with (RFC 7692 7.1.2.1). On
@@ -67,10 +68,10 @@ struct DeflateOptions {
 };
 
 // Throws std::invalid_argument naming the first field out of range.
-void validate(const DeflateOptions& options);
+UVWS_EXPORT void validate(const DeflateOptions& options);
 
 // What was agreed for one connection (RFC 7692 7.1), as seen by both ends.
-struct DeflateParams {
+struct UVWS_EXPORT DeflateParams {
   int server_max_window_bits = 15;
   int client_max_window_bits = 15;
   bool server_no_context_takeover = false;
@@ -92,20 +93,21 @@ struct DeflateParams {
 // the client or our options ask for them, server_max_window_bits when the client asked or we
 // use less than 15 (the smaller of the two), and client_max_window_bits only when the client
 // offered it (RFC 7692 7.1.2.2), with the smaller of its value and ours.
-std::optional<DeflateParams> negotiate_server(std::span<const ExtensionOffer> offers,
-                                              const DeflateOptions& options,
-                                              std::string& response_value);
+UVWS_EXPORT std::optional<DeflateParams> negotiate_server(std::span<const ExtensionOffer> offers,
+                                                          const DeflateOptions& options,
+                                                          std::string& response_value);
 // The same from the raw header value (several header lines joined with ", "). A value that
 // does not parse sets `ec` to Error::bad_extension_offer (answered with 400) and returns
 // nullopt; otherwise `ec` is cleared.
-std::optional<DeflateParams> negotiate_server(std::string_view header_value,
-                                              const DeflateOptions& options,
-                                              std::string& response_value, std::error_code& ec);
+UVWS_EXPORT std::optional<DeflateParams> negotiate_server(std::string_view header_value,
+                                                          const DeflateOptions& options,
+                                                          std::string& response_value,
+                                                          std::error_code& ec);
 
 // The client's Sec-WebSocket-Extensions value: "permessage-deflate" with the flags set in
 // `options`, server_max_window_bits=N when N < 15, and always client_max_window_bits (with
 // "=N" when N < 15) so that the server may ask for a smaller window. Empty when disabled.
-std::string client_offer(const DeflateOptions& options);
+UVWS_EXPORT std::string client_offer(const DeflateOptions& options);
 
 // Client side of RFC 7692 7.1: checks the server's Sec-WebSocket-Extensions value against
 // what client_offer(offered) sent. An empty (or blank) value means the server declined:
@@ -114,9 +116,9 @@ std::string client_offer(const DeflateOptions& options);
 // parameter, gives a window size outside 8..15 or above what was offered, or leaves out
 // server_no_context_takeover or server_max_window_bits that the client asked for
 // (RFC 7692 7.1.1.1, 7.1.2.1, 7.1.2.2: the client MUST fail the connection).
-std::optional<DeflateParams> accept_server_response(std::string_view header_value,
-                                                    const DeflateOptions& offered,
-                                                    std::error_code& ec);
+UVWS_EXPORT std::optional<DeflateParams> accept_server_response(std::string_view header_value,
+                                                                const DeflateOptions& offered,
+                                                                std::error_code& ec);
 
 // The permessage-deflate codec of one connection: inflates the peer's messages and deflates
 // ours, with raw DEFLATE streams (RFC 7692 7.2).
@@ -135,7 +137,7 @@ std::optional<DeflateParams> accept_server_response(std::string_view header_valu
 // Errors: bad peer data gives Error::bad_compressed_data, output over the caller's limit
 // Error::message_too_big; either way the message is lost and the caller fails the connection
 // (close codes 1007 and 1009). Allocation failure throws std::bad_alloc.
-class PerMessageDeflate {
+class UVWS_EXPORT PerMessageDeflate {
  public:
   enum class Role : std::uint8_t { server, client };
 

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/core/stream_reader.h"
 #include "uvws/core/utf8.h"
 #include "uvws/ws/error.h"
@@ -52,7 +53,7 @@ enum class State : std::uint8_t { connecting, open, closing, closed };
 
 // Limits and behaviour common to both roles. Plain values with safe defaults; validate()
 // throws std::invalid_argument naming the bad field.
-struct ProtocolOptions {
+struct UVWS_EXPORT ProtocolOptions {
   // Largest message delivered, counted as data arrives (after inflating, when compressed).
   std::size_t max_message_size = 16u << 20;
   // Largest single frame accepted (its header announces it, so this fails before any payload).
@@ -76,7 +77,7 @@ struct ProtocolOptions {
 // Receives what a Protocol parses. Called synchronously from the receive_*() calls (and from
 // ServerProtocol::resume()); views are valid only during the call. A hook may call the
 // protocol's send_*() (and, in on_request, accept() or reject()) with a buffer of its own.
-class ProtocolListener {
+class UVWS_EXPORT ProtocolListener {
  public:
   virtual ~ProtocolListener() = default;
   // Server: a complete HTTP request arrived; answer it with accept() or reject().
@@ -101,9 +102,9 @@ class ProtocolListener {
 // What send_close() accepts (RFC 6455 5.5.1, 7.4): a code allowed on the wire (or 0 for none,
 // then no reason) and a reason of at most 123 bytes of UTF-8. std::invalid_argument otherwise.
 // For callers that hand a close to another thread: check before posting.
-void check_close_arguments(std::uint16_t code, std::string_view reason);
+UVWS_EXPORT void check_close_arguments(std::uint16_t code, std::string_view reason);
 
-class Protocol {
+class UVWS_EXPORT Protocol {
  public:
   Protocol(const Protocol&) = delete;
   Protocol& operator=(const Protocol&) = delete;

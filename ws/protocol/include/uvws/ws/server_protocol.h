@@ -17,17 +17,18 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/protocol.h"
 
 namespace uvws::ws {
 
-struct ServerProtocolOptions : ProtocolOptions {
+struct UVWS_EXPORT ServerProtocolOptions : ProtocolOptions {
   // Origins allowed to connect, compared case-insensitively with the Origin header (e.g.
   // "https://example.com"); empty allows any, including requests without Origin.
   std::vector<std::string> allowed_origins;
 };
 
-class ServerProtocol final : public Protocol {
+class UVWS_EXPORT ServerProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
   ServerProtocol(const ServerProtocolOptions& options, ProtocolListener& listener);
