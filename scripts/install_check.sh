@@ -10,7 +10,8 @@
 #  3. the Debian package (scripts/package.sh) is checked with lintian (any E: fails), its
 #     Depends and version are checked, it is extracted with dpkg-deb -x and examples/app is
 #     built (CMake and Makefile) and run against the extracted tree;
-#  4. the guide's samples (examples/guide) are built against the static prefix;
+#  4. the guide's C++ blocks are checked to be regions of examples/guide (guide_snippets.py),
+#     and those programs are built against the static prefix;
 #  5. the API reference is generated with Doxygen (docs/Doxyfile): any warning fails.
 # One version everywhere: project(VERSION), uvws.pc, the package and uvws::version().
 set -euo pipefail
@@ -129,6 +130,7 @@ dpkg-deb -x "$deb" "$work/deb-root"
 build_app deb "$work/deb-root/usr" static
 
 step "the guide's samples (examples/guide) against the static prefix"
+/usr/bin/python3 scripts/guide_snippets.py
 cmake -S examples/guide -B "$work/guide" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$work/static" >/dev/null
 cmake --build "$work/guide" -j"$jobs" >/dev/null

@@ -40,13 +40,16 @@ struct UVWS_EXPORT ServerOptions {
   std::uint16_t port = 9001;     // 0: any free port (see Server::port())
   std::string unix_path;         // non-empty: listen on this Unix socket instead
   unsigned threads = 1;          // loops, each on its own thread with its own listener
+  // The listen() backlog: connections the kernel queues before they are accepted.
   int backlog = 511;
   std::size_t max_connections = 100000;  // per server; more are accepted and closed at once
 
   // Protocol limits (RFC 6455 has none; these keep hostile peers bounded).
   std::size_t max_message_size = 16u << 20;
+  // The largest frame accepted (its header announces it); a bigger one closes with 1009.
   std::size_t max_frame_size = 16u << 20;
   std::size_t max_header_bytes = 8192;  // opening handshake: answered with 431 past these
+  // The most request headers accepted (431 past it).
   std::size_t max_headers = 100;
 
   std::chrono::milliseconds handshake_timeout{10000};  // TCP accepted, no complete handshake
@@ -55,6 +58,7 @@ struct UVWS_EXPORT ServerOptions {
   std::chrono::milliseconds close_timeout{5000};       // wait this long for the peer's close frame
 
   std::size_t max_backpressure = 1u << 20;  // bytes queued per connection before the policy
+  // What a send over max_backpressure does: drop it, or close with 1008.
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
 
   std::vector<std::string> allowed_origins;  // empty: any origin
@@ -70,8 +74,10 @@ struct UVWS_EXPORT ServerOptions {
   const net::Clock* clock = nullptr;
 };
 
+// A WebSocket server (see the file comment): routes, loops, listeners and connections.
 class UVWS_EXPORT Server {
  public:
+  // Checks `options` (std::invalid_argument naming a bad field); binds nothing yet.
   explicit Server(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
@@ -84,6 +90,7 @@ class UVWS_EXPORT Server {
   // Binds the listeners now (run() does it if not done): throws std::system_error when the
   // address cannot be bound. After it, port() is the bound port.
   void listen();
+  // The bound port (after listen(); the actual one when options.port is 0).
   std::uint16_t port() const;
 
   // Runs every loop until stop() (or a signal with handle_signals): `threads - 1` new threads
@@ -110,6 +117,7 @@ class UVWS_EXPORT Server {
   // calls, which update it under a lock).
   std::size_t subscribers(std::string_view topic) const;
 
+  // The options the server was made with.
   const ServerOptions& options() const;
 
   struct Impl;

@@ -14,7 +14,9 @@
 
 namespace uvws::core {
 
+// Standard padded base64 (RFC 4648 4) of `bytes`.
 UVWS_EXPORT std::string base64_encode(std::span<const std::uint8_t> bytes);
+// Standard padded base64 of a string's bytes.
 inline std::string base64_encode(std::string_view s) {
   return base64_encode({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
 }
@@ -23,8 +25,11 @@ inline std::string base64_encode(std::string_view s) {
 // a character outside the alphabet, misplaced '=' or non-zero padding bits).
 UVWS_EXPORT std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text);
 
+// A SHA-1 digest (20 bytes).
 using Sha1Digest = std::array<std::uint8_t, 20>;
+// The SHA-1 of `bytes` (for Sec-WebSocket-Accept, RFC 6455 4.2.2).
 UVWS_EXPORT Sha1Digest sha1(std::span<const std::uint8_t> bytes);
+// The SHA-1 of a string's bytes.
 inline Sha1Digest sha1(std::string_view s) {
   return sha1({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
 }

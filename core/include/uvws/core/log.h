@@ -30,8 +30,10 @@
 
 namespace uvws::core {
 
+// The layer a logger belongs to: "uvws.core", "uvws.net" or "uvws.ws".
 enum class Layer : std::uint8_t { core, net, ws };
 
+// The level when UVWS_LOG_LEVEL is unset, empty or unknown.
 inline constexpr spdlog::level::level_enum default_log_level = spdlog::level::warn;
 
 // The logger of `layer`; the reference stays valid until static destruction at exit.

@@ -26,6 +26,7 @@
 
 namespace uvws::core {
 
+// Incremental UTF-8 validation, fed chunk by chunk (see the file comment).
 class UVWS_EXPORT Utf8Validator {
  public:
   // Checks `bytes`, which follow the bytes given to earlier calls since the last reset().

@@ -8,6 +8,7 @@
 
 namespace uvws::net {
 
+// The category of libuv's status codes ("uvws.net"); message() is uv_strerror's.
 UVWS_EXPORT const std::error_category& uv_category() noexcept;
 
 // `status` is a libuv return value (negative on failure); 0 gives an empty error_code.

@@ -40,6 +40,7 @@ namespace uvws::net {
 class Loop;
 class TCPConnection;
 
+// How a Loop is made; plain values with defaults.
 struct UVWS_EXPORT LoopOptions {
   // The tick of the connections' timer wheel: timeouts fire at most this much late.
   std::uint32_t timer_tick_ms = TimerWheel::default_tick_ms;
@@ -85,14 +86,17 @@ class UVWS_EXPORT OwnedHandle {
 
 }  // namespace detail
 
+// One libuv event loop and what its connections share (see the file comment).
 class UVWS_EXPORT Loop {
  public:
+  // Makes the libuv loop and its handles; std::system_error on failure.
   explicit Loop(const LoopOptions& options = {});
   // Calls close_all() if it has not run; logs if uv_loop_close() then fails.
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
 
+  // The libuv loop, for handles of the application's own (closed by close_all()).
   uv_loop_t* uv() noexcept { return &uv_; }
   // The Loop that owns `loop` (its data field).
   static Loop& from(const uv_loop_t* loop) noexcept { return *static_cast<Loop*>(loop->data); }
@@ -144,6 +148,7 @@ class UVWS_EXPORT Loop {
   // A pointer the loop's owner may attach (e.g. the server state of this loop), so that
   // objects on the loop reach it through loop() instead of holding a pointer each.
   void set_context(void* context) noexcept { context_ = context; }
+  // The pointer set by set_context() (nullptr until then).
   void* context() const noexcept { return context_; }
 
   // Runs `hook` each time the loop flushes its cork — right before it blocks for I/O, and when
@@ -152,6 +157,7 @@ class UVWS_EXPORT Loop {
   // an exception it throws is logged.
   void set_flush_hook(std::function<void()> hook) { flush_hook_ = std::move(hook); }
 
+  // The loop's I/O counters.
   const LoopStats& stats() const noexcept { return stats_; }
   // Live connections (constructed and not yet deleted, closing ones included).
   std::size_t connection_count() const noexcept { return connection_count_; }

@@ -18,8 +18,10 @@ namespace uvws::net {
 
 class Loop;
 
+// A one-shot timer on a Loop (a uv_timer_t, or the loop's Clock), for timeouts outside connections.
 class UVWS_EXPORT Timer {
  public:
+  // A timer on `loop`, not started.
   explicit Timer(Loop& loop);
   ~Timer();
   Timer(const Timer&) = delete;
@@ -28,7 +30,9 @@ class UVWS_EXPORT Timer {
   // Calls `callback` once, `ms` from now, replacing any pending one. Does nothing once the
   // loop has closed the handle (close_all()).
   void start(std::uint64_t ms, std::function<void()> callback);
+  // Cancels the pending callback; no-op when none.
   void stop() noexcept;
+  // True while a callback is pending.
   bool active() const noexcept;
 
   class Handle;  // private to timer.cpp

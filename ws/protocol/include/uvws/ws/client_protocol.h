@@ -19,6 +19,7 @@
 
 namespace uvws::ws {
 
+// The client's protocol options: the common ones plus the request's extra headers.
 struct UVWS_EXPORT ClientProtocolOptions : ProtocolOptions {
   // Extra request headers, e.g. {"Origin", "https://example.com"}, {"User-Agent", "..."}.
   std::vector<std::pair<std::string, std::string>> headers;
@@ -27,6 +28,7 @@ struct UVWS_EXPORT ClientProtocolOptions : ProtocolOptions {
   std::uint32_t (*mask_key_source)() = nullptr;
 };
 
+// The client side of a WebSocket connection, sans-I/O (see the file comment).
 class UVWS_EXPORT ClientProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
@@ -41,6 +43,8 @@ class UVWS_EXPORT ClientProtocol final : public Protocol {
   // The server's response, once received (also after a refused handshake), until
   // release_handshake(); nullptr otherwise.
   const HTTPResponse* response() const;
+  // Frees the response and the handshake's other state (once the application no longer needs
+  // response()).
   void release_handshake();
 
  private:

@@ -29,19 +29,25 @@
 
 namespace uvws::ws {
 
+// One parameter of an extension offer (RFC 6455 9.1): `name` or `name=value`.
 struct UVWS_EXPORT ExtensionParam {
+  // The parameter's name (a token).
   std::string name;
   std::optional<std::string> value;  // nullopt for a parameter written without "="
 
+  // Equal names and values.
   bool operator==(const ExtensionParam&) const = default;
 };
 
 // One element of the list: an extension name and its parameters, in the order written. The
 // same name may appear in several elements (alternative offers, RFC 6455 9.1).
 struct UVWS_EXPORT ExtensionOffer {
+  // The extension's name (a token), e.g. "permessage-deflate".
   std::string name;
+  // Its parameters, in the order written.
   std::vector<ExtensionParam> params;
 
+  // Equal names and parameters, in order.
   bool operator==(const ExtensionOffer&) const = default;
 };
 
@@ -55,6 +61,7 @@ UVWS_EXPORT std::optional<std::vector<ExtensionOffer>> parse_extensions(
 // Formats extensions as "name; param; param=value, name2" (the inverse of parse_extensions for
 // its results). Throws std::invalid_argument if a name or value is not a token.
 UVWS_EXPORT std::string format_extensions(std::span<const ExtensionOffer> extensions);
+// Formats one extension as format_extensions() does.
 UVWS_EXPORT std::string format_extension(const ExtensionOffer& extension);
 
 }  // namespace uvws::ws

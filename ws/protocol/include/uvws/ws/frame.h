@@ -23,6 +23,7 @@ namespace uvws::ws {
 // Which end of the connection an endpoint is (RFC 6455 5.1: clients mask, servers do not).
 enum class Role : std::uint8_t { server, client };
 
+// The frame opcodes of RFC 6455 5.2 (data: continuation, text, binary; control: close, ping, pong).
 enum class Opcode : std::uint8_t {
   continuation = 0x0,
   text = 0x1,
@@ -32,9 +33,11 @@ enum class Opcode : std::uint8_t {
   pong = 0xA,
 };
 
+// True for close, ping and pong (RFC 6455 5.5).
 constexpr bool is_control(Opcode op) noexcept {
   return (static_cast<unsigned>(op) & 0x8) != 0;
 }
+// True for the opcodes RFC 6455 defines (0-2, 8-10).
 constexpr bool is_known_opcode(unsigned op) noexcept {
   return op <= 0x2 || (op >= 0x8 && op <= 0xA);
 }
@@ -42,14 +45,20 @@ constexpr bool is_known_opcode(unsigned op) noexcept {
 // One frame as seen on the wire. For a parsed frame `payload` is unmasked and points into the
 // parser's input; for one to serialize it is the caller's data.
 struct UVWS_EXPORT Frame {
+  // The last frame of its message.
   bool fin = true;
   bool rsv1 = false;  // "compressed" with permessage-deflate (RFC 7692 6)
+  // Reserved; set only by an extension that defines it.
   bool rsv2 = false;
+  // Reserved; set only by an extension that defines it.
   bool rsv3 = false;
+  // The frame's opcode.
   Opcode opcode = Opcode::text;
+  // The payload is masked (client to server frames, RFC 6455 5.3).
   bool masked = false;
   std::uint32_t mask_key = 0;  // the 4 key bytes in wire order, as memcpy loads them
   std::uint64_t length = 0;    // payload length
+  // The payload bytes.
   std::span<const std::uint8_t> payload;
 };
 
@@ -64,6 +73,7 @@ constexpr std::size_t header_size(std::uint8_t b1) noexcept {
   return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((b1 & 0x80u) ? 4u : 0u);
 }
 
+// What parse_header() found: ok, or the length error of RFC 6455 5.2.
 enum class HeaderStatus : std::uint8_t { ok, bad_length, non_minimal_length };
 
 // Parses a complete header of header_size(bytes[1]) bytes into `f` (payload left
@@ -71,8 +81,8 @@ enum class HeaderStatus : std::uint8_t { ok, bad_length, non_minimal_length };
 // significant bit of a 64-bit length must be 0); the protocol checks the rest. With
 // `strict_lengths`, a length not in its shortest form is refused too (RFC 6455 5.2: "the
 // minimal number of bytes MUST be used").
-HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
-                          bool strict_lengths) noexcept;
+UVWS_EXPORT HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
+                                      bool strict_lengths) noexcept;
 
 // The checks a received frame must pass by itself, whatever came before it (RFC 6455 5.2-5.5),
 // in this order: a known opcode (Error::bad_opcode); no reserved bit that no extension

@@ -56,8 +56,9 @@ UVWS_EXPORT std::string_view select_subprotocol(const std::vector<std::string_vi
 // Sec-WebSocket-Accept computed from the client's `key`, then Sec-WebSocket-Protocol and
 // Sec-WebSocket-Extensions when not empty, then `extra_headers`, then the blank line. Throws
 // std::invalid_argument for a value with control characters or a name that is not a token.
-std::string accept_response(std::string_view key, std::string_view subprotocol,
-                            std::string_view extensions, const HeaderList& extra_headers = {});
+UVWS_EXPORT std::string accept_response(std::string_view key, std::string_view subprotocol,
+                                        std::string_view extensions,
+                                        const HeaderList& extra_headers = {});
 
 // The answer to a failed handshake, ending with "Connection: close" (the server then closes):
 // the status of http_status_for(Error) (500 for codes of other categories), "Allow: GET" with
@@ -71,8 +72,9 @@ UVWS_EXPORT std::string error_response(std::error_code ec);
 // "Connection: close" unless `keep_alive`, blank line, body. Throws std::invalid_argument for a
 // status outside 200-999 other than 204/304 with an empty body (1xx are not plain answers), or
 // a header the way append_header() does.
-std::string http_response(int status, std::string_view content_type, std::string_view body,
-                          const HeaderList& extra_headers = {}, bool keep_alive = false);
+UVWS_EXPORT std::string http_response(int status, std::string_view content_type,
+                                      std::string_view body, const HeaderList& extra_headers = {},
+                                      bool keep_alive = false);
 
 // ---- Client side ----
 
@@ -82,9 +84,11 @@ std::string http_response(int status, std::string_view content_type, std::string
 // `extensions_offer` is not empty, blank line. `key` is base64 of 16 random bytes. Throws
 // std::invalid_argument when `target` is empty or holds whitespace or control characters, a
 // subprotocol is not a token, or a header is refused by append_header().
-std::string client_request(std::string_view host_header, std::string_view target,
-                           std::string_view key, const std::vector<std::string>& subprotocols,
-                           std::string_view extensions_offer, const HeaderList& extra_headers = {});
+UVWS_EXPORT std::string client_request(std::string_view host_header, std::string_view target,
+                                       std::string_view key,
+                                       const std::vector<std::string>& subprotocols,
+                                       std::string_view extensions_offer,
+                                       const HeaderList& extra_headers = {});
 
 // Checks the server's answer (RFC 6455 4.1, the client's steps 1-6 except extensions), in this
 // order, returning the first failure (std::nullopt when it passes): status 101 (Error::bad_status),

@@ -58,6 +58,7 @@ void for_each_list_element(std::string_view list, Visitor&& visit) {
 
 // One header field; both views point into the message that produced it.
 struct UVWS_EXPORT HTTPHeader {
+  // The field name as received (compare it case-insensitively).
   std::string_view name;
   std::string_view value;  // OWS trimmed
 };
@@ -68,28 +69,39 @@ struct UVWS_EXPORT HTTPHeader {
 // modified, or destroyed. Not thread-safe: one thread at a time.
 class UVWS_EXPORT HTTPMessage {
  public:
+  // Iterates over a message's header fields, yielding HTTPHeader values.
   class HeaderIterator {
    public:
     // Dereferencing yields a value, so for the pre-C++20 categories this is an input iterator.
     using iterator_category = std::input_iterator_tag;
+    // The C++20 category: a forward iterator.
     using iterator_concept = std::forward_iterator_tag;
+    // The element: one header field.
     using value_type = HTTPHeader;
+    // Iterator difference.
     using difference_type = std::ptrdiff_t;
+    // No pointer type: elements are values.
     using pointer = void;
+    // Dereferencing yields a value.
     using reference = HTTPHeader;
 
     HeaderIterator() = default;
+    // The i-th field of `msg`.
     HeaderIterator(const HTTPMessage* msg, std::size_t i) : msg_(msg), i_(i) {}
+    // The current field.
     HTTPHeader operator*() const { return msg_->header_at(i_); }
+    // The next field.
     HeaderIterator& operator++() {
       ++i_;
       return *this;
     }
+    // The next field (post-increment).
     HeaderIterator operator++(int) {
       HeaderIterator old = *this;
       ++i_;
       return old;
     }
+    // Same message, same position.
     friend bool operator==(const HeaderIterator& a, const HeaderIterator& b) {
       return a.i_ == b.i_ && a.msg_ == b.msg_;
     }
@@ -99,15 +111,21 @@ class UVWS_EXPORT HTTPMessage {
     std::size_t i_ = 0;
   };
 
+  // The range headers() returns, for range-for.
   struct HeaderRange {
+    // The first field.
     HeaderIterator first;
+    // Past the last field.
     HeaderIterator last;
+    // The first field.
     HeaderIterator begin() const { return first; }
+    // Past the last field.
     HeaderIterator end() const { return last; }
   };
 
   // Every header field in the order received (or added): `for (auto [name, value] : m.headers())`.
   HeaderRange headers() const { return {{this, 0}, {this, fields_.size()}}; }
+  // The number of header fields.
   std::size_t header_count() const noexcept { return fields_.size(); }
   // The i-th field. Precondition: i < header_count().
   HTTPHeader header_at(std::size_t i) const noexcept {
@@ -134,41 +152,59 @@ class UVWS_EXPORT HTTPMessage {
   // header_has_token("Connection", "upgrade") on "Connection: keep-alive, Upgrade".
   bool header_has_token(std::string_view name, std::string_view token) const noexcept;
 
+  // The HTTP major version (1).
   int http_major() const noexcept { return major_; }
+  // The HTTP minor version (1 for HTTP/1.1).
   int http_minor() const noexcept { return minor_; }
 
  protected:
   HTTPMessage() = default;
   ~HTTPMessage() = default;
+  // Copies (the views of the copy point into the copy).
   HTTPMessage(const HTTPMessage&) = default;
+  // Moves.
   HTTPMessage(HTTPMessage&&) noexcept = default;
+  // Copies.
   HTTPMessage& operator=(const HTTPMessage&) = default;
+  // Moves.
   HTTPMessage& operator=(HTTPMessage&&) noexcept = default;
 
+  // A string stored in text_: offset and length.
   struct Slice {
+    // Where it starts in text_.
     std::uint32_t offset = 0;
+    // Its length.
     std::uint32_t length = 0;
   };
+  // One header field: where its name and value are in text_.
   struct Field {
+    // The field name.
     Slice name;
+    // The field value (OWS trimmed).
     Slice value;
   };
 
+  // The string a Slice stands for.
   std::string_view view(Slice s) const noexcept { return {text_.data() + s.offset, s.length}; }
   // Parses one whole header block (see HTTPRequest::parse); on failure the message is empty.
   std::optional<Error> parse_message(std::span<const std::uint8_t> block, const HTTPLimits& limits,
                                      bool request);
   // Copies `s` into the text and returns where it went (for builders).
   Slice append_text(std::string_view s);
+  // Empties the message.
   void clear() noexcept;
 
   std::string text_;  // the header block, or for a built message its strings back to back
+  // The header fields, in order.
   std::vector<Field> fields_;
   Slice method_;  // requests
   Slice target_;  // requests
   Slice reason_;  // responses
+  // The status code (responses).
   int status_ = 0;
+  // The HTTP major version.
   std::uint8_t major_ = 1;
+  // The HTTP minor version.
   std::uint8_t minor_ = 1;
 
  private:
@@ -194,6 +230,7 @@ class UVWS_EXPORT HTTPRequest : public HTTPMessage {
                  limits);
   }
 
+  // The request method, e.g. "GET".
   std::string_view method() const noexcept { return view(method_); }
   // The request-target as sent (RFC 7230 5.3), e.g. "/chat?room=1".
   std::string_view target() const noexcept { return view(target_); }

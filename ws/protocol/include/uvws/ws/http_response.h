@@ -47,7 +47,9 @@ class UVWS_EXPORT HTTPResponse : public HTTPMessage {
                  limits);
   }
 
+  // The status code, e.g. 101.
   int status() const noexcept { return status_; }
+  // The reason phrase as received or built.
   std::string_view reason() const noexcept { return view(reason_); }
 
   // Adds a header field, checked as append_header() does (throws std::invalid_argument).
@@ -55,6 +57,7 @@ class UVWS_EXPORT HTTPResponse : public HTTPMessage {
   // The body to send; serialize() adds its Content-Length. Throws std::invalid_argument for a
   // non-empty body on a 1xx, 204 or 304 response, which RFC 7230 3.3.3 says has none.
   HTTPResponse& set_body(std::string body);
+  // The body set with set_body().
   const std::string& body() const noexcept { return body_; }
 
   // The status line, the header fields in order, Content-Length (except for 1xx, 204 and 304,

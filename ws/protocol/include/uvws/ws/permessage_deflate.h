@@ -25,6 +25,7 @@ namespace detail {
 struct DeflateStream;  // a zlib stream with allocation accounting (permessage_deflate.cpp)
 }  // namespace detail
 
+// The extension's name in Sec-WebSocket-Extensions (RFC 7692 7).
 inline constexpr std::string_view permessage_deflate_name = "permessage-deflate";
 
 // What this endpoint is willing to negotiate and how it compresses. A plain struct: check it
@@ -54,6 +55,7 @@ struct UVWS_EXPORT DeflateOptions {
   // Reset the server's (client's) compressor after every message (RFC 7692 7.1.1): worse
   // compression, but no compressor state to keep between messages; see PerMessageDeflate.
   bool server_no_context_takeover = false;
+  // As server_no_context_takeover, for the client's compressor.
   bool client_no_context_takeover = false;
   // zlib level 0..9. 6 (zlib's default) costs ~1.5x the CPU of 1 and saves ~30% of the bytes
   // on chat-like JSON.
@@ -72,11 +74,16 @@ UVWS_EXPORT void validate(const DeflateOptions& options);
 
 // What was agreed for one connection (RFC 7692 7.1), as seen by both ends.
 struct UVWS_EXPORT DeflateParams {
+  // The LZ77 window (log2) the server compresses with (RFC 7692 7.1.2.1).
   int server_max_window_bits = 15;
+  // The LZ77 window (log2) the client compresses with (RFC 7692 7.1.2.2).
   int client_max_window_bits = 15;
+  // The server resets its compressor after each message (RFC 7692 7.1.1.1).
   bool server_no_context_takeover = false;
+  // The client resets its compressor after each message (RFC 7692 7.1.1.2).
   bool client_no_context_takeover = false;
 
+  // Equal parameters.
   bool operator==(const DeflateParams&) const = default;
 };
 
@@ -139,13 +146,16 @@ UVWS_EXPORT std::optional<DeflateParams> accept_server_response(std::string_view
 // (close codes 1007 and 1009). Allocation failure throws std::bad_alloc.
 class UVWS_EXPORT PerMessageDeflate {
  public:
+  // Which end this is: it compresses with its own parameters and inflates with the peer's.
   enum class Role : std::uint8_t { server, client };
 
   // `params` from negotiate_server() or accept_server_response(); only compression_level,
   // mem_level and min_size_to_compress are read from `options` (validated beforehand).
   PerMessageDeflate(const DeflateParams& params, Role role, const DeflateOptions& options);
   ~PerMessageDeflate();
+  // Moves the streams; the moved-from object may only be destroyed or assigned to.
   PerMessageDeflate(PerMessageDeflate&&) noexcept;
+  // Moves the streams.
   PerMessageDeflate& operator=(PerMessageDeflate&&) noexcept;
   PerMessageDeflate(const PerMessageDeflate&) = delete;
   PerMessageDeflate& operator=(const PerMessageDeflate&) = delete;
@@ -186,7 +196,9 @@ class UVWS_EXPORT PerMessageDeflate {
   // for them (the per-thread shared compressor is not counted).
   std::size_t memory_usage() const;
 
+  // The negotiated parameters.
   const DeflateParams& params() const { return params_; }
+  // Which end this is.
   Role role() const { return role_; }
 
   // The per-thread shared compressor's zlib allocation on the calling thread (0 if unused).

@@ -22,12 +22,14 @@
 
 namespace uvws::ws {
 
+// The server's protocol options: the common ones plus the allowed origins.
 struct UVWS_EXPORT ServerProtocolOptions : ProtocolOptions {
   // Origins allowed to connect, compared case-insensitively with the Origin header (e.g.
   // "https://example.com"); empty allows any, including requests without Origin.
   std::vector<std::string> allowed_origins;
 };
 
+// The server side of a WebSocket connection, sans-I/O (see the file comment).
 class UVWS_EXPORT ServerProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
@@ -43,6 +45,7 @@ class UVWS_EXPORT ServerProtocol final : public Protocol {
   // The request, from on_request until release_handshake(); nullptr otherwise.
   const HTTPRequest* request() const;
 
+  // How accept() answers.
   struct AcceptOptions {
     // When non-empty, the subprotocol to answer with (it must be one the client offered);
     // otherwise the first of options.subprotocols that the client offered, if any.
