@@ -1,41 +1,89 @@
 #!/usr/bin/env bash
-# bench/memory.sh: resident memory per idle WebSocket connection — uvws-echo and the peers
-# (websocketpp, Boost.Beast, the npm `ws` package on Node.js, the raw epoll floor).
+# bench/memory.sh: resident memory per idle WebSocket connection at several counts — uvws-echo
+# and the peers (websocketpp, Boost.Beast, the npm `ws` package on Node.js, the raw epoll floor).
 #
 #   BUILD_DIR=build-bench bench/memory.sh
+#   COUNTS="1000 10000" ROUNDS=1 SERVERS=uvws BUILD_DIR=build/release bench/memory.sh
 #
-# For each server (pinned to SERVER_CPU, with a 20,000-descriptor limit since uvws-echo does
-# not raise its own): VmRSS from /proc/PID/status with no connection, after a warm-up of
-# WARMUP_CONNECTIONS connections that came, echoed a message each and went (so that code
-# paged in for the first connection is not counted per connection); then with CONNECTIONS
-# idle WebSocket connections opened and held by `uvws-loadgen --idle` (pinned to
-# CLIENT_CPU), after the handshakes are done and SETTLE seconds have passed. The difference
-# divided by the connections open is the cost of one idle connection in user space (kernel
-# socket buffers are not in RSS). The table goes to bench/results/memory.md (or OUT), with a
-# summary between <!-- bench:memory:begin --> and <!-- bench:memory:end --> for
-# bench/update_readme.sh. A server that fails is shown as failed with the reason.
+# Each round of each server (pinned to SERVER_CPU, with the FD_LIMIT-descriptor limit of
+# lib.sh since uvws-echo does not raise its own):
+#   1. VmRSS and RssAnon from /proc/PID/status after WARMUP_CONNECTIONS connections came,
+#      echoed a message each and went: code and tables paged in by the first connection (the
+#      handshake's SHA-1, zlib, the allocator's first arena pages) are the baseline, not a cost
+#      per connection;
+#   2. for each of COUNTS in turn, more idle connections are opened by `uvws-loadgen --idle`
+#      (pinned to CLIENT_CPU, at most CLIENT_CHUNK per process: each process has the same
+#      descriptor limit as the server), all of them held; once every loadgen has printed
+#      "idle N" (every handshake answered), RSS is polled until it stays the same for a second
+#      (at most STABLE_TIMEOUT seconds; a figure taken without that is marked) and read.
+# Two figures per count: RSS / connection = (RSS at N - baseline) / N, and the slope = what the
+# connections added since the previous count cost each ((RSS at N - RSS at previous) / (N -
+# previous)). The slope is the marginal cost of one more idle connection: it leaves out any
+# fixed cost that the first connections pay, which RSS / N spreads over N and so shrinks as N
+# grows. ROUNDS rounds, each on a fresh server: the tables give the median and the min-max.
 #
-# Environment: CONNECTIONS (10000), SETTLE (2), WARMUP_CONNECTIONS (100), SERVERS,
-# BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE (see lib.sh), OUT.
+# Why the figure once depended on the count: the issue measured 940 B at 5,000 and 716 B at
+# 10,000 with a baseline taken before any connection (this script, with WARMUP_CONNECTIONS=0,
+# gives 938 B and 723 B; RssAnon only 523 B and 508 B). The first handshake pages in 2,028 kB
+# of libcrypto.so.3 (file-backed: OpenSSL's initialisation for the SHA-1 of RFC 6455 4.2.2)
+# and grows the heap by about 140 kB, once per process. Divided by N, that fixed cost added
+# 2.17 MB / 5,000 = 434 B and / 10,000 = 217 B. The warm-up of step 1 puts it in the baseline,
+# and the slope leaves out whatever fixed cost remains. Two smaller effects remain in RSS / N:
+#  - memory freed by the warm-up connections stays in the malloc heap and is used again by the
+#    first new ones, so RSS / N at 1,000 reads about 55 B low (430 B against 488 B at 10,000);
+#  - libuv's table of watched descriptors (8 B per slot, `loop->watchers`) doubles at powers
+#    of two and is written out at once: RSS steps up by 128 kB when descriptor 16,383 is
+#    watched (the slope from 16,000 to 16,500 is 737 B, before and after it 483 B), 8-16 B
+#    per connection in all.
+# The slope between counts (about 494 B per connection from 1,000 to 10,000 and from 10,000
+# to 20,000) is the figure that does not depend on the count or on the allocator's history.
+#
+# The highest count is capped by the descriptor limit: the server needs one descriptor per
+# connection plus those it has open at start (listener, epoll, eventfd, ...), and FD_LIMIT is
+# the hard limit (`ulimit -Hn`, 20,000 on some hosts; root without CAP_SYS_RESOURCE cannot
+# raise it). The tables say when a count was lowered and to what.
+#
+# The table goes to bench/results/memory.md (or OUT), raw figures to the .jsonl beside it, with
+# a summary between <!-- bench:memory:begin --> and <!-- bench:memory:end --> for
+# bench/update_readme.sh: the peers compared at COMPARE_AT connections (10,000), then uvws at
+# every count. A server that fails is shown as failed with the reason.
+#
+# Environment: COUNTS ("1000 10000 20000"; CONNECTIONS=N alone means COUNTS=N), ROUNDS (3),
+# COMPARE_AT (10000), WARMUP_CONNECTIONS (100), CLIENT_CHUNK (10000), STABLE_TIMEOUT (10),
+# SERVERS, BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE (see lib.sh), OUT.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CONNECTIONS=${CONNECTIONS:-10000}
-SETTLE=${SETTLE:-2}
+COUNTS=${COUNTS:-${CONNECTIONS:-"1000 10000 20000"}}
+ROUNDS=${ROUNDS:-3}
+COMPARE_AT=${COMPARE_AT:-10000}
 WARMUP_CONNECTIONS=${WARMUP_CONNECTIONS:-100}
+CLIENT_CHUNK=${CLIENT_CHUNK:-10000}
+STABLE_TIMEOUT=${STABLE_TIMEOUT:-10}
 OUT=${OUT:-$bench_dir/results/memory.md}
+read -r -a counts <<<"$COUNTS"
+[[ ${#counts[@]} -gt 0 ]] || die "COUNTS is empty"
+for ((i = 1; i < ${#counts[@]}; i++)); do
+  ((counts[i] > counts[i - 1])) || die "COUNTS must increase: $COUNTS"
+done
 
 loadgen=$(find_program uvws-loadgen)
 [[ -n $loadgen ]] || die "uvws-loadgen is not built under $BUILD_DIR"
 
 tmp=$(mktemp -d)
-LOADGEN_PID=
+raw=${OUT%.md}.jsonl
+mkdir -p "$(dirname "$OUT")"
+: >"$raw"
+LOADGEN_PIDS=()
+stop_loadgens() {
+  local pid
+  for pid in "${LOADGEN_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${LOADGEN_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  LOADGEN_PIDS=()
+}
 cleanup() {
-  if [[ -n $LOADGEN_PID ]]; then
-    kill -TERM "$LOADGEN_PID" 2>/dev/null || true
-    wait "$LOADGEN_PID" 2>/dev/null || true
-  fi
+  stop_loadgens
   stop_server
   rm -rf "$tmp"
 }
@@ -46,104 +94,217 @@ status_kb() {
   sed -nE "s/^$2:[[:space:]]+([0-9]+) kB/\\1/p" "/proc/$1/status" 2>/dev/null || true
 }
 
-rows=()
-summary=()
-notes=()
-uvws_per=
-# Records that server $1 failed, for reason $2.
-failed_row() {
-  echo "memory.sh: $1: failed: $2" >&2
-  rows+=("| $1 | failed | - | - | - | - | - | - | - |")
-  summary+=("| $(server_label "$1") | failed | - | - |")
-  notes+=("- $(server_label "$1"): $(table_cell "$2")")
+# Sets RSS and ANON (kB) of process $1 once VmRSS has read the same for 5 samples 0.2 s apart,
+# and STABLE to yes; after STABLE_TIMEOUT seconds, the last sample with STABLE=no.
+read_stable_rss() {
+  local pid=$1 same=0 last='' now i
+  STABLE=no
+  for ((i = 0; i < STABLE_TIMEOUT * 5; i++)); do
+    now=$(status_kb "$pid" VmRSS)
+    [[ -n $now ]] || break
+    if [[ $now == "$last" ]]; then
+      ((++same))
+      if ((same >= 4)); then
+        STABLE=yes
+        break
+      fi
+    else
+      same=0
+    fi
+    last=$now
+    sleep 0.2
+  done
+  RSS=$last
+  ANON=$(status_kb "$pid" RssAnon)
 }
+
+# Opens $1 more idle connections to SERVER_PORT in processes of at most CLIENT_CHUNK each and
+# waits (at most 120 s) until each has printed "idle N"; adds the N to OPENED. Returns 1 when a
+# loadgen exited without holding its connections.
+open_idle() {
+  local want=$1 n k deadline out pid got
+  local -a started=()
+  while ((want > 0)); do
+    n=$((want < CLIENT_CHUNK ? want : CLIENT_CHUNK))
+    k=${#LOADGEN_PIDS[@]}
+    "${PIN[@]}" "$loadgen" --port "$SERVER_PORT" --connections "$n" --idle \
+      >"$tmp/idle.$k.out" 2>"$tmp/idle.$k.err" &
+    LOADGEN_PIDS+=($!)
+    started+=("$k")
+    want=$((want - n))
+  done
+  deadline=$((SECONDS + 120))
+  for k in "${started[@]}"; do
+    out=$tmp/idle.$k.out pid=${LOADGEN_PIDS[$k]} got=
+    while ((SECONDS < deadline)); do
+      got=$(sed -nE 's/^idle ([0-9]+)$/\1/p' "$out")
+      [[ -n $got ]] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    [[ -n $got ]] || return 1
+    OPENED=$((OPENED + got))
+  done
+}
+
+# The bytes per connection for a difference of $1 kB over $2 connections.
+per_connection() {
+  awk -v kb="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", kb * 1024 / n; else print "nan" }'
+}
+
+# "median (min-max)" of the numbers on stdin, or "-" when there are none.
+median_range() {
+  local m lo hi
+  read -r m lo hi < <(median_min_max)
+  if [[ $m == nan ]]; then
+    echo "-"
+  elif [[ $lo == "$hi" ]]; then
+    printf '%.0f' "$m"
+  else
+    printf '%.0f (%.0f-%.0f)' "$m" "$lo" "$hi"
+  fi
+}
+
+# Field $3 of the rounds of server $1 at count index $2 (from the .jsonl), one per line.
+values() {
+  grep -F "\"server\":\"$1\",\"step\":$2," "$raw" | while read -r line; do
+    json_field "$line" "$3"
+  done | grep -vxE 'null|' || true
+}
+
+failures=()
 for server in $SERVERS; do
   if [[ -z $(server_command "$server") ]]; then
     echo "memory.sh: $server skipped: $(server_unavailable "$server")" >&2
     continue
   fi
-  if ! start_server "$server" "$tmp/server.log"; then
-    failed_row "$server" "server $SERVER_ERROR"
-    continue
-  fi
-  # Warm-up: a few connections that handshake, echo and close, so that code paged in for the
-  # first connection (OpenSSL's SHA-1 for the handshake, ...) is in the baseline and not
-  # counted as per-connection memory.
-  pin_prefix "$CLIENT_CPU"
-  "${PIN[@]}" "$loadgen" --port "$SERVER_PORT" --connections "$WARMUP_CONNECTIONS" \
-    --messages "$WARMUP_CONNECTIONS" --quiet >/dev/null 2>>"$tmp/warmup.err" || true
-  sleep 1
-  rss0=$(status_kb "$SERVER_PID" VmRSS)
-  anon0=$(status_kb "$SERVER_PID" RssAnon)
-  "${PIN[@]}" "$loadgen" --port "$SERVER_PORT" --connections "$CONNECTIONS" --idle \
-    >"$tmp/idle.out" 2>"$tmp/idle.err" &
-  LOADGEN_PID=$!
-  opened=
-  for ((i = 0; i < 1200; i++)); do
-    opened=$(sed -nE 's/^idle ([0-9]+)$/\1/p' "$tmp/idle.out")
-    [[ -n $opened ]] && break
-    kill -0 "$LOADGEN_PID" 2>/dev/null || break
-    sleep 0.1
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if ! start_server "$server" "$tmp/server.log"; then
+      failures+=("$server|server $SERVER_ERROR")
+      break
+    fi
+    # The most connections this server can hold: its descriptor limit less those open now,
+    # less a margin for what it may open later (libuv's reserve descriptor for EMFILE, ...).
+    fds=$(find "/proc/$SERVER_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+    most=$((FD_LIMIT - fds - 16))
+    pin_prefix "$CLIENT_CPU"
+    "${PIN[@]}" "$loadgen" --port "$SERVER_PORT" --connections "$WARMUP_CONNECTIONS" \
+      --messages "$WARMUP_CONNECTIONS" --quiet >/dev/null 2>>"$tmp/warmup.err" || true
+    read_stable_rss "$SERVER_PID"
+    rss0=$RSS anon0=$ANON
+    prev_n=0 prev_rss=$rss0 prev_anon=$anon0 OPENED=0 failed=
+    for ((step = 0; step < ${#counts[@]}; step++)); do
+      target=${counts[step]}
+      ((target > most)) && target=$most
+      ((target > OPENED)) || continue
+      if ! open_idle $((target - OPENED)); then
+        failed="no idle connections at $target: $(head -n 2 "$tmp"/idle.*.err | tr '\n' ' ')"
+        break
+      fi
+      read_stable_rss "$SERVER_PID"
+      if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        failed="the server exited: $(tail -c 200 "$tmp/server.log")"
+        break
+      fi
+      per=$(per_connection $((RSS - rss0)) "$OPENED")
+      per_anon=$(per_connection $((ANON - anon0)) "$OPENED")
+      slope=$(per_connection $((RSS - prev_rss)) $((OPENED - prev_n)))
+      slope_anon=$(per_connection $((ANON - prev_anon)) $((OPENED - prev_n)))
+      printf '%-12s round %d: %6d idle (asked %d): rss %6s -> %7s kB: %s B each, %s B per added (anonymous %s, %s)%s\n' \
+        "$server" "$round" "$OPENED" "${counts[step]}" "$rss0" "$RSS" "$per" "$slope" \
+        "$per_anon" "$slope_anon" "$([[ $STABLE == yes ]] || echo ', RSS still moving')" >&2
+      echo "{\"server\":\"$server\",\"step\":$step,\"round\":$round,\"asked\":${counts[step]},\"open\":$OPENED,\"rss0_kb\":$rss0,\"rss_kb\":$RSS,\"anon0_kb\":$anon0,\"anon_kb\":$ANON,\"per\":$per,\"per_anon\":$per_anon,\"slope\":$slope,\"slope_anon\":$slope_anon,\"stable\":\"$STABLE\"}" >>"$raw"
+      prev_n=$OPENED prev_rss=$RSS prev_anon=$ANON
+    done
+    stop_loadgens
+    stop_server
+    if [[ -n $failed ]]; then
+      failures+=("$server|round $round: $failed")
+      break
+    fi
   done
-  sleep "$SETTLE"
-  rss1=$(status_kb "$SERVER_PID" VmRSS)
-  anon1=$(status_kb "$SERVER_PID" RssAnon)
-  server_alive=yes
-  kill -0 "$SERVER_PID" 2>/dev/null || server_alive=no
-  kill -TERM "$LOADGEN_PID" 2>/dev/null || true
-  wait "$LOADGEN_PID" || true
-  LOADGEN_PID=
-  result=$(tail -n 1 "$tmp/idle.out")
-  errors=$(json_field "$result" errors)
-  stop_server
-  if [[ $server_alive == no ]]; then
-    failed_row "$server" "the server exited: $(tail -c 200 "$tmp/server.log")"
-    continue
-  fi
-  if [[ -z $opened || $opened == 0 ]]; then
-    failed_row "$server" "no idle connections: $(tail -n 2 "$tmp/idle.err")"
-    continue
-  fi
-  if [[ $opened != "$CONNECTIONS" ]]; then
-    notes+=("- $(server_label "$server"): $opened of $CONNECTIONS connections opened: $(table_cell "$(head -n 1 "$tmp/idle.err")")")
-  fi
-  per=$(awk -v a="$rss0" -v b="$rss1" -v n="$opened" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
-  per_anon=$(awk -v a="$anon0" -v b="$anon1" -v n="$opened" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
-  printf '%-12s rss %6s kB -> %7s kB with %s idle: %s bytes per connection (anonymous: %s)\n' \
-    "$server" "$rss0" "$rss1" "$opened" "$per" "$per_anon" >&2
-  rows+=("| $server | $rss0 | $rss1 | $opened | **$per** | $anon0 | $anon1 | $per_anon | ${errors:-?} |")
-  [[ $server == uvws ]] && uvws_per=$per
-  ratio=-
-  if [[ -n $uvws_per && $uvws_per != 0 ]]; then
-    ratio=$(awk -v p="$per" -v u="$uvws_per" 'BEGIN { printf "%.1f×", p / u }')
-  fi
-  summary+=("| $(server_label "$server") | $per | $per_anon | $ratio |")
 done
 
-mkdir -p "$(dirname "$OUT")"
+# --- The tables ---------------------------------------------------------------------------------
+
+label_count() { sed -E ':a;s/([0-9])([0-9]{3})($|,)/\1,\2\3/;ta' <<<"$1"; }
+compare_step=
+for ((step = 0; step < ${#counts[@]}; step++)); do
+  [[ ${counts[step]} == "$COMPARE_AT" ]] && compare_step=$step
+done
+[[ -n $compare_step ]] || compare_step=$((${#counts[@]} - 1))
+
+summary=()
+detail=()
+notes=()
+capped=()
+capped_asked=
+uvws_per=$(values uvws "$compare_step" per | median_min_max | cut -d' ' -f1)
+for server in $SERVERS; do
+  for f in "${failures[@]}"; do
+    if [[ ${f%%|*} == "$server" ]]; then
+      notes+=("- $(server_label "$server"): failed: $(table_cell "${f#*|}")")
+    fi
+  done
+  [[ -n $(values "$server" 0 open) ]] || {
+    summary+=("| $(server_label "$server") | failed | - | - | - |")
+    continue
+  }
+  per=$(values "$server" "$compare_step" per | median_min_max | cut -d' ' -f1)
+  ratio=-
+  if [[ -n $uvws_per && $uvws_per != nan && $per != nan ]]; then
+    ratio=$(awk -v p="$per" -v u="$uvws_per" 'BEGIN { printf "%.1f×", p / u }')
+  fi
+  summary+=("| $(server_label "$server") | $(values "$server" "$compare_step" per | median_range) | $(values "$server" "$compare_step" per_anon | median_range) | $(values "$server" "$compare_step" slope | median_range) | $ratio |")
+  for ((step = 0; step < ${#counts[@]}; step++)); do
+    [[ -n $(values "$server" "$step" open) ]] || continue
+    open=$(values "$server" "$step" open | median_min_max | cut -d' ' -f1)
+    unstable=$(values "$server" "$step" stable | grep -c no || true)
+    detail+=("| $(server_label "$server") | $(label_count "${counts[step]}") | $(values "$server" "$step" open | median_range) | $(values "$server" "$step" rss0_kb | median_range) | $(values "$server" "$step" rss_kb | median_range) | **$(values "$server" "$step" per | median_range)** | $(values "$server" "$step" slope | median_range) | $(values "$server" "$step" per_anon | median_range) | $(values "$server" "$step" slope_anon | median_range) | $unstable |")
+    if [[ ${open%.*} != "${counts[step]}" ]]; then
+      capped+=("$(server_label "$server") $(label_count "${open%.*}")")
+      capped_asked=$(label_count "${counts[step]}")
+    fi
+  done
+done
+compare_label=$(label_count "${counts[compare_step]}")
+
 {
   echo "# Memory per idle WebSocket connection"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(machine_summary). Build: \`$BUILD_DIR\`."
   echo
-  echo "VmRSS of the server with no connection (after $WARMUP_CONNECTIONS warm-up connections came and"
-  echo "went), then with $CONNECTIONS idle connections held by \`uvws-loadgen --idle\` (handshakes"
-  echo "done, ${SETTLE} s later). Bytes per connection = (RSS with - RSS without) / connections"
-  echo "open; the same from RssAnon (anonymous memory only, no file-backed pages) is given too. Kernel"
-  echo "socket memory is not in RSS. Target for uvws: <= 512 bytes. Node.js's figure includes"
-  echo "whatever its garbage collector has not yet reclaimed, as any process's RSS would."
+  echo "Each round starts a server, takes VmRSS once $WARMUP_CONNECTIONS warm-up connections came, echoed and"
+  echo "went, then opens idle connections (\`uvws-loadgen --idle\`) up to each count in turn and reads"
+  echo "VmRSS once every handshake is answered and RSS has not moved for a second. **RSS /"
+  echo "connection** = (RSS at N - RSS before) / N; **per added** = (RSS at N - RSS at the previous"
+  echo "count) / the connections added: the marginal cost of one more idle connection, without the"
+  echo "fixed costs that RSS / N spreads over N. Median of $ROUNDS round(s) (min-max). Anonymous ="
+  echo "the same from RssAnon (no file-backed pages). Kernel socket memory is not in RSS. Target for"
+  echo "uvws: <= 512 bytes. Node.js's figure includes whatever its garbage collector has not yet"
+  echo "reclaimed."
   echo
   echo "<!-- bench:memory:begin -->"
-  echo "| server | bytes / idle connection (RSS) | anonymous (RssAnon) | vs uvws |"
-  echo "|---|---:|---:|---:|"
+  echo "| server | bytes / idle connection at $compare_label (RSS) | anonymous (RssAnon) | per added connection | vs uvws |"
+  echo "|---|---:|---:|---:|---:|"
   printf '%s\n' "${summary[@]}"
+  echo
+  echo "| uvws, idle connections | RSS / connection (bytes) | per added connection | anonymous / connection |"
+  echo "|---:|---:|---:|---:|"
+  for ((step = 0; step < ${#counts[@]}; step++)); do
+    [[ -n $(values uvws "$step" open) ]] || continue
+    echo "| $(label_count "$(values uvws "$step" open | median_min_max | cut -d' ' -f1 | cut -d. -f1)") | $(values uvws "$step" per | median_range) | $(values uvws "$step" slope | median_range) | $(values uvws "$step" per_anon | median_range) |"
+  done
+  if [[ ${#capped[@]} -gt 0 ]]; then
+    notes+=("- $capped_asked asked: open $(printf '%s; ' "${capped[@]}" | sed 's/; $//'), the most that the descriptor limit ($(label_count "$FD_LIMIT"), the hard limit of this host) leaves each server.")
+  fi
   if [[ ${#notes[@]} -gt 0 ]]; then
     echo
     printf '%s\n' "${notes[@]}"
   fi
   echo "<!-- bench:memory:end -->"
   echo
-  echo "| server | VmRSS without (kB) | VmRSS with (kB) | connections | bytes / connection | RssAnon without (kB) | RssAnon with (kB) | anon bytes / connection | errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  printf '%s\n' "${rows[@]}"
+  echo "| server | asked | open | VmRSS before (kB) | VmRSS at N (kB) | RSS / connection | per added | anon / connection | anon per added | rounds with RSS still moving |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${detail[@]}"
 } | tee "$OUT"

@@ -81,7 +81,13 @@ class CheckingListener final : public ws::ProtocolListener {
     require(reason.size() <= 123, "close reason over 123 bytes");
     event("close" + std::to_string(code), reason);
   }
-  void on_failed(std::error_code ec) override { event("failed" + std::to_string(ec.value()), {}); }
+  void on_failed(std::error_code ec) override {
+    // Every error the protocol reports can be explained to the application and, for the
+    // handshake, answered in HTTP.
+    require(!ec.message().empty(), "an error without a message");
+    require(ws::error_response(ec).rfind("HTTP/1.1 ", 0) == 0, "an error answer that is not HTTP");
+    event("failed" + std::to_string(ec.value()), {});
+  }
 
   std::string log;
   // Set to answer requests from inside on_request (the glue's usual way); the answer goes to

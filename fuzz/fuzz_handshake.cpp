@@ -31,6 +31,14 @@ struct Options {
       o->deflate.server_no_context_takeover = (flags & 0x08) != 0;
       o->subprotocols = {"chat", "superchat"};
       o->max_message_size = 4096;
+      if ((flags & 0x40) != 0) {
+        o->deflate.server_max_window_bits = 8;
+        o->deflate.client_no_context_takeover = true;
+      }
+      if ((flags & 0x80) != 0) {
+        o->subprotocols.clear();
+        o->http.max_headers = 2;
+      }
     }
     if ((flags & 0x10) != 0) server.allowed_origins = {"http://example.com"};
     client.mask_key_source = &fuzz::fixed_mask_key;

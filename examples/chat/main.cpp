@@ -1,8 +1,11 @@
 // uvws-chat: a chat server with rooms, and its web page, on one port.
 //
 //   uvws-chat [--host 127.0.0.1] [--port 9001] [--threads 1] [--log-level info]
+//             [--max-rooms 1000] [--history 50] [--history-bytes 16384]
+//             [--history-seconds 600] [--max-text-chars 500] [--max-message-bytes 4096]
 //
-// GET / serves the page; /chat is the WebSocket endpoint. The JSON protocol:
+// GET / serves the page (with the limits in force), GET /stats the rooms and messages held
+// (JSON); /chat is the WebSocket endpoint. The JSON protocol:
 //   client -> server  {"type":"join","room":"lobby","nick":"ada"}
 //                     {"type":"message","text":"hello"}
 //   server -> client  {"type":"joined","room","nick","members":[...],"history":[...]}
@@ -10,8 +13,15 @@
 //                     {"type":"presence","event":"join"|"leave","room","nick","members":[...]}
 //                     {"type":"error","error":"..."}
 // Every room is a pub/sub topic: a message is framed once and shared by all its members.
+// Everything the server keeps is bounded (chat_room.h): a join past the room cap and a message
+// past the character limit get an "error" message; a WebSocket message past
+// --max-message-bytes is closed with 1009 by uvws (RFC 6455 7.4.1).
+#include <chrono>
 #include <cstdio>
+#include <functional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +33,17 @@ namespace chat {
 
 extern const char* const index_html;  // page.cpp, generated from index.html
 
+// The page with its "{{limits}}" replaced by the limits in force, so that it cannot disagree
+// with the command line.
+std::string make_page(const Limits& limits) {
+  std::string page = index_html;
+  const std::string marker = "{{limits}}";
+  if (auto at = page.find(marker); at != std::string::npos) {
+    page.replace(at, marker.size(), describe(limits));  // no <, > or & in it: plain text
+  }
+  return page;
+}
+
 struct User {
   std::string room;  // empty until joined
   std::string nick;
@@ -32,15 +53,15 @@ std::string topic_of(const std::string& room) {
   return "room:" + room;
 }
 
-void serve_page(uvws::HTTPReply& reply) {
+void serve_page(const std::string& page, uvws::HTTPReply& reply) {
   reply.status = 200;
   reply.content_type = "text/html; charset=utf-8";
-  reply.body = index_html;
+  reply.body = page;
 }
 
 class ChatHandler final : public uvws::TypedHandler<User> {
  public:
-  explicit ChatHandler(Rooms& rooms) : rooms_(rooms) {}
+  ChatHandler(Rooms& rooms, const std::string& page) : rooms_(rooms), page_(page) {}
 
   void message(uvws::WebSocket& ws, User& user, uvws::Message m) override {
     if (!m.is_text()) return error(ws, "messages are JSON text");
@@ -66,8 +87,8 @@ class ChatHandler final : public uvws::TypedHandler<User> {
         return error(ws, "message too long: " + std::to_string(chars) + " characters (at most " +
                              std::to_string(rooms_.limits().max_text_chars) + ")");
       }
-      ws.publish(topic_of(user.room), rooms_.post(user.room, user.nick, text).dump(),
-                 uvws::Opcode::text, /*include_self=*/true);
+      ws.publish(topic_of(user.room), rooms_.post(user.room, user.nick, text), uvws::Opcode::text,
+                 /*include_self=*/true);
     } else {
       error(ws, "unknown type \"" + type + "\"");
     }
@@ -78,7 +99,9 @@ class ChatHandler final : public uvws::TypedHandler<User> {
   }
 
   // A plain GET /chat (no upgrade) gets the page as well.
-  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override { serve_page(reply); }
+  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override {
+    serve_page(page_, reply);
+  }
 
  private:
   void error(uvws::WebSocket& ws, const std::string& text) {
@@ -120,30 +143,107 @@ class ChatHandler final : public uvws::TypedHandler<User> {
   }
 
   Rooms& rooms_;
+  const std::string& page_;
 };
 
 // GET / (and /index.html): the page.
 class PageHandler final : public uvws::Handler {
  public:
-  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override { serve_page(reply); }
+  explicit PageHandler(const std::string& page) : page_(page) {}
+  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override {
+    serve_page(page_, reply);
+  }
+
+ private:
+  const std::string& page_;
 };
+
+// GET /stats: what the server holds now, and the limits (for operators and tests).
+class StatsHandler final : public uvws::Handler {
+ public:
+  explicit StatsHandler(Rooms& rooms) : rooms_(rooms) {}
+  void on_http(const uvws::HTTPRequest&, uvws::HTTPReply& reply) override {
+    const Rooms::Stats s = rooms_.stats();
+    const Limits& l = rooms_.limits();
+    reply.status = 200;
+    reply.content_type = "application/json";
+    reply.body = nlohmann::json{{"rooms", s.rooms},
+                                {"empty_rooms", s.empty_rooms},
+                                {"members", s.members},
+                                {"history_messages", s.history_messages},
+                                {"history_bytes", s.history_bytes},
+                                {"limits",
+                                 {{"max_rooms", l.max_rooms},
+                                  {"history", l.history},
+                                  {"history_bytes", l.history_bytes},
+                                  {"history_seconds", l.history_ttl.count()},
+                                  {"max_text_chars", l.max_text_chars},
+                                  {"max_message_bytes", l.max_message_bytes}}}}
+                     .dump();
+  }
+
+ private:
+  Rooms& rooms_;
+};
+
+// The command line: the common flags plus the limits, whose defaults --help states.
+Limits parse_args(int argc, char** argv, uvws::ServerOptions& options) {
+  Limits limits;
+  const std::string usage =
+      "uvws-chat [--max-rooms N] [--history N] [--history-bytes N] [--history-seconds N]\n"
+      "                 [--max-text-chars N] [--max-message-bytes N]\n"
+      "  limits (defaults): " +
+      describe(limits) + "\n  --history-seconds 0 frees a room as soon as its last member leaves.";
+  auto number = [](const std::function<std::string()>& value) {
+    return static_cast<std::size_t>(std::stoull(value()));
+  };
+  examples::parse_server_args(argc, argv, usage.c_str(), options,
+                              [&](std::string_view arg, const std::function<std::string()>& value) {
+                                if (arg == "--max-rooms") {
+                                  limits.max_rooms = number(value);
+                                } else if (arg == "--history") {
+                                  limits.history = number(value);
+                                } else if (arg == "--history-bytes") {
+                                  limits.history_bytes = number(value);
+                                } else if (arg == "--history-seconds") {
+                                  limits.history_ttl = std::chrono::seconds(number(value));
+                                } else if (arg == "--max-text-chars") {
+                                  limits.max_text_chars = number(value);
+                                } else if (arg == "--max-message-bytes") {
+                                  limits.max_message_bytes = number(value);
+                                } else {
+                                  return false;
+                                }
+                                return true;
+                              });
+  if (limits.max_rooms == 0 || limits.max_text_chars == 0) {
+    throw std::invalid_argument("--max-rooms and --max-text-chars must be at least 1");
+  }
+  if (limits.max_message_bytes < min_message_bytes(limits)) {
+    throw std::invalid_argument("--max-message-bytes must be at least " +
+                                std::to_string(min_message_bytes(limits)) + " to carry " +
+                                std::to_string(limits.max_text_chars) + " characters");
+  }
+  options.max_message_size = limits.max_message_bytes;
+  return limits;
+}
 
 }  // namespace chat
 
 int main(int argc, char** argv) {
   uvws::ServerOptions options;
   options.host = "127.0.0.1";
-  options.max_message_size = 64 * 1024;  // a chat line, with room to spare for JSON
-  examples::parse_server_args(argc, argv, "uvws-chat", options);
-
   try {
-    chat::Rooms rooms{chat::Limits{}};
-    chat::ChatHandler chat_handler(rooms);
-    chat::PageHandler page;
+    chat::Rooms rooms{chat::parse_args(argc, argv, options)};
+    const std::string page_text = chat::make_page(rooms.limits());
+    chat::ChatHandler chat_handler(rooms, page_text);
+    chat::PageHandler page(page_text);
+    chat::StatsHandler stats(rooms);
     uvws::Server server(options);
     server.route("/chat", chat_handler);
     server.route("/", page);
     server.route("/index.html", page);
+    server.route("/stats", stats);
     server.listen();
     std::printf("uvws-chat listening on http://%s:%u/ (WebSocket at /chat)\n", options.host.c_str(),
                 server.port());

@@ -247,6 +247,10 @@ std::size_t TCPConnection::buffered_amount() const noexcept {
   return n;
 }
 
+std::size_t TCPConnection::queued_amount() const noexcept {
+  return write_ ? tcp_.write_queue_size + write_->backlog.size() : 0;
+}
+
 // --- Timer --------------------------------------------------------------------------------------
 
 // The node is on the wheel while armed and on the loop's parked list otherwise (the registry of

@@ -82,3 +82,36 @@ TEST_CASE("timer delays are clamped to what the wheel takes", "[glue][timeouts]"
   CHECK(timer_ms(Ms(0x7FFFFFFF)) == 0x7FFFFFFFu);
   CHECK(timer_ms(Ms(0x1FFFFFFFFLL)) == 0x7FFFFFFFu);
 }
+
+TEST_CASE("a quiet compressing connection gives its compression state back once per silence",
+          "[glue][timeouts]") {
+  auto s = settings(Ms(30000), Ms(20000));
+  s.compression_idle_release = Ms(5000);
+  // Only compressing connections wait for the release.
+  CHECK(Keepalive::open_delay(s) == 20000);
+  CHECK(Keepalive::open_delay(s, true) == 5000);
+  Keepalive k;
+  std::uint32_t next = 0;
+  REQUIRE(k.expired(s, next, true) == Keepalive::Expiry::release_compression);
+  CHECK(next == 15000);  // the ping interval, counted from the start of the silence
+  REQUIRE(k.expired(s, next, true) == Keepalive::Expiry::send_ping);
+  CHECK(next == 10000);
+  // The peer speaks: re-arm from the start, and the next silence releases again.
+  CHECK(k.activity());
+  CHECK(k.expired(s, next, true) == Keepalive::Expiry::release_compression);
+  CHECK(k.activity());
+  CHECK_FALSE(k.activity());  // nothing outstanding: a touch() keeps the armed delay
+  // A release later than the keepalive never comes first; without keepalive it disarms after.
+  s.compression_idle_release = Ms(60000);
+  CHECK(Keepalive::open_delay(s, true) == 20000);
+  CHECK(k.expired(s, next, true) == Keepalive::Expiry::send_ping);
+  Keepalive quiet;
+  const auto only_release = [] {
+    ConnectionSettings c;
+    c.compression_idle_release = Ms(5000);
+    return c;
+  }();
+  CHECK(Keepalive::open_delay(only_release, true) == 5000);
+  CHECK(quiet.expired(only_release, next, true) == Keepalive::Expiry::release_compression);
+  CHECK(next == 0);
+}

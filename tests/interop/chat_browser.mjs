@@ -1,7 +1,8 @@
 // The chat example in a real browser: Chromium (headless, driven by playwright-core) loads the
 // page uvws-chat serves, and three pages chat through WebSocket pub/sub. Two join room
 // "alpha", one joins "beta": a message reaches its room only, the member list shows the room,
-// and an over-long message is refused with an error on the page.
+// the page states the server's limits, and an over-long message is refused with an error on
+// the page.
 //
 //   node chat_browser.mjs path/to/uvws-chat
 //
@@ -77,6 +78,11 @@ try {
   assert.deepEqual(await members(ada), ['ada', 'bob']);
   assert.deepEqual(await members(bob), ['ada', 'bob']);
   assert.deepEqual(await members(cy), ['cy']);
+
+  // The page states the limits in force, filled in by the server (chat::describe).
+  const limits = await ada.textContent('#limits');
+  assert.match(limits, /^Limits: at most 1000 rooms; messages of at most 500 characters/);
+  assert.match(limits, /last 50 messages \(at most 16384 bytes of them\) for 10 minutes/);
 
   // A message reaches both pages of its room (the sender's too: include_self) and no other.
   const hello = `hello alpha, it is ${Date.now()}`;

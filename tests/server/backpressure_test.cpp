@@ -5,6 +5,10 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <vector>
+
+#include <poll.h>
+#include <sys/socket.h>
 #include <string>
 #include <thread>
 
@@ -62,13 +66,16 @@ struct Producer {
         ++ok;
       } else {
         ++backpressure;
+        if (!probed && !ignore_status) probe_locked(ws);
         if (!ignore_status) return;
       }
     }
   }
 
-  void probe_once(uvws::WebSocket& ws) {
-    std::lock_guard lock(mutex);
+  // Right after the first "backpressure": the connection is over its limit (and, since the
+  // receive side follows the send side, reads nothing until it drains), so this send must be
+  // dropped.
+  void probe_locked(uvws::WebSocket& ws) {
     probe = ws.send_binary(uvws::test::as_bytes(chunk(0xFFFFFFFF)));
     buffered_at_probe = ws.buffered_amount();
     probed = true;
@@ -84,7 +91,6 @@ TEST_CASE("server drops sends past max_backpressure and resumes on on_drain",
   handler.echo = false;
   handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message m) {
     if (m.text() == "flood") producer.produce(ws);
-    if (m.text() == "probe") producer.probe_once(ws);
   };
   handler.drain_hook = [&](uvws::WebSocket& ws) { producer.produce(ws); };
   auto opts = ServerThread::options();
@@ -135,14 +141,9 @@ TEST_CASE("server drops sends past max_backpressure and resumes on on_drain",
   }
 
   // While the backlog is over the limit, a send is dropped and queues nothing.
-  REQUIRE(client.send_text("probe"));
-  // The probe runs in the message hook, after the handler's own notification: poll for it.
-  REQUIRE(wait_until([&] {
-    std::lock_guard lock(producer.mutex);
-    return producer.probed;
-  }));
   {
     std::lock_guard lock(producer.mutex);
+    REQUIRE(producer.probed);
     CHECK(producer.probe == SendStatus::dropped);
     CHECK(producer.buffered_at_probe <= max_backpressure + chunk_size + 14);
   }
@@ -209,4 +210,129 @@ TEST_CASE("server closes with 1008 a connection over max_backpressure with the c
   // What was queued before the limit arrived; nothing after it.
   CHECK(messages == producer.ok + producer.backpressure);
   CHECK(producer.max_buffered <= max_backpressure + chunk_size + 14);
+}
+
+TEST_CASE("a client that sends pings and never reads is held back: reading stops over the limit",
+          "[server][backpressure]") {
+  // Each ping makes the server owe a pong. Reading stops while more than max_backpressure is
+  // owed, so the client's writes stall once the kernel buffers between the two are full,
+  // instead of the server queueing pongs without bound. Reading again resumes it: every ping
+  // gets its pong, in order.
+  RecordingHandler handler;
+  auto opts = ServerThread::options();
+  opts.max_backpressure = 64 * 1024;
+  ServerThread server(opts, handler);
+  TestClient client;
+  REQUIRE(client.connect(server.port(), "/", {}, "127.0.0.1", milliseconds(5000), small_rcvbuf) ==
+          101);
+  constexpr std::size_t pings = 200000;  // 26 MiB of pings: more than the kernel buffers hold
+  uvws::test::RawFrame ping;
+  ping.opcode = Opcode::ping;
+  ping.payload = std::string(125, 'p');
+  const std::vector<std::uint8_t> one = uvws::test::frame_bytes(ping);
+  std::vector<std::uint8_t> all;
+  all.reserve(one.size() * pings);
+  for (std::size_t i = 0; i < pings; ++i) all.insert(all.end(), one.begin(), one.end());
+
+  // Writes what the kernel takes now; true when something was taken.
+  std::size_t sent = 0;
+  const auto write_some = [&] {
+    const ssize_t n = ::send(client.fd(), all.data() + sent, all.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) sent += static_cast<std::size_t>(n);
+    return n > 0;
+  };
+  // The stall: a second without the socket becoming writable. Without the pause, the server
+  // keeps reading and all 26 MiB go out.
+  bool stalled = false;
+  while (sent < all.size()) {
+    if (write_some()) continue;
+    pollfd p{client.fd(), POLLOUT, 0};
+    if (::poll(&p, 1, 1000) == 0) {
+      stalled = true;
+      break;
+    }
+  }
+  INFO("bytes of pings written before the stall: " << sent);
+  REQUIRE(stalled);
+  CHECK(sent < 16u << 20);
+
+  std::size_t pongs = 0;
+  while (pongs < pings) {
+    if (sent < all.size()) write_some();
+    const Received r = client.recv(milliseconds(10000));
+    INFO("pong " << pongs << ": got " << uvws::test::kind_name(r.kind));
+    REQUIRE(r.kind == Received::Kind::pong);
+    REQUIRE(r.data.size() == 125);
+    ++pongs;
+  }
+  CHECK(sent == all.size());
+  REQUIRE(client.close());
+  CHECK(client.wait_eof());
+}
+
+namespace {
+
+// Records on_dropped calls (and that none comes from inside a send).
+struct DropCountingHandler : RecordingHandler {
+  std::mutex drops_mutex;
+  std::size_t reported_messages = 0;
+  std::size_t reported_bytes = 0;
+  int reports = 0;
+  bool inside_callback = false;  // the message hook is running
+  bool reported_inside = false;
+
+  void on_dropped(uvws::WebSocket&, std::size_t count, std::size_t bytes) override {
+    std::lock_guard lock(drops_mutex);
+    reported_inside = reported_inside || inside_callback;
+    reported_messages += count;
+    reported_bytes += bytes;
+    ++reports;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("messages dropped by the backpressure policy are reported to on_dropped",
+          "[server][backpressure]") {
+  Producer producer;
+  producer.ignore_status = true;
+  DropCountingHandler handler;
+  handler.echo = false;
+  handler.message_hook = [&](uvws::WebSocket& ws, uvws::Message m) {
+    if (m.text() != "flood") return;
+    {
+      std::lock_guard lock(handler.drops_mutex);
+      handler.inside_callback = true;
+    }
+    producer.produce(ws);
+    std::lock_guard lock(handler.drops_mutex);
+    handler.inside_callback = false;
+  };
+  auto opts = ServerThread::options();
+  opts.max_backpressure = max_backpressure;
+  opts.backpressure_policy = uvws::BackpressurePolicy::drop;
+  ServerThread server(opts, handler);
+  TestClient client;
+  REQUIRE(client.connect(server.port(), "/", {}, "127.0.0.1", milliseconds(5000), small_rcvbuf) ==
+          101);
+  REQUIRE(client.send_text("flood"));
+  // The careless producer sends all its chunks in one callback; most are dropped.
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(producer.mutex);
+    return producer.next == total_chunks;
+  }));
+  int dropped = 0;
+  {
+    std::lock_guard lock(producer.mutex);
+    dropped = producer.dropped;
+  }
+  REQUIRE(dropped > 0);
+  REQUIRE(wait_until([&] {
+    std::lock_guard lock(handler.drops_mutex);
+    return handler.reported_messages == std::size_t(dropped);
+  }));
+  std::lock_guard lock(handler.drops_mutex);
+  CHECK(handler.reported_bytes == std::size_t(dropped) * chunk_size);
+  CHECK(handler.reports == 1);  // one report for the iteration's drops
+  CHECK_FALSE(handler.reported_inside);
 }

@@ -93,6 +93,31 @@ TEST_CASE("server answers bad handshakes with their specific status", "[server][
     CHECK(r.closed);
     expected_errors = 0;  // no route known
   }
+  SECTION("a TLS ClientHello's first bytes: 400 at once, without waiting for a header block") {
+    // No blank line ever comes; before the fix this waited for the handshake timeout.
+    const auto r = http_exchange(port, std::string("\x16\x03\x01\x02\x00\x01", 6));
+    CHECK(r.status == 400);
+    CHECK(r.closed);
+    expected_errors = 0;  // no route known
+  }
+  SECTION("an HTTP/2 connection preface: 505") {
+    const auto r = http_exchange(port, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    CHECK(r.status == 505);
+    CHECK(r.closed);
+    expected_errors = 0;  // no route known
+  }
+  SECTION("an upgrade request in any version but HTTP/1.1: 505") {
+    const std::string version =
+        GENERATE(as<std::string>{}, "HTTP/2.0", "HTTP/1.2", "HTTP/1.0", "HTTP/3.0", "HTTP/0.9");
+    CAPTURE(version);
+    std::string req = upgrade_request("/");
+    req.replace(req.find("HTTP/1.1"), 8, version);
+    const auto r = http_exchange(port, req);
+    CHECK(r.status == 505);
+    CHECK(r.closed);
+    // HTTP/1.0 parses and reaches the route's handshake check; the others fail to parse.
+    expected_errors = version == "HTTP/1.0" ? 1 : 0;
+  }
   // Once run() has returned no callback can come any more: the record is final. (A stop
   // closes a WebSocket still open with 1001; the one of the valid request has ended anyway.)
   REQUIRE(server.stop());

@@ -576,7 +576,10 @@ TEST_CASE("a published message keeps its opcode and bytes at every length encodi
   std::string payload(size, '\0');
   for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>((i * 131 + 7) & 0xFF);
   PubSubHandler handler;
-  ServerThread server(ServerThread::options(), handler);
+  auto opts = ServerThread::options();
+  opts.max_message_size = 2u << 20;  // the command below carries a 1 MiB payload
+  opts.max_frame_size = 2u << 20;
+  ServerThread server(opts, handler);
   TestClient a;
   TestClient b;
   REQUIRE(a.connect(server.port(), "/?sub=bin") == 101);

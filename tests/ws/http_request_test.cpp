@@ -204,7 +204,6 @@ TEST_CASE("malformed request heads are bad_http", "[ws][http]") {
       std::string("GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n"),      // bare CR
       std::string("GET / HTTP/1.1\nHost: a\n\n"),                  // bare LF
       std::string("G@T / HTTP/1.1\r\nHost: a\r\n\r\n"),            // bad method
-      std::string("GET / HTTP/1.9\r\nHost: a\r\n\r\n"),            // bad version
       std::string("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n"),         // space in the target
       std::string("GET / HTTP/1.1\r\nHost: a\r\n"),                // no blank line
       std::string("HTTP/1.1 101 Switching Protocols\r\n\r\n"),     // a response
@@ -235,8 +234,35 @@ TEST_CASE("acceptable variations of a request head parse", "[ws][http]") {
     REQUIRE_FALSE(req.parse("GET / HTTP/1.0\r\n\r\n", {}));
     CHECK(req.http_minor() == 0);
   }
+  SECTION("a version other than 1.0 and 1.1 is bad_http_version (505)") {
+    for (const char* v : {"HTTP/2.0", "HTTP/1.2", "HTTP/3.0", "HTTP/0.9", "HTTP/9.9"}) {
+      INFO(v);
+      CHECK(req.parse(std::string("GET / ") + v + "\r\nHost: a\r\n\r\n", {}) ==
+            uvws::ws::Error::bad_http_version);
+    }
+    CHECK(req.parse("PRI * HTTP/2.0\r\n\r\n", {}) == uvws::ws::Error::bad_http_version);
+  }
   SECTION("other methods parse") {
     REQUIRE_FALSE(req.parse("POST /x HTTP/1.1\r\nHost: a\r\n\r\n", {}));
     CHECK(req.method() == "POST");
+  }
+}
+
+TEST_CASE("may_begin_request tells the first bytes of a request from anything else", "[ws][http]") {
+  using uvws::ws::may_begin_request;
+  const auto bytes = [](std::string_view s) {
+    return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  };
+  for (const char* s : {"", "G", "GE", "GET", "GET ", "GET /chat HTTP/1.1\r\n", "\r\nGET /",
+                        "M-SEARCH * ", "PRI * HTTP/2.0", "OPTIONS"}) {
+    INFO(s);
+    CHECK(may_begin_request(bytes(s)));
+  }
+  const std::string tls("\x16\x03\x01\x02\x00", 5);
+  const std::string nul("GET\0", 4);
+  for (const std::string& s : {tls, nul, std::string(" GET /"), std::string("{\"json\": 1}"),
+                               std::string(25, 'A'), std::string("\r\n\r\n\r\nGET")}) {
+    INFO(s);
+    CHECK_FALSE(may_begin_request(bytes(s)));
   }
 }

@@ -148,6 +148,12 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
   owed.clear();
   protocol().receive_data_in_place(bytes, owed);
   settle();
+  // What this read produced goes to the kernel now (TCP would flush it when we return anyway),
+  // so that what the kernel refused counts: against the backpressure limit (which also covers
+  // pongs and echoes the peer does not read) and the memory budget.
+  flush();
+  pause_reading_if_over_limit();
+  account_held_bytes();
 }
 
 void Connection::on_eof() {
@@ -167,6 +173,11 @@ void Connection::on_error(std::error_code ec) {
 }
 
 void Connection::on_drain() {
+  if (read_paused_) {
+    read_paused_ = false;
+    if (!closing()) static_cast<void>(start_reading());
+  }
+  account_held_bytes();
   if (!backpressured_ || !is_open()) return;
   backpressured_ = false;
   guard([&] { endpoint_->handler->on_drain(*this); });
@@ -181,7 +192,15 @@ void Connection::on_timer() {
       return;
     case Stage::open: {
       std::uint32_t next = 0;
-      switch (keepalive_.expired(settings(), next)) {
+      switch (keepalive_.expired(settings(), next, protocol().compression_enabled())) {
+        case Keepalive::Expiry::release_compression:
+          protocol().release_idle();
+          if (next != 0) {
+            arm_timer(next);
+          } else {
+            disarm_timer();
+          }
+          return;
         case Keepalive::Expiry::send_ping:
           // send_buffer() writes queued published frames first; their backpressure policy
           // may have closed the connection (and armed the close timer) meanwhile.
@@ -210,7 +229,11 @@ void Connection::on_timer() {
 void Connection::on_closed() {
   // Out of every topic first: counts are exact, and no publish reaches this connection, by the
   // time the handler hears of the close.
-  if (extras_ && !client_) ctx().topics.leave(extras_->subscriber);
+  if (extras_ && !client_) {
+    ctx().topics.leave(extras_->subscriber);
+    if (extras_->report_queued) ctx().drops.remove(*this);
+  }
+  account_held_bytes();  // closing: the loop's sum forgets it
   const bool was_open = opened();
   if (was_open) {
     stage_ = Stage::silent;  // on_close is paid now
@@ -293,7 +316,8 @@ void Connection::opened_websocket() {
 }
 
 void Connection::arm_open_timer() {
-  if (const std::uint32_t wait = Keepalive::open_delay(settings())) {
+  if (const std::uint32_t wait =
+          Keepalive::open_delay(settings(), protocol().compression_enabled())) {
     arm_timer(wait);
   } else {
     disarm_timer();

@@ -192,9 +192,35 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   core::Buffer& send_buffer();
   // Checks the backpressure policy before a send: false when it must be dropped (and, with the
   // close policy, the connection is closing). admit_send() also requires the protocol open.
-  bool admit_send() { return is_open() && admit_bytes(); }
-  bool admit_bytes();
+  // `messages` and `bytes`: what is being sent, counted if it is dropped.
+  bool admit_send(std::size_t messages, std::size_t bytes) {
+    return is_open() && admit_bytes(messages, bytes);
+  }
+  bool admit_bytes(std::size_t messages, std::size_t bytes);
+  // Messages were dropped by the drop policy: counted, and reported to on_dropped at the
+  // loop's next flush (server side; drop_reports.h).
+  void note_dropped(std::size_t messages, std::size_t bytes);
   SendStatus status_after_send();
+  // The receive side follows the send side: over max_backpressure (after a flush), reading
+  // stops until the backlog has drained (on_drain). So a peer that sends without reading what
+  // it causes (echoes, automatic pongs) holds at most the limit plus one read's answers; its
+  // further bytes wait in the kernel, and TCP flow control slows it down. True when over.
+  bool pause_reading_if_over_limit();
+
+  // --- Memory budget (memory_budget.{h,cpp}) --------------------------------------------------
+ public:
+  // Tells the Handler what note_dropped() counted (drop_reports.cpp).
+  void report_dropped();
+  // Bytes this connection holds for undelivered input and unread output, as last accounted.
+  std::size_t held_bytes() const { return held_; }
+  // Fails the connection at once to bring the loop within its memory budget (the policy is in
+  // memory_budget.h).
+  void fail_for_memory_budget();
+
+ private:
+  // Brings held_ and the loop's sum up to date (server side); enforces the budget when the sum
+  // is over it. After every read, send, drain and close.
+  void account_held_bytes();
 
   // The server state of this connection's loop (Loop::context()). Server side only.
   LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
@@ -210,6 +236,11 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   struct Extras {
     std::shared_ptr<WebSocketHandle::Token> token;
     Subscriber subscriber;
+    // Drops not yet reported to on_dropped (drop_reports.h); `report_queued`: this connection
+    // is in its loop's list of connections to report.
+    std::size_t dropped_messages = 0;
+    std::size_t dropped_bytes = 0;
+    bool report_queued = false;
   };
   Extras& extras();
 
@@ -227,11 +258,14 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   std::unique_ptr<Extras> extras_;
   Stage stage_ = Stage::handshake;
   Keepalive keepalive_;
-  bool backpressured_ = false;  // a send returned backpressure: on_drain is owed
+  // One byte of flags, so that held_ fits in the same word (the memory budget above).
+  bool backpressured_ : 1 = false;  // a send returned backpressure: on_drain is owed
+  bool read_paused_ : 1 = false;    // reading stopped over max_backpressure (until on_drain)
   // write_owed() is writing the published frames queued before what the protocol owes (which
   // may be its close answer): they were published while the connection was open, and go first.
-  bool flushing_before_owed_ = false;
-  bool client_ = false;  // the role: which member of slot_ is alive
+  bool flushing_before_owed_ : 1 = false;
+  bool client_ : 1 = false;  // the role: which member of slot_ is alive
+  std::uint32_t held_ = 0;   // held_bytes(), saturated
 };
 
 }  // namespace detail

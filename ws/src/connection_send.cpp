@@ -10,38 +10,51 @@ core::Buffer& Connection::send_buffer() {
   return TCPConnection::output();
 }
 
-bool Connection::admit_bytes() {
+bool Connection::admit_bytes(std::size_t messages, std::size_t bytes) {
   if (closing()) return false;
   const auto& o = settings();
   if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
   // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
   if (o.backpressure_policy == BackpressurePolicy::close) {
     start_close(ws::close_code::policy_violation, "backpressure");
+  } else {
+    note_dropped(messages, bytes);
   }
   return false;
 }
 
 SendStatus Connection::status_after_send() {
-  const std::size_t limit = settings().max_backpressure;
-  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
-  // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
-  // What it refuses waits in a write whose completion calls on_drain; if it took everything,
-  // nothing waits for the peer, and "backpressure" would promise an on_drain that never comes.
-  flush();
-  if (TCPConnection::buffered_amount() <= limit) return SendStatus::ok;
+  const bool over = pause_reading_if_over_limit();
+  account_held_bytes();
+  if (!over) return SendStatus::ok;
   backpressured_ = true;
   return SendStatus::backpressure;
 }
 
+bool Connection::pause_reading_if_over_limit() {
+  const std::size_t limit = settings().max_backpressure;
+  if (TCPConnection::buffered_amount() <= limit) return false;
+  // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
+  // What it refuses waits in a write whose completion calls on_drain; if it took everything,
+  // nothing waits for the peer, and "backpressure" would promise an on_drain that never comes.
+  flush();
+  if (TCPConnection::buffered_amount() <= limit) return false;
+  if (reading()) {
+    stop_reading();
+    read_paused_ = true;
+  }
+  return true;
+}
+
 SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
-  if (!admit_send() || !protocol().send_message(opcode, data, send_buffer())) {
+  if (!admit_send(1, data.size()) || !protocol().send_message(opcode, data, send_buffer())) {
     return SendStatus::dropped;
   }
   return status_after_send();
 }
 
 SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
-  if (!admit_send() || !protocol().send_fragment(opcode, data, fin, send_buffer())) {
+  if (!admit_send(1, data.size()) || !protocol().send_fragment(opcode, data, fin, send_buffer())) {
     return SendStatus::dropped;
   }
   return status_after_send();
@@ -60,7 +73,14 @@ void Connection::write_published(std::span<const std::span<const std::uint8_t>> 
   // (write_owed puts them ahead of the answer). A whole data frame may not go out in the middle
   // of a fragmented message (RFC 6455 5.4).
   const bool open = stage_ == Stage::open && (is_open() || flushing_before_owed_);
-  if (!open || protocol().sending_fragmented() || !admit_bytes()) return;
+  if (!open) return;
+  std::size_t bytes = 0;
+  for (const auto& f : frames) bytes += f.size();
+  if (protocol().sending_fragmented()) {
+    note_dropped(frames.size(), bytes);
+    return;
+  }
+  if (!admit_bytes(frames.size(), bytes)) return;
   write_shared(frames);
   status_after_send();
 }

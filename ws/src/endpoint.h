@@ -26,6 +26,7 @@ struct ConnectionSettings {
   std::chrono::milliseconds idle_timeout{0};   // 0 = off
   std::chrono::milliseconds ping_interval{0};  // 0 = off
   std::chrono::milliseconds close_timeout{5000};
+  std::chrono::milliseconds compression_idle_release{0};  // 0 = off
   std::size_t max_backpressure = 1u << 20;
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
 };
@@ -38,6 +39,7 @@ ConnectionSettings connection_settings(const Options& o) {
   c.idle_timeout = o.idle_timeout;
   c.ping_interval = o.ping_interval;
   c.close_timeout = o.close_timeout;
+  c.compression_idle_release = o.compression_idle_release;
   c.max_backpressure = o.max_backpressure;
   c.backpressure_policy = o.backpressure_policy;
   return c;
@@ -58,8 +60,11 @@ inline void check_settings(const ConnectionSettings& s, const char* options_name
   require(s.close_timeout.count() > 0, "close_timeout must be > 0");
   require(s.idle_timeout.count() >= 0, "idle_timeout must be >= 0 (0 = off)");
   require(s.ping_interval.count() >= 0, "ping_interval must be >= 0 (0 = off)");
+  require(s.compression_idle_release.count() >= 0,
+          "compression_idle_release must be >= 0 (0 = off)");
   require(s.max_backpressure > 0, "max_backpressure must be > 0");
-  for (auto d : {s.handshake_timeout, s.idle_timeout, s.ping_interval, s.close_timeout}) {
+  for (auto d : {s.handshake_timeout, s.idle_timeout, s.ping_interval, s.close_timeout,
+                 s.compression_idle_release}) {
     require(d.count() <= 0x7FFFFFFF, "timeouts must be under 24 days");
   }
 }

@@ -31,6 +31,8 @@ void validate(const ServerOptions& o) {
   require(!o.host.empty() || !o.unix_path.empty(), "host (or unix_path) must be set");
   require(o.backlog > 0, "backlog must be > 0");
   require(o.max_connections > 0, "max_connections must be > 0");
+  require(o.memory_budget >= o.threads * std::size_t{1u << 20},
+          "memory_budget must be at least 1 MiB per thread");
   detail::check_settings(detail::connection_settings(o), "uvws::ServerOptions");
 }
 
@@ -106,8 +108,12 @@ void Server::listen() {
     auto ctx = std::make_unique<detail::LoopContext>(impl_->shared);
     detail::LoopContext* raw = ctx.get();
     ctx->loop.set_context(raw);  // how connections find their LoopContext
+    ctx->budget.limit = o.memory_budget / o.threads;
     // Published frames go out once per iteration, one writev per subscriber (topics.h).
-    ctx->loop.set_flush_hook([raw] { raw->topics.flush(); });
+    ctx->loop.set_flush_hook([raw] {
+      raw->topics.flush();
+      raw->drops.report();
+    });
     ctx->listener = std::make_unique<net::TCPListener>(
         ctx->loop, [raw](net::Loop& loop) -> net::TCPConnection* {
           const auto& shared = raw->shared;

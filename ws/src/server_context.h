@@ -2,7 +2,8 @@
 //
 // ServerShared is built before the loops start and read-only afterwards (any loop thread
 // reads it without locks), except the atomic connection counter. LoopContext belongs to one
-// loop thread.
+// loop thread. Every connection on a server's loop is a detail::Connection (the memory budget
+// relies on it when it scans the loop).
 #pragma once
 
 #include <atomic>
@@ -12,7 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "drop_reports.h"
 #include "endpoint.h"
+#include "memory_budget.h"
 #include "pubsub.h"
 #include "topics.h"
 #include "uvws/handler.h"
@@ -55,6 +58,8 @@ struct LoopContext {
   net::Loop loop;
   TopicRegistry topics;
   std::unique_ptr<net::TCPListener> listener;
+  MemoryBudget budget;              // loop thread only
+  DropReports drops;                // loop thread only
   std::size_t open_websockets = 0;  // loop thread only
   bool shutting_down = false;       // loop thread only
 };

@@ -11,6 +11,10 @@
 // anything else it sends, proves it alive. Silence for the rest of the idle timeout (or one
 // more interval when the idle timeout is not longer than the interval) ends the connection.
 // Without a ping interval, the idle timeout alone ends a silent connection.
+//
+// A compressing connection silent for compression_idle_release gives its zlib state back
+// (ws::Protocol::release_idle) once per silence, before the ping and the idle timeout when it
+// comes first: the same timer, armed for the earliest of the three.
 #pragma once
 
 #include <chrono>
@@ -28,31 +32,37 @@ class Keepalive {
  public:
   // What an expiry of the open connection's timer means.
   enum class Expiry : std::uint8_t {
-    send_ping,  // ping the peer, then arm `next_delay`
-    idle,       // no ping interval: close with 1001 "idle timeout"
-    no_pong,    // a ping went unanswered: close with 1001 "keepalive timeout"
+    send_ping,            // ping the peer, then arm `next_delay`
+    idle,                 // no ping interval: close with 1001 "idle timeout"
+    no_pong,              // a ping went unanswered: close with 1001 "keepalive timeout"
+    release_compression,  // give the compression state back, then arm `next_delay` (0: disarm)
   };
 
-  // The delay to arm when the connection opens, or shows life after a ping: the ping interval
-  // or the idle timeout, whichever comes first; 0 when both are off (disarm).
-  static std::uint32_t open_delay(const ConnectionSettings& s);
+  // The delay to arm when the connection opens, or shows life after a ping or a release: the
+  // ping interval, the idle timeout or (when `compressing`) compression_idle_release, whichever
+  // comes first; 0 when all are off (disarm).
+  static std::uint32_t open_delay(const ConnectionSettings& s, bool compressing = false);
 
   // The open connection's timer expired. For send_ping, `next_delay` is how long to wait
-  // for a sign of life.
-  Expiry expired(const ConnectionSettings& s, std::uint32_t& next_delay);
+  // for a sign of life; for release_compression, how long until the ping or idle timeout
+  // (0: neither is on).
+  Expiry expired(const ConnectionSettings& s, std::uint32_t& next_delay, bool compressing = false);
 
-  // Bytes arrived from the peer. True when a ping was outstanding: the caller re-arms with
-  // open_delay(); false: the caller only postpones the armed timer (TCPConnection::touch).
+  // Bytes arrived from the peer. True when a ping was outstanding or the compression state was
+  // released: the caller re-arms with open_delay(); false: the caller only postpones the armed
+  // timer (TCPConnection::touch), which keeps its full delay.
   bool activity() {
-    const bool was_waiting = ping_sent_;
+    const bool rearm = ping_sent_ || released_;
     ping_sent_ = false;
-    return was_waiting;
+    released_ = false;
+    return rearm;
   }
 
   bool ping_sent() const { return ping_sent_; }
 
  private:
   bool ping_sent_ = false;
+  bool released_ = false;  // release_compression happened in this silence
 };
 
 }  // namespace uvws::detail

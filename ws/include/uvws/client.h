@@ -94,6 +94,9 @@ struct UVWS_EXPORT ClientOptions {
   std::size_t max_received_bytes = 64u << 20;
 
   ws::DeflateOptions compression;  // permessage-deflate offer; off unless .enabled
+  // Nothing received for this long: the compression state is given back (as on a server);
+  // 0 = never.
+  std::chrono::milliseconds compression_idle_release{10000};
   // Reconnecting (Client only; uvws::connect ignores it).
   ReconnectOptions reconnect;
 };

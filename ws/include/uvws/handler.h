@@ -103,6 +103,17 @@ class UVWS_EXPORT Handler {
   }
   // The backlog that made a send return backpressure has been written.
   virtual void on_drain(WebSocket& ws) { (void)ws; }
+  // Server connections: the backpressure policy (drop) dropped `messages` messages (`bytes`
+  // bytes) for `ws` since the last report: sends that returned SendStatus::dropped because
+  // the connection was over max_backpressure, and published messages it could not take (over
+  // the limit, or in the middle of a fragmented send). Once per loop iteration at most, after
+  // the sends (never inside one): it may send, close, or count. Drops are also counted and
+  // logged (debug). Not called for a connection that is closing.
+  virtual void on_dropped(WebSocket& ws, std::size_t messages, std::size_t bytes) {
+    (void)ws;
+    (void)messages;
+    (void)bytes;
+  }
   // The connection ended: `code` is the peer's close code (1005 if its close frame had
   // none), the code uvws sent when the peer broke the protocol (1002, 1007, 1009, ...), or
   // 1006 when TCP ended without a close frame.

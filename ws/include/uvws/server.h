@@ -44,10 +44,13 @@ struct UVWS_EXPORT ServerOptions {
   int backlog = 511;
   std::size_t max_connections = 100000;  // per server; more are accepted and closed at once
 
-  // Protocol limits (RFC 6455 has none; these keep hostile peers bounded).
-  std::size_t max_message_size = 16u << 20;
+  // Protocol limits (RFC 6455 has none; these keep hostile peers bounded). A message over
+  // max_message_size fails the connection with 1009. 1 MiB, as python-websockets: a chat
+  // line or a JSON update is far smaller, and a server that takes larger messages (files,
+  // images) says so here; each connection may hold that much while its message arrives.
+  std::size_t max_message_size = 1u << 20;
   // The largest frame accepted (its header announces it); a bigger one closes with 1009.
-  std::size_t max_frame_size = 16u << 20;
+  std::size_t max_frame_size = 1u << 20;
   std::size_t max_header_bytes = 8192;  // opening handshake: answered with 431 past these
   // The most request headers accepted (431 past it).
   std::size_t max_headers = 100;
@@ -57,13 +60,25 @@ struct UVWS_EXPORT ServerOptions {
   std::chrono::milliseconds ping_interval{0};          // ping idle peers this often; 0 = off
   std::chrono::milliseconds close_timeout{5000};       // wait this long for the peer's close frame
 
-  std::size_t max_backpressure = 1u << 20;  // bytes queued per connection before the policy
+  // Bytes queued per connection before the policy; over it, the connection also stops reading
+  // until the peer has read enough (so it cannot make us owe it more: echoes, pongs).
+  std::size_t max_backpressure = 1u << 20;
   // What a send over max_backpressure does: drop it, or close with 1008.
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
+
+  // All connections together: bytes held for messages still arriving and for output their
+  // peers have not read. Over it, the connection holding the most is failed with 1009 (input)
+  // or 1008 (output) and closed at once, until the sum is back within it. Split evenly among
+  // the threads' loops; at least 1 MiB per thread.
+  std::size_t memory_budget = 256u << 20;
 
   std::vector<std::string> allowed_origins;  // empty: any origin
   std::vector<std::string> subprotocols;     // supported, preferred first
   ws::DeflateOptions compression;            // permessage-deflate; off unless .enabled
+  // A compressing connection that received nothing for this long gives its zlib state back,
+  // keeping only the window context takeover needs (about 40 KiB less per quiet connection;
+  // rebuilt at its next message); 0 = never.
+  std::chrono::milliseconds compression_idle_release{10000};
 
   bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
 

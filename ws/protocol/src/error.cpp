@@ -49,12 +49,14 @@ class ErrorCategory final : public std::error_category {
         return "connection closed without a close frame";
       case Error::bad_http:
         return "malformed HTTP message";
+      case Error::not_http:
+        return "not an HTTP request";
       case Error::headers_too_large:
         return "request headers too large";
       case Error::bad_method:
         return "method is not GET";
       case Error::bad_http_version:
-        return "HTTP version is not 1.1";
+        return "HTTP version not supported (a WebSocket upgrade needs HTTP/1.1)";
       case Error::missing_host:
         return "missing Host header";
       case Error::missing_upgrade:
@@ -108,6 +110,7 @@ class ErrorCategory final : public std::error_category {
       case Error::unexpected_eof:
         return Condition::connection_lost;
       case Error::bad_http:
+      case Error::not_http:
       case Error::headers_too_large:
       case Error::bad_method:
       case Error::bad_http_version:
@@ -187,6 +190,7 @@ std::uint16_t close_code_for(Error e) noexcept {
     // Handshake failures close no WebSocket connection (there is none yet); should a caller
     // ask anyway, 1002 is what RFC 6455 7.4.1 gives for a peer that broke the protocol.
     case Error::bad_http:
+    case Error::not_http:
     case Error::headers_too_large:
     case Error::bad_method:
     case Error::bad_http_version:
@@ -224,6 +228,7 @@ int http_status_for(Error e) noexcept {
     case Error::not_found:
       return 404;
     case Error::bad_http:
+    case Error::not_http:
     case Error::missing_host:
     case Error::missing_connection:
     case Error::bad_key:

@@ -38,9 +38,9 @@ std::string accept_key(std::string_view sec_websocket_key) {
 
 std::optional<Error> check_client_request(const HTTPRequest& request) {
   if (request.method() != "GET") return Error::bad_method;
-  if (request.http_major() < 1 || (request.http_major() == 1 && request.http_minor() < 1)) {
-    return Error::bad_http_version;
-  }
+  // RFC 6455 4.1 asks for "at least 1.1"; HTTP/1.1 is the only such version an upgrade can
+  // use (HTTP/2 and 3 have their own, RFC 8441 and 9220, which uvws does not speak).
+  if (request.http_major() != 1 || request.http_minor() != 1) return Error::bad_http_version;
   if (request.header_occurrences("Host") != 1) return Error::missing_host;
   if (!request.header_has_token("Upgrade", "websocket")) return Error::missing_upgrade;
   if (!request.header_has_token("Connection", "upgrade")) return Error::missing_connection;

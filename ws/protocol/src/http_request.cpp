@@ -52,6 +52,26 @@ std::size_t find_header_end(std::span<const std::uint8_t> bytes, std::size_t fro
   return at == std::string_view::npos ? at : at + terminator.size();
 }
 
+bool may_begin_request(std::span<const std::uint8_t> head) noexcept {
+  // The longest registered method (IANA's HTTP Method Registry) has 17 characters; a few empty
+  // lines before the request line are tolerated (RFC 9112 2.2 asks servers to ignore at least
+  // one).
+  constexpr std::size_t max_method = 24;
+  constexpr std::size_t max_leading_line_breaks = 4;
+  std::size_t at = 0;
+  while (at < head.size() && at < max_leading_line_breaks &&
+         (head[at] == '\r' || head[at] == '\n')) {
+    ++at;
+  }
+  const std::size_t method_start = at;
+  for (; at < head.size(); ++at) {
+    const char c = static_cast<char>(head[at]);
+    if (c == ' ') return at > method_start;
+    if (!is_tchar(c) || at - method_start >= max_method) return false;
+  }
+  return true;  // all tokens so far: the request line may still come
+}
+
 bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -139,6 +159,13 @@ class HTTPMessage::Parser {
     const char* begin = msg_.text_.data();
     const char* end = begin + msg_.text_.size();
     const llhttp_errno_t rc = llhttp_execute(&parser_, begin, msg_.text_.size());
+    // Versions: uvws speaks HTTP/1.1 (and serves plain HTTP/1.0 requests). Every other version
+    // is answered 505 (RFC 9110 15.6.6), the same for all of them, whether llhttp knows it
+    // (HTTP/2.0: the preface "PRI * HTTP/2.0" is left incomplete) or refuses it (HTTP/1.2).
+    // llhttp stores the version as soon as it has read it; 0.0 means it never got that far.
+    const unsigned major = parser_.http_major;
+    const unsigned minor = parser_.http_minor;
+    if ((major != 0 || minor != 0) && !(major == 1 && minor <= 1)) return Error::bad_http_version;
     if (error_) return error_;
     // An Upgrade request or a 101 response pauses llhttp right after the head: that is
     // success, provided nothing follows the head in the block.

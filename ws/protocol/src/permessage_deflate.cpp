@@ -203,9 +203,15 @@ int PerMessageDeflate::own_level() const {
 
 PerMessageDeflate::Stream& PerMessageDeflate::inflater() {
   if (!inflater_) {
-    const int bits =
-        role_ == Role::server ? params_.client_max_window_bits : params_.server_max_window_bits;
-    inflater_ = std::make_unique<Stream>(Stream::Kind::inflate, zlib_window_bits(bits), 0, 0);
+    // Always the largest window, whatever the peer agreed to (RFC 7692 7.1.2 binds the sender
+    // to its window; a receiver may check). zlib checks a back-reference only against the
+    // output of earlier inflate() calls, so with a smaller window whether a too-distant
+    // reference fails would depend on how TCP split the message: the same bytes could be
+    // accepted once and refused another time. With 15 bits every valid DEFLATE distance is
+    // accepted, however the input is split; the cost is the window's memory (32 KiB instead of
+    // 2^bits), which release_idle() gives back while the connection is quiet.
+    inflater_ = std::make_unique<Stream>(Stream::Kind::inflate, 15, 0, 0);
+    restore_window(*inflater_, saved_inflate_window_);
   }
   return *inflater_;
 }
@@ -214,8 +220,42 @@ PerMessageDeflate::Stream& PerMessageDeflate::deflater() {
   if (!deflater_) {
     deflater_ = std::make_unique<Stream>(Stream::Kind::deflate, zlib_window_bits(own_window_bits()),
                                          own_level(), mem_level_);
+    restore_window(*deflater_, saved_deflate_window_);
   }
   return *deflater_;
+}
+
+void PerMessageDeflate::restore_window(Stream& s, core::Buffer& saved) {
+  if (saved.empty()) return;
+  // Raw streams take a dictionary right after init: the window as it was when released.
+  const auto n = static_cast<uInt>(saved.size());
+  const int rc = s.kind == Stream::Kind::inflate ? inflateSetDictionary(&s.z, saved.data(), n)
+                                                 : deflateSetDictionary(&s.z, saved.data(), n);
+  if (rc != Z_OK) throw std::logic_error("uvws: zlib refused a saved window");
+  saved.release();
+}
+
+void PerMessageDeflate::save_window(std::unique_ptr<Stream>& s, core::Buffer& saved) {
+  uInt n = 0;
+  if (s->kind == Stream::Kind::inflate) {
+    inflateGetDictionary(&s->z, Z_NULL, &n);
+  } else {
+    deflateGetDictionary(&s->z, Z_NULL, &n);
+  }
+  saved.clear();
+  if (n != 0) {
+    saved.reserve(n);
+    std::uint8_t* p = saved.prepare(n);
+    if (s->kind == Stream::Kind::inflate) {
+      inflateGetDictionary(&s->z, p, &n);
+    } else {
+      deflateGetDictionary(&s->z, p, &n);
+    }
+    saved.commit(n);
+  } else {
+    saved.release();
+  }
+  s.reset();
 }
 
 std::optional<Error> PerMessageDeflate::inflate(std::span<const std::uint8_t> in, core::Buffer& out,
@@ -365,8 +405,20 @@ void PerMessageDeflate::compress_fragment(std::span<const std::uint8_t> data, bo
 }
 
 void PerMessageDeflate::release_idle() {
-  if (inflater_ && !inflater_->in_message && peer_no_context_takeover()) inflater_.reset();
-  if (deflater_ && !deflater_->in_message && own_no_context_takeover()) deflater_.reset();
+  if (inflater_ && !inflater_->in_message) {
+    if (peer_no_context_takeover()) {
+      inflater_.reset();
+    } else {
+      save_window(inflater_, saved_inflate_window_);
+    }
+  }
+  if (deflater_ && !deflater_->in_message) {
+    if (own_no_context_takeover()) {
+      deflater_.reset();
+    } else {
+      save_window(deflater_, saved_deflate_window_);
+    }
+  }
 }
 
 std::size_t PerMessageDeflate::memory_usage() const {
@@ -374,7 +426,7 @@ std::size_t PerMessageDeflate::memory_usage() const {
   for (const Stream* s : {inflater_.get(), deflater_.get()}) {
     if (s != nullptr) n += sizeof(Stream) + s->allocated;
   }
-  return n;
+  return n + saved_inflate_window_.capacity() + saved_deflate_window_.capacity();
 }
 
 std::size_t PerMessageDeflate::shared_compressor_memory() {

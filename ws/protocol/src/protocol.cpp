@@ -39,6 +39,10 @@ std::string_view Protocol::subprotocol() const {
   return extras_ ? std::string_view(extras_->subprotocol) : std::string_view();
 }
 
+void Protocol::release_idle() {
+  if (compression_enabled()) extras_->deflate->release_idle();
+}
+
 bool Protocol::compression_enabled() const {
   return extras_ && extras_->deflate;
 }

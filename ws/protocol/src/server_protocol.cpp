@@ -1,5 +1,6 @@
 #include "uvws/ws/server_protocol.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "protocol_extras.h"
@@ -31,7 +32,13 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
   bool too_large = false;
   auto block = read_header_block(too_large);
   if (!block) {
-    if (too_large) reject(Error::headers_too_large, out);
+    if (too_large) {
+      reject(Error::headers_too_large, out);
+    } else if (!may_begin_request(*reader_.peek(std::min<std::size_t>(reader_.available(), 32)))) {
+      // A TLS ClientHello, an HTTP/2 frame, binary: refused at its first bytes (400), not
+      // after the handshake timeout.
+      reject(Error::not_http, out);
+    }
     return false;
   }
   auto req = std::make_unique<HTTPRequest>();

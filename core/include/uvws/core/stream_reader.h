@@ -48,6 +48,8 @@ class UVWS_EXPORT StreamReader {
 
   // Bytes available to read (kept plus lent).
   std::size_t available() const { return own_.size() + (lent_size_ - lent_pos_); }
+  // Bytes of memory the reader holds (its own buffer's capacity: lent bytes are the caller's).
+  std::size_t held_bytes() const { return own_.capacity(); }
   // True once EOF was fed and every byte has been read.
   bool at_eof() const { return eof_ && available() == 0; }
   // True once EOF was fed (bytes may still be available).

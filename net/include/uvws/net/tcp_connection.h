@@ -86,6 +86,10 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   void flush() noexcept;
   // Bytes accepted by output() that the kernel has not taken yet (corked, in flight, backlog).
   std::size_t buffered_amount() const noexcept;
+  // The part of buffered_amount() the kernel refused: bytes in flight in a uv_write and the
+  // backlog behind it (this connection's own memory; the cork is the loop's and is flushed
+  // within the iteration). Zero unless the peer reads slower than we write.
+  std::size_t queued_amount() const noexcept;
 
   // --- Lifecycle --------------------------------------------------------------------------------
   // Reading starts by itself after accept and connect; these pause and resume it (backpressure).

@@ -47,9 +47,10 @@ enum class Error {
 
   // Handshake (RFC 6455 4.2.1): HTTP status in parentheses.
   bad_http = 100,       // not a parsable HTTP/1.1 request or response (400)
+  not_http,             // bytes that cannot begin an HTTP request (a TLS record...) (400)
   headers_too_large,    // over the header byte or count limits (431)
   bad_method,           // not GET (405 on the server side, so it's a 400-class answer)
-  bad_http_version,     // not HTTP/1.1 or later (505)
+  bad_http_version,     // a version the server does not speak; upgrades: not 1.1 (505)
   missing_host,         // no Host header (400)
   missing_upgrade,      // no "Upgrade: websocket" (426)
   missing_connection,   // no "Connection: Upgrade" (400)

@@ -34,7 +34,7 @@ UVWS_EXPORT std::string accept_key(std::string_view sec_websocket_key);
 
 // Checks a parsed request against RFC 6455 4.2.1, in this order, returning the first failure
 // (std::nullopt when it passes):
-// method GET (Error::bad_method, 405), HTTP/1.1 or later (bad_http_version, 505), exactly one
+// method GET (Error::bad_method, 405), HTTP/1.1 exactly (bad_http_version, 505), exactly one
 // Host (missing_host, 400; RFC 7230 5.4 also wants 400 for a repeated Host), Upgrade listing
 // "websocket" (missing_upgrade, 426), Connection listing "upgrade" (missing_connection, 400),
 // one Sec-WebSocket-Version equal to "13" (bad_version, 426), one Sec-WebSocket-Key that is the

@@ -189,8 +189,11 @@ class UVWS_EXPORT PerMessageDeflate {
   // the first frame carries RSV1 (RFC 7692 6.1).
   void compress_fragment(std::span<const std::uint8_t> data, bool fin, core::Buffer& out);
 
-  // Frees the streams that no_context_takeover makes stateless between messages, if no
-  // message is in progress in their direction. Streams needed for context takeover stay.
+  // Gives back the zlib state of each direction with no message in progress (for an idle
+  // connection). A stream that no_context_takeover makes stateless between messages is freed;
+  // one that context takeover needs keeps only its window's bytes (what the peer or we may
+  // still refer to: at most 32 KiB, often far less), and is rebuilt from them with the next
+  // message. Costs one zlib init (and a dictionary copy) at the next message.
   void release_idle();
   // Bytes currently held for this connection: its stream objects and what zlib allocated
   // for them (the per-thread shared compressor is not counted).
@@ -211,8 +214,12 @@ class UVWS_EXPORT PerMessageDeflate {
   bool peer_no_context_takeover() const;
   int own_window_bits() const;
   int own_level() const;  // 0 (stored blocks only) when our window is 8 bits
+  // The streams, made on first use (from the saved window, if release_idle() kept one).
   Stream& inflater();
   Stream& deflater();
+  static void restore_window(Stream& s, core::Buffer& saved);
+  // Keeps `s`'s window in `saved` and frees `s`.
+  static void save_window(std::unique_ptr<Stream>& s, core::Buffer& saved);
   Error fail_inflate(Error e);
   std::optional<Error> run_inflate(std::span<const std::uint8_t> in, core::Buffer& out,
                                    std::size_t max_total_out);
@@ -224,6 +231,9 @@ class UVWS_EXPORT PerMessageDeflate {
   std::size_t min_size_;
   std::unique_ptr<Stream> inflater_;
   std::unique_ptr<Stream> deflater_;
+  // The windows release_idle() kept of released context-takeover streams (empty otherwise).
+  core::Buffer saved_inflate_window_;
+  core::Buffer saved_deflate_window_;
 };
 
 }  // namespace uvws::ws

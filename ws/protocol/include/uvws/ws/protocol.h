@@ -192,6 +192,14 @@ class UVWS_EXPORT Protocol {
   std::string_view subprotocol() const;
   // permessage-deflate was negotiated.
   bool compression_enabled() const;
+  // Bytes of memory held for input not yet delivered: a message spanning reads or frames (its
+  // reassembly buffer's capacity) and an incomplete frame's bytes. Zero between messages that
+  // arrive whole. What a server's memory budget counts (ServerOptions::memory_budget).
+  std::size_t buffered_bytes() const { return message_.capacity() + reader_.held_bytes(); }
+  // For a connection gone quiet: permessage-deflate gives its zlib state back, keeping only
+  // the window context takeover needs (PerMessageDeflate::release_idle). No-op without
+  // compression. Any time; a message in progress keeps its stream.
+  void release_idle();
 
  protected:
   // For the role classes: `options` and `listener` must outlive the protocol.
