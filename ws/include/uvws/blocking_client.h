@@ -38,7 +38,8 @@
 
 namespace uvws {
 
-class WebSocketError : public std::runtime_error {
+// The base of every exception a BlockingClient throws (what() says what failed).
+class UVWS_EXPORT WebSocketError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

@@ -40,7 +40,7 @@ UVWS_EXPORT std::size_t find_header_end(std::span<const std::uint8_t> bytes,
 // a few empty lines (RFC 9112 2.2). A TLS ClientHello, an HTTP/2 frame or other binary fails at
 // its first byte, so the server refuses it at once instead of waiting for a header block that
 // will never come. `head` may be any prefix (true while it could still become a request).
-bool may_begin_request(std::span<const std::uint8_t> head) noexcept;
+UVWS_EXPORT bool may_begin_request(std::span<const std::uint8_t> head) noexcept;
 
 // ASCII case-insensitive equality, as RFC 7230 3.2 prescribes for field names and most tokens.
 UVWS_EXPORT bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
