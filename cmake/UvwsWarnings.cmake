@@ -9,12 +9,16 @@ function(uvws_warnings target)
   endif()
 endfunction()
 
-# A layer library: every .cpp under src/, headers under include/.
+# A layer library: every .cpp under src/, headers under include/. Always a static archive of
+# position-independent objects with hidden visibility: the tests, benchmarks and fuzzers of this
+# tree link a layer alone, and the installed library libuvws (static or shared) is made of the
+# same objects (root CMakeLists.txt), so nothing is compiled twice. Only what a public header
+# marks UVWS_EXPORT (uvws/core/export.h) is visible outside libuvws.so.
 function(uvws_layer target dir)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${dir}/src/*.cpp)
   add_library(${target} STATIC ${srcs})
-  target_include_directories(${target} PUBLIC
-    $<BUILD_INTERFACE:${dir}/include> $<INSTALL_INTERFACE:include>)
-  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${dir}/include>)
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   uvws_warnings(${target})
 endfunction()

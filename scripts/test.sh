@@ -3,7 +3,11 @@
 #  1. every test (unit, integration on loopback, interop with real peers) in a release build,
 #  2. the same tests under AddressSanitizer + UBSan,
 #  3. the threaded tests (net, server, client) under ThreadSanitizer,
-#  4. each libFuzzer target for a bounded time (UVWS_FUZZ_SECONDS, default 20).
+#  4. each libFuzzer target for a bounded time (UVWS_FUZZ_SECONDS, default 20),
+#  5. uvws as a user gets it (scripts/install_check.sh): installed static and shared (the shared
+#     build's tests run against libuvws.so), examples/app built with CMake and pkg-config
+#     against each and against the extracted .deb (lintian-clean), and run; the guide's samples;
+#     the API reference with no Doxygen warning.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,4 +60,7 @@ bash scripts/build.sh tsan
 echo "== fuzzing (bounded)"
 bash scripts/build.sh fuzz
 bash scripts/fuzz.sh "${UVWS_FUZZ_SECONDS:-20}"
+
+echo "== installed uvws: static and shared prefixes, Debian package, out-of-tree app, docs"
+bash scripts/install_check.sh
 echo "== all tests passed"

@@ -34,42 +34,55 @@
 #include <vector>
 
 #include "uvws/client.h"
+#include "uvws/core/export.h"
 
 namespace uvws {
 
-class WebSocketError : public std::runtime_error {
+// The base of every exception a BlockingClient throws (what() says what failed).
+class UVWS_EXPORT WebSocketError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-class ConnectError : public WebSocketError {
+// The lookup or the TCP connect failed (code() says why).
+class UVWS_EXPORT ConnectError : public WebSocketError {
  public:
+  // `what` is the message; `ec` the error that ended the attempt.
   ConnectError(const std::string& what, std::error_code ec) : WebSocketError(what), code_(ec) {}
+  // The error that ended the attempt (a libuv error, or a uvws::ws::Error).
   std::error_code code() const noexcept { return code_; }
 
  private:
   std::error_code code_;
 };
 
-class HandshakeError : public ConnectError {
+// The server answered the upgrade request without accepting it.
+class UVWS_EXPORT HandshakeError : public ConnectError {
  public:
+  // `status` is the HTTP status of the server's answer.
   HandshakeError(const std::string& what, std::error_code ec, int status)
       : ConnectError(what, ec), status_(status) {}
+  // The HTTP status the server answered with (e.g. 403), or 101 for an acceptance that broke RFC
+  // 6455 4.1.
   int status() const noexcept { return status_; }
 
  private:
   int status_;
 };
 
-class TimeoutError : public WebSocketError {
+class UVWS_EXPORT TimeoutError : public WebSocketError {
  public:
   using WebSocketError::WebSocketError;
 };
 
-class ConnectionClosed : public WebSocketError {
+// The connection ended: by a close handshake, or lost (code 1006).
+class UVWS_EXPORT ConnectionClosed : public WebSocketError {
  public:
+  // `code` and `reason` of the close (1006 and empty when it was lost).
   ConnectionClosed(std::uint16_t code, std::string reason);
+  // The close code (RFC 6455 7.4); 1006 when the connection was lost without one.
   std::uint16_t code() const noexcept { return code_; }
+  // The close reason the peer sent (UTF-8; may be empty).
   const std::string& reason() const noexcept { return reason_; }
 
  private:
@@ -78,25 +91,38 @@ class ConnectionClosed : public WebSocketError {
 };
 
 // A message taken by recv(): owned bytes.
-struct ReceivedMessage {
+struct UVWS_EXPORT ReceivedMessage {
+  // text or binary.
   Opcode opcode = Opcode::text;
+  // The payload; for text it is valid UTF-8.
   std::vector<std::uint8_t> data;
 
+  // The message is text.
   bool is_text() const { return opcode == Opcode::text; }
+  // The message is binary.
   bool is_binary() const { return opcode == Opcode::binary; }
+  // The payload as a string_view (valid while this message lives).
   std::string_view text() const {
     return {reinterpret_cast<const char*>(data.data()), data.size()};
   }
 };
 
-class BlockingClient {
+// A connected WebSocket client with blocking calls; made by uvws::connect().
+class UVWS_EXPORT BlockingClient {
  public:
+  // Moves the connection; the moved-from client may only be destroyed or assigned to.
   BlockingClient(BlockingClient&&) noexcept;
+  // Closes this client's connection (as the destructor does), then takes `other`'s.
   BlockingClient& operator=(BlockingClient&&) noexcept;
   ~BlockingClient();
 
+  // Sends a text message (valid UTF-8, the caller vouches); waits while more than max_backpressure
+  // bytes are queued. ConnectionClosed once the connection has ended.
   void send_text(std::string_view text);
+  // Sends a binary message; as send_text().
   void send_binary(std::span<const std::uint8_t> data);
+  // Sends a message with `opcode` (text or binary; std::invalid_argument otherwise); as
+  // send_text().
   void send(std::span<const std::uint8_t> data, Opcode opcode);
 
   // The next message; waits without a limit, or up to `timeout` (TimeoutError).
@@ -110,12 +136,15 @@ class BlockingClient {
   // timeout). Messages received before the end stay available to recv(). Idempotent.
   void close(std::uint16_t code = 1000, std::string_view reason = {});
 
+  // True until the connection ends.
   bool is_open() const;
+  // The subprotocol the server chose (empty if none).
   std::string subprotocol() const;
   // permessage-deflate was negotiated (ClientOptions::compression).
   bool compressed() const;
   // How the connection ended (0 while it is open).
   std::uint16_t close_code() const;
+  // The close reason of the end (empty while open).
   std::string close_reason() const;
 
   struct Impl;
@@ -128,6 +157,6 @@ class BlockingClient {
 
 // Connects to `url` (see Client for the forms) and returns once the connection is open.
 // Reconnecting is not available here (options.reconnect is ignored).
-BlockingClient connect(std::string_view url, ClientOptions options = {});
+UVWS_EXPORT BlockingClient connect(std::string_view url, ClientOptions options = {});
 
 }  // namespace uvws

@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
 #include "uvws/websocket.h"
@@ -45,10 +46,15 @@
 
 namespace uvws {
 
-struct ReconnectOptions {
+// When and how often a Client reconnects (see Client); off by default.
+struct UVWS_EXPORT ReconnectOptions {
+  // Reconnect after a lost connection or a failed attempt.
   bool enabled = false;
+  // The delay before the first attempt after a failure.
   std::chrono::milliseconds initial_delay{500};
+  // The longest delay between attempts.
   std::chrono::milliseconds max_delay{30000};
+  // Each failed attempt multiplies the delay by this (at least 1).
   double multiplier = 2.0;
   double jitter = 0.2;        // each delay is scaled by a random factor in [1-j, 1+j]
   unsigned max_attempts = 0;  // consecutive failed attempts before giving up; 0 = no limit
@@ -57,15 +63,19 @@ struct ReconnectOptions {
 // Client configuration: plain values with safe defaults. Invalid values make the Client
 // constructor (and uvws::connect) throw std::invalid_argument naming the field.
 
-struct ClientOptions {
+struct UVWS_EXPORT ClientOptions {
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   std::string origin;                                        // sent as Origin when non-empty
   std::string user_agent;                 // default: uvws::version(); sent unless `headers` has one
   std::vector<std::string> subprotocols;  // offered, preferred first
 
+  // The largest message accepted (after inflating); a bigger one closes with 1009.
   std::size_t max_message_size = 16u << 20;
+  // The largest frame accepted; a bigger one closes with 1009.
   std::size_t max_frame_size = 16u << 20;
+  // The largest handshake response head accepted, in bytes.
   std::size_t max_header_bytes = 8192;
+  // The most response headers accepted.
   std::size_t max_headers = 100;
 
   std::chrono::milliseconds connect_timeout{10000};    // name lookup + TCP connect
@@ -74,7 +84,9 @@ struct ClientOptions {
   std::chrono::milliseconds ping_interval{0};  // keepalive ping when idle this long; 0 = off
   std::chrono::milliseconds idle_timeout{0};   // close after this much silence; 0 = off
 
+  // Bytes queued for the server before the backpressure policy applies.
   std::size_t max_backpressure = 1u << 20;
+  // What a send over max_backpressure does (drop, or close with 1008).
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
 
   // BlockingClient only: bytes received and not yet taken by recv() before it stops reading
@@ -85,22 +97,29 @@ struct ClientOptions {
   // Nothing received for this long: the compression state is given back (as on a server);
   // 0 = never.
   std::chrono::milliseconds compression_idle_release{10000};
+  // Reconnecting (Client only; uvws::connect ignores it).
   ReconnectOptions reconnect;
 };
 
 // A parsed ws:// or ws+unix:// address. parse() throws std::invalid_argument on anything else.
-struct WebSocketUrl {
+struct UVWS_EXPORT WebSocketUrl {
   std::string host;  // name or IP literal (without brackets); empty for Unix sockets
+  // The TCP port (80 unless the URL names one).
   std::uint16_t port = 80;
+  // The socket path of a ws+unix:// URL; empty otherwise.
   std::string unix_path;
   std::string target = "/";  // path and query
   std::string host_header;   // host[:port] as sent in Host
 
+  // Parses `url`; std::invalid_argument on anything but ws:// or ws+unix:// (wss:// included).
   static WebSocketUrl parse(std::string_view url);
 };
 
-class Client {
+// An asynchronous WebSocket client on a net::Loop (see the file comment).
+class UVWS_EXPORT Client {
  public:
+  // A client of `url` on `loop`, reporting to `handler`; it does not connect until connect().
+  // std::invalid_argument for a bad URL or options.
   Client(net::Loop& loop, std::string_view url, Handler& handler, ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;

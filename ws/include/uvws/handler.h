@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/websocket.h"
 #include "uvws/ws/http_request.h"
 
@@ -32,17 +33,22 @@ namespace uvws {
 using ws::HTTPRequest;
 
 // The answer to a plain HTTP request (one without Upgrade: websocket), filled by on_http.
-struct HTTPReply {
+struct UVWS_EXPORT HTTPReply {
+  // The HTTP status.
   int status = 426;
+  // The Content-Type of the body.
   std::string content_type = "text/plain; charset=utf-8";
+  // The response body.
   std::string body = "426 Upgrade Required: this endpoint speaks WebSocket\n";
+  // Extra response headers.
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // What on_upgrade decides for a WebSocket upgrade request.
-struct UpgradeDecision {
+struct UVWS_EXPORT UpgradeDecision {
   // False refuses the request with `status` (403 by default) and closes.
   bool accept = true;
+  // The HTTP status of a refusal.
   int status = 403;
   // The subprotocol to answer with (one the client offered); empty lets the server choose
   // from its supported list.
@@ -50,7 +56,10 @@ struct UpgradeDecision {
   std::vector<std::pair<std::string, std::string>> headers;  // extra 101 response headers
 };
 
-class Handler {
+// The callbacks of a route's connections (server) or of a Client. Every callback runs on the
+// connection's loop thread; the WebSocket& is valid during the callback only. The defaults do
+// nothing (on_http answers 426, on_upgrade accepts).
+class UVWS_EXPORT Handler {
  public:
   virtual ~Handler() = default;
 
@@ -66,6 +75,7 @@ class Handler {
     (void)request;
     return {};
   }
+  // The connection is open; the request (ws.query(), ws.header()) is readable now only.
   virtual void on_open(WebSocket& ws) { (void)ws; }
   // A whole message (text is valid UTF-8). Not called for routes in frame mode.
   virtual void on_message(WebSocket& ws, Message message) {
@@ -86,6 +96,7 @@ class Handler {
     (void)ws;
     (void)payload;
   }
+  // A pong arrived (an answer to ping(), or unsolicited).
   virtual void on_pong(WebSocket& ws, std::span<const std::uint8_t> payload) {
     (void)ws;
     (void)payload;
@@ -124,17 +135,21 @@ class Handler {
 template <class T>
 class TypedHandler : public Handler {
  public:
+  // The connection's T (between open and the return of close).
   static T& data(WebSocket& ws) { return *static_cast<T*>(ws.user_data()); }
 
+  // The connection is open; `data` was just constructed.
   virtual void open(WebSocket& ws, T& data) {
     (void)ws;
     (void)data;
   }
+  // A whole message (text is valid UTF-8); the view lives until the callback returns.
   virtual void message(WebSocket& ws, T& data, Message message) {
     (void)ws;
     (void)data;
     (void)message;
   }
+  // The connection ended (see Handler::on_close); `data` is destroyed after this returns.
   virtual void close(WebSocket& ws, T& data, std::uint16_t code, std::string_view reason) {
     (void)ws;
     (void)data;

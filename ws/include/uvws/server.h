@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/handler.h"
 #include "uvws/ws/permessage_deflate.h"
 
@@ -34,11 +35,12 @@ class Clock;
 
 // Server configuration: plain values with safe defaults. Invalid values make the Server
 // constructor throw std::invalid_argument naming the field.
-struct ServerOptions {
+struct UVWS_EXPORT ServerOptions {
   std::string host = "0.0.0.0";  // "::" for IPv6 (and IPv4 where the system maps it)
   std::uint16_t port = 9001;     // 0: any free port (see Server::port())
   std::string unix_path;         // non-empty: listen on this Unix socket instead
   unsigned threads = 1;          // loops, each on its own thread with its own listener
+  // The listen() backlog: connections the kernel queues before they are accepted.
   int backlog = 511;
   std::size_t max_connections = 100000;  // per server; more are accepted and closed at once
 
@@ -47,8 +49,10 @@ struct ServerOptions {
   // line or a JSON update is far smaller, and a server that takes larger messages (files,
   // images) says so here; each connection may hold that much while its message arrives.
   std::size_t max_message_size = 1u << 20;
+  // The largest frame accepted (its header announces it); a bigger one closes with 1009.
   std::size_t max_frame_size = 1u << 20;
   std::size_t max_header_bytes = 8192;  // opening handshake: answered with 431 past these
+  // The most request headers accepted (431 past it).
   std::size_t max_headers = 100;
 
   std::chrono::milliseconds handshake_timeout{10000};  // TCP accepted, no complete handshake
@@ -59,6 +63,7 @@ struct ServerOptions {
   // Bytes queued per connection before the policy; over it, the connection also stops reading
   // until the peer has read enough (so it cannot make us owe it more: echoes, pongs).
   std::size_t max_backpressure = 1u << 20;
+  // What a send over max_backpressure does: drop it, or close with 1008.
   BackpressurePolicy backpressure_policy = BackpressurePolicy::drop;
 
   // All connections together: bytes held for messages still arriving and for output their
@@ -84,8 +89,10 @@ struct ServerOptions {
   const net::Clock* clock = nullptr;
 };
 
-class Server {
+// A WebSocket server (see the file comment): routes, loops, listeners and connections.
+class UVWS_EXPORT Server {
  public:
+  // Checks `options` (std::invalid_argument naming a bad field); binds nothing yet.
   explicit Server(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
@@ -98,6 +105,7 @@ class Server {
   // Binds the listeners now (run() does it if not done): throws std::system_error when the
   // address cannot be bound. After it, port() is the bound port.
   void listen();
+  // The bound port (after listen(); the actual one when options.port is 0).
   std::uint16_t port() const;
 
   // Runs every loop until stop() (or a signal with handle_signals): `threads - 1` new threads
@@ -124,6 +132,7 @@ class Server {
   // calls, which update it under a lock).
   std::size_t subscribers(std::string_view topic) const;
 
+  // The options the server was made with.
   const ServerOptions& options() const;
 
   struct Impl;

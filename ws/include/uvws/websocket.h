@@ -23,12 +23,14 @@
 #include <string>
 #include <string_view>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/frame.h"
 
 namespace uvws {
 
 using ws::Opcode;
 
+// What a send did (see the file comment): ok, backpressure (queued; wait for on_drain) or dropped.
 enum class SendStatus : std::uint8_t { ok, backpressure, dropped };
 
 // What happens to a send when more than max_backpressure bytes already wait for the peer
@@ -39,17 +41,23 @@ enum class BackpressurePolicy : std::uint8_t {
 };
 
 // A received message: a view valid during the callback only (copy what you keep).
-class Message {
+class UVWS_EXPORT Message {
  public:
+  // A view of `data` (not copied).
   Message(Opcode opcode, std::span<const std::uint8_t> data) : data_(data), opcode_(opcode) {}
+  // text or binary.
   Opcode opcode() const { return opcode_; }
+  // The message is text (valid UTF-8).
   bool is_text() const { return opcode_ == Opcode::text; }
+  // The message is binary.
   bool is_binary() const { return opcode_ == Opcode::binary; }
   // The payload; for text it is valid UTF-8.
   std::span<const std::uint8_t> data() const { return data_; }
+  // The payload as a string_view, valid during the callback only.
   std::string_view text() const {
     return {reinterpret_cast<const char*>(data_.data()), data_.size()};
   }
+  // The payload's size in bytes.
   std::size_t size() const { return data_.size(); }
 
  private:
@@ -62,14 +70,19 @@ namespace detail {
 class Connection;
 }
 
-class WebSocket {
+// One open WebSocket connection, server or client side (see the file comment).
+class UVWS_EXPORT WebSocket {
  public:
   WebSocket(const WebSocket&) = delete;
   WebSocket& operator=(const WebSocket&) = delete;
 
+  // Sends a text message; `text` must be valid UTF-8 (the application vouches for it).
   SendStatus send_text(std::string_view text);
+  // Sends a binary message.
   SendStatus send_binary(std::span<const std::uint8_t> data);
+  // Sends a message with `opcode` (text or binary; std::invalid_argument otherwise).
   SendStatus send(std::span<const std::uint8_t> data, Opcode opcode);
+  // Sends a message with `opcode` from a string's bytes.
   SendStatus send(std::string_view data, Opcode opcode) {
     return send({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}, opcode);
   }
@@ -78,6 +91,7 @@ class WebSocket {
   SendStatus send_fragment(std::span<const std::uint8_t> data, Opcode opcode, bool fin);
   // Ping with up to 125 bytes of payload (std::invalid_argument beyond).
   SendStatus ping(std::span<const std::uint8_t> payload = {});
+  // Pong with up to 125 bytes of payload (an unsolicited pong is a heartbeat, RFC 6455 5.5.3).
   SendStatus pong(std::span<const std::uint8_t> payload = {});
 
   // Starts the close handshake (RFC 6455 7.1.2) with `code` (1000 by default) and a reason of
@@ -89,6 +103,7 @@ class WebSocket {
 
   // Bytes queued and not yet taken by the kernel.
   std::size_t buffered_amount() const;
+  // True while the connection is open (not closing or closed).
   bool is_open() const;
 
   // The peer as "ip:port", "[ipv6]:port" or a Unix socket path; empty if unknown.
@@ -99,13 +114,17 @@ class WebSocket {
   // during on_open: the request is not kept afterwards, to keep an open connection small —
   // copy what you need into your user data.
   std::string_view query() const;
+  // A request header's value (case-insensitive name; empty when absent); during on_open only.
   std::string_view header(std::string_view name) const;
+  // The negotiated subprotocol (empty if none).
   std::string_view subprotocol() const;
+  // permessage-deflate was negotiated.
   bool compressed() const;
 
   // The application's per-connection pointer (nullptr until set). Not owned; see TypedHandler
   // for owned, typed user data.
   void* user_data() const;
+  // Sets the per-connection pointer (not owned).
   void set_user_data(void* data);
 
   // Pub/sub (server side: on a client connection subscribe() returns false and publish()
@@ -113,7 +132,9 @@ class WebSocket {
   // unsubscribed from all of them when it closes. subscribe/unsubscribe return false when nothing
   // changed (already subscribed, not subscribed, or the connection is not open).
   bool subscribe(std::string_view topic);
+  // Unsubscribes from `topic`; false if it was not subscribed.
   bool unsubscribe(std::string_view topic);
+  // True if this connection is subscribed to `topic`.
   bool is_subscribed(std::string_view topic) const;
   // Sends `data` as one message to every subscriber of `topic`, on every loop of the server,
   // except this connection unless `include_self`. The frame is built once and its bytes are
@@ -143,15 +164,20 @@ class WebSocket {
 // A weak, copyable reference to a connection, usable from any thread. Each call is posted to
 // the connection's loop (the data is copied) and does nothing if the connection is gone by
 // then; calls from one thread keep their order. Inside a callback, use the WebSocket itself.
-class WebSocketHandle {
+class UVWS_EXPORT WebSocketHandle {
  public:
   WebSocketHandle() = default;
   // True while the connection is open (a hint from other threads: it may close right after).
   bool alive() const;
+  // Sends a text message from any thread (copied).
   void send_text(std::string_view text) const;
+  // Sends a binary message from any thread (copied).
   void send_binary(std::span<const std::uint8_t> data) const;
+  // Sends a message with `opcode` (text or binary) from any thread (copied).
   void send(std::span<const std::uint8_t> data, Opcode opcode) const;
+  // Starts the close handshake from any thread (see WebSocket::close).
   void close(std::uint16_t code = 1000, std::string_view reason = {}) const;
+  // True if the handle was taken from a connection (it may have closed since: see alive()).
   explicit operator bool() const { return static_cast<bool>(token_); }
 
   struct Token;  // opaque: shared by the connection and its handles

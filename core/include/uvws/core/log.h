@@ -26,23 +26,27 @@
 
 #include <spdlog/logger.h>
 
+#include "uvws/core/export.h"
+
 namespace uvws::core {
 
+// The layer a logger belongs to: "uvws.core", "uvws.net" or "uvws.ws".
 enum class Layer : std::uint8_t { core, net, ws };
 
+// The level when UVWS_LOG_LEVEL is unset, empty or unknown.
 inline constexpr spdlog::level::level_enum default_log_level = spdlog::level::warn;
 
 // The logger of `layer`; the reference stays valid until static destruction at exit.
-spdlog::logger& log(Layer layer);
+UVWS_EXPORT spdlog::logger& log(Layer layer);
 
 // Sets the level of all three loggers (overriding UVWS_LOG_LEVEL).
-void set_log_level(spdlog::level::level_enum level);
+UVWS_EXPORT void set_log_level(spdlog::level::level_enum level);
 
 // Sets the level by name (as accepted in UVWS_LOG_LEVEL); returns false and changes nothing
 // when `name` is not a level.
-bool set_log_level(std::string_view name);
+UVWS_EXPORT bool set_log_level(std::string_view name);
 
 // The level `name` denotes (the names listed above, any case), or nullopt.
-std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
+UVWS_EXPORT std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
 
 }  // namespace uvws::core

@@ -27,10 +27,12 @@
 #include <span>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 
 namespace uvws::core {
 
-class StreamReader {
+// The bytes a connection received and has not parsed yet (see the file comment).
+class UVWS_EXPORT StreamReader {
  public:
   // Copies `data` after the bytes already held. Precondition: nothing is lent.
   void feed_data(std::span<const std::uint8_t> data);
@@ -50,6 +52,7 @@ class StreamReader {
   std::size_t held_bytes() const { return own_.capacity(); }
   // True once EOF was fed and every byte has been read.
   bool at_eof() const { return eof_ && available() == 0; }
+  // True once EOF was fed (bytes may still be available).
   bool eof_received() const { return eof_; }
 
   // Exactly n bytes, or nullopt (nothing consumed) when fewer are available.
@@ -62,8 +65,12 @@ class StreamReader {
   // The next `n` bytes without consuming them, or nullopt if fewer are available.
   std::optional<std::span<std::uint8_t>> peek(std::size_t n) { return gather(n); }
 
+  // The result of read_line() and read_to_eof().
   struct Line {
+    // ok: `bytes` holds the result; need_more: feed more; too_long: over the limit; eof: EOF came
+    // first.
     enum class Status : std::uint8_t { ok, need_more, too_long, eof };
+    // The outcome.
     Status status;
     std::span<std::uint8_t> bytes;  // with status ok: the line including its "\n"
   };

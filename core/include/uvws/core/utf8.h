@@ -22,9 +22,12 @@
 #include <cstdint>
 #include <span>
 
+#include "uvws/core/export.h"
+
 namespace uvws::core {
 
-class Utf8Validator {
+// Incremental UTF-8 validation, fed chunk by chunk (see the file comment).
+class UVWS_EXPORT Utf8Validator {
  public:
   // Checks `bytes`, which follow the bytes given to earlier calls since the last reset().
   // Returns false when the bytes fed so far can no longer be completed into valid UTF-8
@@ -50,15 +53,15 @@ class Utf8Validator {
 };
 
 // True when `bytes` is complete, valid UTF-8.
-bool is_valid_utf8(std::span<const std::uint8_t> bytes);
+UVWS_EXPORT bool is_valid_utf8(std::span<const std::uint8_t> bytes);
 
 namespace detail {
 // Validates bytes that start at a sequence boundary and must end at one. The two paths behind
 // is_valid_utf8() are exposed so that tests check each alone; utf8_valid_avx2 may only be
 // called when utf8_has_avx2() is true.
-bool utf8_valid_scalar(const std::uint8_t* p, std::size_t n);
-bool utf8_valid_avx2(const std::uint8_t* p, std::size_t n);
-bool utf8_has_avx2();
+UVWS_EXPORT bool utf8_valid_scalar(const std::uint8_t* p, std::size_t n);
+UVWS_EXPORT bool utf8_valid_avx2(const std::uint8_t* p, std::size_t n);
+UVWS_EXPORT bool utf8_has_avx2();
 }  // namespace detail
 
 }  // namespace uvws::core

@@ -26,11 +26,14 @@
 #include <mutex>
 #include <vector>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Loop;
 
-class Clock {
+// The time a Loop's timers run on (LoopOptions::clock); the default is libuv's loop time.
+class UVWS_EXPORT Clock {
  public:
   virtual ~Clock() = default;
 
@@ -44,12 +47,16 @@ class Clock {
   // (bytes written, connections closed, their close callbacks). Only attach() may throw (the
   // Loop constructor then fails).
   virtual void attach(Loop& /*loop*/) const {}
+  // Called by a Loop's close_all() on the loop's owning thread.
   virtual void detach(Loop& /*loop*/) const noexcept {}
+  // Called on a loop's thread once it ran the timers due at `now_ms` after clock_advanced().
   virtual void loop_caught_up(Loop& /*loop*/, std::uint64_t /*now_ms*/) const noexcept {}
 
  protected:
   Clock() = default;
+  // For subclasses.
   Clock(const Clock&) = default;
+  // For subclasses.
   Clock& operator=(const Clock&) = default;
 };
 
@@ -58,8 +65,9 @@ class Clock {
 // (wait_caught_up() from a thread that does not run one of those loops, or caught_up() polled
 // between iterations by a thread that does).
 // Lifetime: destroy it only after the loops that use it have closed (close_all() detaches them).
-class ManualClock final : public Clock {
+class UVWS_EXPORT ManualClock final : public Clock {
  public:
+  // A clock that reads `start` until advanced.
   explicit ManualClock(std::chrono::milliseconds start = std::chrono::milliseconds(0));
   ~ManualClock() override = default;
   ManualClock(const ManualClock&) = delete;
@@ -83,7 +91,9 @@ class ManualClock final : public Clock {
   std::size_t loop_count() const;
 
   void attach(Loop& loop) const override;
+  // Forgets `loop` (Clock::detach).
   void detach(Loop& loop) const noexcept override;
+  // Records that `loop` caught up with `now_ms` (Clock::loop_caught_up).
   void loop_caught_up(Loop& loop, std::uint64_t now_ms) const noexcept override;
 
  private:

@@ -4,9 +4,12 @@
 
 #include <system_error>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
-const std::error_category& uv_category() noexcept;
+// The category of libuv's status codes ("uvws.net"); message() is uv_strerror's.
+UVWS_EXPORT const std::error_category& uv_category() noexcept;
 
 // `status` is a libuv return value (negative on failure); 0 gives an empty error_code.
 inline std::error_code uv_error(int status) noexcept {

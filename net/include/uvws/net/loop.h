@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/net/clock.h"
 #include "uvws/net/timer_wheel.h"
 
@@ -39,7 +40,8 @@ namespace uvws::net {
 class Loop;
 class TCPConnection;
 
-struct LoopOptions {
+// How a Loop is made; plain values with defaults.
+struct UVWS_EXPORT LoopOptions {
   // The tick of the connections' timer wheel: timeouts fire at most this much late.
   std::uint32_t timer_tick_ms = TimerWheel::default_tick_ms;
   // The shared read buffer; one read() syscall delivers at most this much.
@@ -56,7 +58,7 @@ struct LoopOptions {
 
 // Counters of a loop's I/O calls, for tests and benchmarks. Plain increments on the loop thread;
 // read them there, or after run() returned.
-struct LoopStats {
+struct UVWS_EXPORT LoopStats {
   std::uint64_t reads = 0;       // read callbacks that delivered bytes
   std::uint64_t try_writes = 0;  // uv_try_write calls (one write syscall each)
   std::uint64_t writes = 0;      // uv_write calls (the asynchronous rest of a partial write)
@@ -67,7 +69,7 @@ namespace detail {
 // A heap object of the net layer that owns a libuv handle and deletes itself in its close
 // callback. It registers with its Loop so that Loop::close_all() can close it if its owner did
 // not. Loop thread only.
-class OwnedHandle {
+class UVWS_EXPORT OwnedHandle {
  public:
   OwnedHandle(const OwnedHandle&) = delete;
   OwnedHandle& operator=(const OwnedHandle&) = delete;
@@ -84,14 +86,17 @@ class OwnedHandle {
 
 }  // namespace detail
 
-class Loop {
+// One libuv event loop and what its connections share (see the file comment).
+class UVWS_EXPORT Loop {
  public:
+  // Makes the libuv loop and its handles; std::system_error on failure.
   explicit Loop(const LoopOptions& options = {});
   // Calls close_all() if it has not run; logs if uv_loop_close() then fails.
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
 
+  // The libuv loop, for handles of the application's own (closed by close_all()).
   uv_loop_t* uv() noexcept { return &uv_; }
   // The Loop that owns `loop` (its data field).
   static Loop& from(const uv_loop_t* loop) noexcept { return *static_cast<Loop*>(loop->data); }
@@ -143,6 +148,7 @@ class Loop {
   // A pointer the loop's owner may attach (e.g. the server state of this loop), so that
   // objects on the loop reach it through loop() instead of holding a pointer each.
   void set_context(void* context) noexcept { context_ = context; }
+  // The pointer set by set_context() (nullptr until then).
   void* context() const noexcept { return context_; }
 
   // Runs `hook` each time the loop flushes its cork — right before it blocks for I/O, and when
@@ -151,6 +157,7 @@ class Loop {
   // an exception it throws is logged.
   void set_flush_hook(std::function<void()> hook) { flush_hook_ = std::move(hook); }
 
+  // The loop's I/O counters.
   const LoopStats& stats() const noexcept { return stats_; }
   // Live connections (constructed and not yet deleted, closing ones included).
   std::size_t connection_count() const noexcept { return connection_count_; }

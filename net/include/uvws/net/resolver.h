@@ -14,15 +14,19 @@
 #include <system_error>
 #include <vector>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Loop;
 
-class Resolver {
+// Asynchronous host name lookup on a Loop (uv_getaddrinfo), one at a time.
+class UVWS_EXPORT Resolver {
  public:
   // Stream-socket addresses, IPv6 and IPv4, in the order the system prefers (RFC 6724).
   using Callback = std::function<void(std::error_code, std::vector<sockaddr_storage>)>;
 
+  // A resolver on `loop`; the loop must outlive it.
   explicit Resolver(Loop& loop) : loop_(&loop) {}
   ~Resolver() { cancel(); }
   Resolver(const Resolver&) = delete;
@@ -34,6 +38,7 @@ class Resolver {
   void resolve(const std::string& host, std::uint16_t port, Callback callback);
   // The pending lookup's callback will not run.
   void cancel() noexcept;
+  // True while a lookup is pending.
   bool busy() const noexcept { return request_ != nullptr; }
 
   struct Request;  // private to resolver.cpp

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/net/loop.h"
 #include "uvws/net/timer_wheel.h"
 
@@ -37,7 +38,7 @@ class TCPListener;
 // The TimerNode base (private) is the connection's slot in its loop's timer wheel; while no
 // timer is armed the same links keep it in the loop's list of connections, so the registry
 // costs no extra bytes.
-class TCPConnection : private TimerNode {
+class UVWS_EXPORT TCPConnection : private TimerNode {
  public:
   // Creates a T (derived from TCPConnection, constructor T(Loop&, args...)). The returned
   // pointer does not own: hand it to a listener factory, or call connect() or close() on it.
@@ -49,7 +50,9 @@ class TCPConnection : private TimerNode {
   TCPConnection(const TCPConnection&) = delete;
   TCPConnection& operator=(const TCPConnection&) = delete;
 
+  // The loop the connection lives on.
   Loop& loop() const noexcept { return Loop::from(tcp_.loop); }
+  // The libuv handle (for a subclass's own libuv calls).
   uv_tcp_t* handle() noexcept { return &tcp_; }
   // The connection whose handle this is (handle->data), e.g. inside a subclass's own libuv
   // callbacks. Precondition: `handle` is the handle() of a TCPConnection.
@@ -92,7 +95,9 @@ class TCPConnection : private TimerNode {
   // Reading starts by itself after accept and connect; these pause and resume it (backpressure).
   // start_reading() fails with ENOTCONN before the connection is established, EINVAL if closing.
   std::error_code start_reading() noexcept;
+  // Pauses reading (backpressure); start_reading() resumes it.
   void stop_reading() noexcept;
+  // True while reading.
   bool reading() const noexcept { return (flags_ & f_reading) != 0; }
   // Graceful: after every byte already accepted by output() went out, uv_shutdown() sends FIN.
   // The connection stays open for reading until EOF (on_eof) or close(); later output() is
@@ -105,12 +110,15 @@ class TCPConnection : private TimerNode {
   // Like close(), but with SO_LINGER 0 so that the peer gets a RST (uv_tcp_close_reset); nothing
   // queued is sent. Falls back to close() during a shutdown (libuv refuses a reset then).
   void abort() noexcept;
+  // True once close() or abort() was called.
   bool closing() const noexcept { return (flags_ & f_closing) != 0; }
 
   // --- Timer (one per connection, on the loop's TimerWheel; on_timer() when it fires) -----------
   // Arms, or re-arms, the timer to fire once `ms` from now (rounded up to the wheel's tick).
   void arm_timer(std::uint32_t ms) noexcept;
+  // Disarms the timer; no-op when not armed.
   void disarm_timer() noexcept;
+  // True while the timer is armed.
   bool timer_armed() const noexcept { return (flags_ & f_armed) != 0; }
   // For idle timeouts: postpones the armed timer to fire its full delay after now. O(1), two
   // stores, no list operation: cheap enough for every message. No-op when not armed.
@@ -127,6 +135,7 @@ class TCPConnection : private TimerNode {
   // closes itself. An error returned here (EINVAL: already started or a non-IP address) means
   // the callback will not run and the connection is already closing.
   using ConnectCallback = std::function<void(std::error_code)>;
+  // Connects to an IPv4 or IPv6 address (see ConnectCallback).
   std::error_code connect(const sockaddr* addr, ConnectCallback on_connect);
   // Client side: connects to the Unix-domain socket at `path`. A local connect does not wait,
   // so the callback runs within this call: on success once reading started; on failure
@@ -135,6 +144,7 @@ class TCPConnection : private TimerNode {
   std::error_code connect_unix(const std::string& path, ConnectCallback on_connect);
 
  protected:
+  // A connection on `loop`, not yet connected (use create()).
   explicit TCPConnection(Loop& loop) noexcept;
   virtual ~TCPConnection();
 

@@ -18,23 +18,27 @@
 #include <string>
 #include <system_error>
 
+#include "uvws/core/export.h"
 #include "uvws/net/loop.h"
 
 namespace uvws::net {
 
 class TCPConnection;
 
-struct ListenOptions {
+// Where and how a TCPListener listens.
+struct UVWS_EXPORT ListenOptions {
   std::string host = "0.0.0.0";  // numeric IPv4 or IPv6 address; "::" listens on both families
   std::uint16_t port = 0;        // 0: the kernel picks one, see TCPListener::port()
   std::string unix_path;         // non-empty: a Unix-domain socket at this path (host/port unused)
+  // The listen() backlog.
   int backlog = 511;
   // SO_REUSEPORT: several listeners (one per loop/thread) on the same address and port.
   bool reuse_port = false;
   bool ipv6_only = false;  // for an IPv6 host: IPV6_V6ONLY
 };
 
-class TCPListener {
+// Accepts TCP (or Unix-domain) connections on a Loop into objects a Factory makes.
+class UVWS_EXPORT TCPListener {
  public:
   // Makes the connection object for an incoming connection, e.g.
   // `[](Loop& l) { return TCPConnection::create<MyConnection>(l); }`. It may return nullptr to
@@ -43,6 +47,7 @@ class TCPListener {
   // into the object's handle, sets TCP_NODELAY, starts reading and calls on_accepted().
   using Factory = std::function<TCPConnection*(Loop&)>;
 
+  // A listener on `loop` (not listening until listen()).
   TCPListener(Loop& loop, Factory factory);
   ~TCPListener();
   TCPListener(const TCPListener&) = delete;
@@ -56,6 +61,7 @@ class TCPListener {
   std::error_code listen(const ListenOptions& options);
   // The bound port (useful after port 0); 0 for a Unix-domain socket or when not listening.
   std::uint16_t port() const noexcept;
+  // True while listening.
   bool listening() const noexcept { return handle_ != nullptr; }
   // Stops accepting; idempotent. Accepted connections are not affected.
   void close() noexcept;

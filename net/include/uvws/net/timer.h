@@ -12,12 +12,16 @@
 #include <cstdint>
 #include <functional>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Loop;
 
-class Timer {
+// A one-shot timer on a Loop (a uv_timer_t, or the loop's Clock), for timeouts outside connections.
+class UVWS_EXPORT Timer {
  public:
+  // A timer on `loop`, not started.
   explicit Timer(Loop& loop);
   ~Timer();
   Timer(const Timer&) = delete;
@@ -26,7 +30,9 @@ class Timer {
   // Calls `callback` once, `ms` from now, replacing any pending one. Does nothing once the
   // loop has closed the handle (close_all()).
   void start(std::uint64_t ms, std::function<void()> callback);
+  // Cancels the pending callback; no-op when none.
   void stop() noexcept;
+  // True while a callback is pending.
   bool active() const noexcept;
 
   class Handle;  // private to timer.cpp

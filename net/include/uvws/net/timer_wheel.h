@@ -25,6 +25,8 @@
 #include <functional>
 #include <memory>
 
+#include "uvws/core/export.h"
+
 namespace uvws::net {
 
 class Clock;
@@ -33,15 +35,16 @@ class Loop;
 // The links of a circular doubly-linked list; a list head is a TimerLink pointing to itself.
 // (Fields are named like members: TCPConnection inherits them privately, and plain names such as
 // `next` would collide with names in its subclasses.)
-struct TimerLink {
+struct UVWS_EXPORT TimerLink {
   TimerLink* prev_ = nullptr;  // nullptr: not in any list
+  // The next link; nullptr: not in any list.
   TimerLink* next_ = nullptr;
 };
 
 // Embed one per timed object. The fields belong to the wheel while the node is scheduled.
 // (The default member initializers also let a derived class pack its members into the 4 bytes
 // of tail padding; TCPConnection relies on that to stay small.)
-struct TimerNode : TimerLink {
+struct UVWS_EXPORT TimerNode : TimerLink {
   std::uint32_t deadline_ = 0;  // tick at which the node is due
   std::uint32_t period_ = 0;    // the scheduled delay in ticks, re-used by touch()
   std::uint32_t touched_ = 0;   // the node is due again at touched_ + period_
@@ -71,10 +74,15 @@ inline void list_unlink(TimerLink& node) noexcept {
 
 }  // namespace detail
 
-class TimerWheel {
+// A hashed timer wheel: O(1) schedule, cancel and touch for many connection timeouts on one
+// uv_timer_t (see the file comment).
+class UVWS_EXPORT TimerWheel {
  public:
+  // Slots of the wheel; longer delays go round it more than once.
   static constexpr std::uint32_t slot_count = 1024;
+  // The default tick (timeouts fire at most this late).
   static constexpr std::uint32_t default_tick_ms = 100;
+  // The longest delay, in ticks.
   static constexpr std::uint32_t max_period_ticks = 1u << 30;
   // Called on the loop thread with a node that has just been unscheduled; the owner finds itself
   // from the node (e.g. by static_cast from a base class). It may schedule or cancel any node.
@@ -97,8 +105,11 @@ class TimerWheel {
   // deadline comes. No-op on an unscheduled node.
   void touch(TimerNode& node) noexcept;
 
+  // True while `node` is scheduled on a wheel.
   static bool scheduled(const TimerNode& node) noexcept { return node.prev_ != nullptr; }
+  // Scheduled nodes.
   std::size_t size() const noexcept { return size_; }
+  // The tick in milliseconds.
   std::uint32_t tick_ms() const noexcept { return tick_ms_; }
   // Whether the wheel's uv_timer_t is active (it is exactly while a node is scheduled).
   bool running() const noexcept;

@@ -14,11 +14,13 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/protocol.h"
 
 namespace uvws::ws {
 
-struct ClientProtocolOptions : ProtocolOptions {
+// The client's protocol options: the common ones plus the request's extra headers.
+struct UVWS_EXPORT ClientProtocolOptions : ProtocolOptions {
   // Extra request headers, e.g. {"Origin", "https://example.com"}, {"User-Agent", "..."}.
   std::vector<std::pair<std::string, std::string>> headers;
   // Source of masking keys; nullptr uses the CSPRNG. Tests set a fixed one for byte-exact
@@ -26,7 +28,8 @@ struct ClientProtocolOptions : ProtocolOptions {
   std::uint32_t (*mask_key_source)() = nullptr;
 };
 
-class ClientProtocol final : public Protocol {
+// The client side of a WebSocket connection, sans-I/O (see the file comment).
+class UVWS_EXPORT ClientProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
   ClientProtocol(const ClientProtocolOptions& options, ProtocolListener& listener);
@@ -40,6 +43,8 @@ class ClientProtocol final : public Protocol {
   // The server's response, once received (also after a refused handshake), until
   // release_handshake(); nullptr otherwise.
   const HTTPResponse* response() const;
+  // Frees the response and the handshake's other state (once the application no longer needs
+  // response()).
   void release_handshake();
 
  private:

@@ -15,8 +15,12 @@
 #include <cstdint>
 #include <system_error>
 
+#include "uvws/core/export.h"
+
 namespace uvws::ws {
 
+// Why a connection failed: a protocol violation by the peer (RFC 6455 5, 7; RFC 7692) or a failed
+// handshake (RFC 6455 4). Values are std::error_code values of error_category() ("uvws.ws").
 enum class Error {
   // Frame level (RFC 6455 5.2): close code 1002 unless noted.
   reserved_bits = 1,        // RSV1-3 set without an extension that defines them
@@ -64,44 +68,58 @@ enum class Error {
   unexpected_subprotocol,  // a subprotocol that was not offered
 };
 
+// The groups of Error values, for tests like `ec == Condition::handshake_failed`.
 enum class Condition {
   protocol_violation = 1,  // the peer broke RFC 6455/7692 after the handshake
   handshake_failed,        // the opening handshake did not complete
   connection_lost,         // the TCP connection ended without a close frame (unexpected_eof)
 };
 
-const std::error_category& error_category() noexcept;
-const std::error_category& condition_category() noexcept;
+// The category of Error ("uvws.ws").
+UVWS_EXPORT const std::error_category& error_category() noexcept;
+// The category of Condition.
+UVWS_EXPORT const std::error_category& condition_category() noexcept;
 
+// An Error as a std::error_code (found by argument-dependent lookup).
 inline std::error_code make_error_code(Error e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
+// A Condition as a std::error_condition (found by argument-dependent lookup).
 inline std::error_condition make_error_condition(Condition c) noexcept {
   return {static_cast<int>(c), condition_category()};
 }
 
 // Close codes (RFC 6455 7.4.1) that uvws itself sends or reports.
 namespace close_code {
+// Normal closure.
 inline constexpr std::uint16_t normal = 1000;
+// The endpoint is going away (server shutdown, page left).
 inline constexpr std::uint16_t going_away = 1001;
+// The peer broke the protocol.
 inline constexpr std::uint16_t protocol_error = 1002;
+// A data type the endpoint cannot accept.
 inline constexpr std::uint16_t unsupported_data = 1003;
 inline constexpr std::uint16_t no_status = 1005;  // reported, never sent
 inline constexpr std::uint16_t abnormal = 1006;   // reported, never sent
+// Data inconsistent with its type (e.g. text that is not UTF-8).
 inline constexpr std::uint16_t invalid_payload = 1007;
+// A message that violates the endpoint's policy (uvws: the backpressure policy).
 inline constexpr std::uint16_t policy_violation = 1008;
+// A message or frame too big to process.
 inline constexpr std::uint16_t too_big = 1009;
+// The client expected an extension the server did not negotiate.
 inline constexpr std::uint16_t mandatory_extension = 1010;
+// The server met an unexpected condition.
 inline constexpr std::uint16_t internal_error = 1011;
 }  // namespace close_code
 
 // The close code to send for a failure after the handshake (1002, 1007 or 1009), or 1006 for
 // unexpected_eof, which is reported and never sent. (Handshake errors give 1002.)
-std::uint16_t close_code_for(Error e) noexcept;
+UVWS_EXPORT std::uint16_t close_code_for(Error e) noexcept;
 
 // The HTTP status to answer a failed handshake with (400, 403, 404, 426, 431, 505...).
 // (Errors after the handshake give 400.)
-int http_status_for(Error e) noexcept;
+UVWS_EXPORT int http_status_for(Error e) noexcept;
 
 // RFC 6455 7.4: may `code` appear in a close frame on the wire? 1000-1003, 1007-1011 (and
 // 1012-1014, registered with IANA since), and 3000-4999. 1004-1006, 1015, the rest of

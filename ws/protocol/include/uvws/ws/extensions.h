@@ -25,21 +25,29 @@
 #include <string_view>
 #include <vector>
 
+#include "uvws/core/export.h"
+
 namespace uvws::ws {
 
-struct ExtensionParam {
+// One parameter of an extension offer (RFC 6455 9.1): `name` or `name=value`.
+struct UVWS_EXPORT ExtensionParam {
+  // The parameter's name (a token).
   std::string name;
   std::optional<std::string> value;  // nullopt for a parameter written without "="
 
+  // Equal names and values.
   bool operator==(const ExtensionParam&) const = default;
 };
 
 // One element of the list: an extension name and its parameters, in the order written. The
 // same name may appear in several elements (alternative offers, RFC 6455 9.1).
-struct ExtensionOffer {
+struct UVWS_EXPORT ExtensionOffer {
+  // The extension's name (a token), e.g. "permessage-deflate".
   std::string name;
+  // Its parameters, in the order written.
   std::vector<ExtensionParam> params;
 
+  // Equal names and parameters, in order.
   bool operator==(const ExtensionOffer&) const = default;
 };
 
@@ -47,11 +55,13 @@ struct ExtensionOffer {
 // above (including an empty value, a missing name, a bad character, an unterminated or
 // non-token quoted-string, or anything after the last element but whitespace). `header_value`
 // need only stay valid during the call: the result owns copies.
-std::optional<std::vector<ExtensionOffer>> parse_extensions(std::string_view header_value);
+UVWS_EXPORT std::optional<std::vector<ExtensionOffer>> parse_extensions(
+    std::string_view header_value);
 
 // Formats extensions as "name; param; param=value, name2" (the inverse of parse_extensions for
 // its results). Throws std::invalid_argument if a name or value is not a token.
-std::string format_extensions(std::span<const ExtensionOffer> extensions);
-std::string format_extension(const ExtensionOffer& extension);
+UVWS_EXPORT std::string format_extensions(std::span<const ExtensionOffer> extensions);
+// Formats one extension as format_extensions() does.
+UVWS_EXPORT std::string format_extension(const ExtensionOffer& extension);
 
 }  // namespace uvws::ws

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 
 namespace uvws::ws {
@@ -22,6 +23,7 @@ namespace uvws::ws {
 // Which end of the connection an endpoint is (RFC 6455 5.1: clients mask, servers do not).
 enum class Role : std::uint8_t { server, client };
 
+// The frame opcodes of RFC 6455 5.2 (data: continuation, text, binary; control: close, ping, pong).
 enum class Opcode : std::uint8_t {
   continuation = 0x0,
   text = 0x1,
@@ -31,24 +33,32 @@ enum class Opcode : std::uint8_t {
   pong = 0xA,
 };
 
+// True for close, ping and pong (RFC 6455 5.5).
 constexpr bool is_control(Opcode op) noexcept {
   return (static_cast<unsigned>(op) & 0x8) != 0;
 }
+// True for the opcodes RFC 6455 defines (0-2, 8-10).
 constexpr bool is_known_opcode(unsigned op) noexcept {
   return op <= 0x2 || (op >= 0x8 && op <= 0xA);
 }
 
 // One frame as seen on the wire. For a parsed frame `payload` is unmasked and points into the
 // parser's input; for one to serialize it is the caller's data.
-struct Frame {
+struct UVWS_EXPORT Frame {
+  // The last frame of its message.
   bool fin = true;
   bool rsv1 = false;  // "compressed" with permessage-deflate (RFC 7692 6)
+  // Reserved; set only by an extension that defines it.
   bool rsv2 = false;
+  // Reserved; set only by an extension that defines it.
   bool rsv3 = false;
+  // The frame's opcode.
   Opcode opcode = Opcode::text;
+  // The payload is masked (client to server frames, RFC 6455 5.3).
   bool masked = false;
   std::uint32_t mask_key = 0;  // the 4 key bytes in wire order, as memcpy loads them
   std::uint64_t length = 0;    // payload length
+  // The payload bytes.
   std::span<const std::uint8_t> payload;
 };
 
@@ -63,6 +73,7 @@ constexpr std::size_t header_size(std::uint8_t b1) noexcept {
   return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((b1 & 0x80u) ? 4u : 0u);
 }
 
+// What parse_header() found: ok, or the length error of RFC 6455 5.2.
 enum class HeaderStatus : std::uint8_t { ok, bad_length, non_minimal_length };
 
 // Parses a complete header of header_size(bytes[1]) bytes into `f` (payload left
@@ -70,8 +81,8 @@ enum class HeaderStatus : std::uint8_t { ok, bad_length, non_minimal_length };
 // significant bit of a 64-bit length must be 0); the protocol checks the rest. With
 // `strict_lengths`, a length not in its shortest form is refused too (RFC 6455 5.2: "the
 // minimal number of bytes MUST be used").
-HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
-                          bool strict_lengths) noexcept;
+UVWS_EXPORT HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
+                                      bool strict_lengths) noexcept;
 
 // The checks a received frame must pass by itself, whatever came before it (RFC 6455 5.2-5.5),
 // in this order: a known opcode (Error::bad_opcode); no reserved bit that no extension
@@ -81,15 +92,16 @@ HeaderStatus parse_header(std::span<const std::uint8_t> bytes, Frame& f,
 // frames, else unmasked_frame; a client only unmasked ones, else masked_frame); and for a
 // control frame, FIN set (control_fragmented) and at most 125 bytes (control_too_long,
 // RFC 6455 5.5). Returns the first failure, or std::nullopt for a frame that passes.
-std::optional<Error> check_frame(const Frame& f, Role receiver, bool compression) noexcept;
+UVWS_EXPORT std::optional<Error> check_frame(const Frame& f, Role receiver,
+                                             bool compression) noexcept;
 
 // Writes the header of `f` (using fin, rsv1-3, opcode, masked, mask_key and length) to `out`,
 // which has room for max_header_size bytes; returns the bytes written.
-std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept;
+UVWS_EXPORT std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept;
 
 // Appends a whole frame (header and payload, masked with f.mask_key when f.masked) to `out`.
 // Precondition: f.length == f.payload.size(). One allocation at most (reserved up front), one
 // pass over the payload.
-void serialize(const Frame& f, core::Buffer& out);
+UVWS_EXPORT void serialize(const Frame& f, core::Buffer& out);
 
 }  // namespace uvws::ws

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 
 namespace uvws::ws {
@@ -22,7 +23,7 @@ namespace uvws::ws {
 // Limits on one header block, on by default (RFC 6455 4.2.1 leaves them to the server; RFC 6585
 // 5 defines 431 for breaking them). A block over either limit fails with
 // Error::headers_too_large.
-struct HTTPLimits {
+struct UVWS_EXPORT HTTPLimits {
   std::size_t max_header_bytes = 8192;  // start line, fields and the final blank line
   std::size_t max_headers = 100;        // header fields, a repeated name counted each time
 };
@@ -31,21 +32,22 @@ struct HTTPLimits {
 // std::string_view::npos when there is none yet. To resume after more bytes arrived, pass as
 // `from` the size `bytes` had at the previous call that returned npos: the search then covers
 // a terminator split across the two calls without rescanning the rest.
-std::size_t find_header_end(std::span<const std::uint8_t> bytes, std::size_t from = 0) noexcept;
+UVWS_EXPORT std::size_t find_header_end(std::span<const std::uint8_t> bytes,
+                                        std::size_t from = 0) noexcept;
 
 // False when `head`, the first bytes a client sent, cannot begin an HTTP/1.1 request: the
 // request line starts with a method token followed by a space (RFC 9112 3), after at most
 // a few empty lines (RFC 9112 2.2). A TLS ClientHello, an HTTP/2 frame or other binary fails at
 // its first byte, so the server refuses it at once instead of waiting for a header block that
 // will never come. `head` may be any prefix (true while it could still become a request).
-bool may_begin_request(std::span<const std::uint8_t> head) noexcept;
+UVWS_EXPORT bool may_begin_request(std::span<const std::uint8_t> head) noexcept;
 
 // ASCII case-insensitive equality, as RFC 7230 3.2 prescribes for field names and most tokens.
-bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
+UVWS_EXPORT bool ascii_iequals(std::string_view a, std::string_view b) noexcept;
 // `s` without leading and trailing optional whitespace (RFC 7230 3.2.3: SP and HTAB).
-std::string_view trim_ows(std::string_view s) noexcept;
+UVWS_EXPORT std::string_view trim_ows(std::string_view s) noexcept;
 // True when `s` is a non-empty RFC 7230 3.2.6 token (the grammar of field names).
-bool is_token(std::string_view s) noexcept;
+UVWS_EXPORT bool is_token(std::string_view s) noexcept;
 
 // Calls visit(element) for each non-empty element of a comma-separated list (RFC 7230 7),
 // OWS trimmed. For lists of plain tokens (Connection, Upgrade, Sec-WebSocket-Protocol): a comma
@@ -62,7 +64,8 @@ void for_each_list_element(std::string_view list, Visitor&& visit) {
 }
 
 // One header field; both views point into the message that produced it.
-struct HTTPHeader {
+struct UVWS_EXPORT HTTPHeader {
+  // The field name as received (compare it case-insensitively).
   std::string_view name;
   std::string_view value;  // OWS trimmed
 };
@@ -71,30 +74,41 @@ struct HTTPHeader {
 // Owned by value by whoever parsed or built it; copyable and movable (fields are offsets, not
 // pointers). Every string_view it returns stays valid until the message is parsed again,
 // modified, or destroyed. Not thread-safe: one thread at a time.
-class HTTPMessage {
+class UVWS_EXPORT HTTPMessage {
  public:
+  // Iterates over a message's header fields, yielding HTTPHeader values.
   class HeaderIterator {
    public:
     // Dereferencing yields a value, so for the pre-C++20 categories this is an input iterator.
     using iterator_category = std::input_iterator_tag;
+    // The C++20 category: a forward iterator.
     using iterator_concept = std::forward_iterator_tag;
+    // The element: one header field.
     using value_type = HTTPHeader;
+    // Iterator difference.
     using difference_type = std::ptrdiff_t;
+    // No pointer type: elements are values.
     using pointer = void;
+    // Dereferencing yields a value.
     using reference = HTTPHeader;
 
     HeaderIterator() = default;
+    // The i-th field of `msg`.
     HeaderIterator(const HTTPMessage* msg, std::size_t i) : msg_(msg), i_(i) {}
+    // The current field.
     HTTPHeader operator*() const { return msg_->header_at(i_); }
+    // The next field.
     HeaderIterator& operator++() {
       ++i_;
       return *this;
     }
+    // The next field (post-increment).
     HeaderIterator operator++(int) {
       HeaderIterator old = *this;
       ++i_;
       return old;
     }
+    // Same message, same position.
     friend bool operator==(const HeaderIterator& a, const HeaderIterator& b) {
       return a.i_ == b.i_ && a.msg_ == b.msg_;
     }
@@ -104,15 +118,21 @@ class HTTPMessage {
     std::size_t i_ = 0;
   };
 
+  // The range headers() returns, for range-for.
   struct HeaderRange {
+    // The first field.
     HeaderIterator first;
+    // Past the last field.
     HeaderIterator last;
+    // The first field.
     HeaderIterator begin() const { return first; }
+    // Past the last field.
     HeaderIterator end() const { return last; }
   };
 
   // Every header field in the order received (or added): `for (auto [name, value] : m.headers())`.
   HeaderRange headers() const { return {{this, 0}, {this, fields_.size()}}; }
+  // The number of header fields.
   std::size_t header_count() const noexcept { return fields_.size(); }
   // The i-th field. Precondition: i < header_count().
   HTTPHeader header_at(std::size_t i) const noexcept {
@@ -139,41 +159,59 @@ class HTTPMessage {
   // header_has_token("Connection", "upgrade") on "Connection: keep-alive, Upgrade".
   bool header_has_token(std::string_view name, std::string_view token) const noexcept;
 
+  // The HTTP major version (1).
   int http_major() const noexcept { return major_; }
+  // The HTTP minor version (1 for HTTP/1.1).
   int http_minor() const noexcept { return minor_; }
 
  protected:
   HTTPMessage() = default;
   ~HTTPMessage() = default;
+  // Copies (the views of the copy point into the copy).
   HTTPMessage(const HTTPMessage&) = default;
+  // Moves.
   HTTPMessage(HTTPMessage&&) noexcept = default;
+  // Copies.
   HTTPMessage& operator=(const HTTPMessage&) = default;
+  // Moves.
   HTTPMessage& operator=(HTTPMessage&&) noexcept = default;
 
+  // A string stored in text_: offset and length.
   struct Slice {
+    // Where it starts in text_.
     std::uint32_t offset = 0;
+    // Its length.
     std::uint32_t length = 0;
   };
+  // One header field: where its name and value are in text_.
   struct Field {
+    // The field name.
     Slice name;
+    // The field value (OWS trimmed).
     Slice value;
   };
 
+  // The string a Slice stands for.
   std::string_view view(Slice s) const noexcept { return {text_.data() + s.offset, s.length}; }
   // Parses one whole header block (see HTTPRequest::parse); on failure the message is empty.
   std::optional<Error> parse_message(std::span<const std::uint8_t> block, const HTTPLimits& limits,
                                      bool request);
   // Copies `s` into the text and returns where it went (for builders).
   Slice append_text(std::string_view s);
+  // Empties the message.
   void clear() noexcept;
 
   std::string text_;  // the header block, or for a built message its strings back to back
+  // The header fields, in order.
   std::vector<Field> fields_;
   Slice method_;  // requests
   Slice target_;  // requests
   Slice reason_;  // responses
+  // The status code (responses).
   int status_ = 0;
+  // The HTTP major version.
   std::uint8_t major_ = 1;
+  // The HTTP minor version.
   std::uint8_t minor_ = 1;
 
  private:
@@ -184,7 +222,7 @@ class HTTPMessage {
 // Owned by value by the protocol that parsed it; one thread at a time. parse() returns an
 // error and leaves the request empty for anything malformed or over the limits; the views it
 // hands out live as long as the request (see HTTPMessage).
-class HTTPRequest : public HTTPMessage {
+class UVWS_EXPORT HTTPRequest : public HTTPMessage {
  public:
   // Parses `header_block`, which must be exactly one request head ending in "\r\n\r\n" (as
   // delimited by find_header_end). The block is copied; the argument need not outlive the call.
@@ -199,6 +237,7 @@ class HTTPRequest : public HTTPMessage {
                  limits);
   }
 
+  // The request method, e.g. "GET".
   std::string_view method() const noexcept { return view(method_); }
   // The request-target as sent (RFC 7230 5.3), e.g. "/chat?room=1".
   std::string_view target() const noexcept { return view(target_); }

@@ -9,25 +9,26 @@
 #include <string>
 #include <string_view>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/http_request.h"
 
 namespace uvws::ws {
 
 // The usual reason phrase for `status` ("Switching Protocols", "Bad Request"...), or "" for a
 // code uvws does not name (RFC 7230 3.1.2 allows an empty reason phrase).
-std::string_view reason_phrase(int status) noexcept;
+UVWS_EXPORT std::string_view reason_phrase(int status) noexcept;
 
 // Appends "name: value\r\n" to `out`. Throws std::invalid_argument when `name` is not a token,
 // when `value` holds a control character other than HTAB (CR or LF would let a caller's string
 // inject headers), or when `name` is Content-Length or Transfer-Encoding: uvws's builders write
 // the message framing themselves.
-void append_header(std::string& out, std::string_view name, std::string_view value);
+UVWS_EXPORT void append_header(std::string& out, std::string_view name, std::string_view value);
 
 // An HTTP response head, either parsed from a server's bytes (client side) or built to be sent
 // (server side). Owned by value; one thread at a time. parse() reports malformed input as an
 // Error; the builder functions throw std::invalid_argument on arguments that would make
 // an invalid message (caller bugs, not peer input).
-class HTTPResponse : public HTTPMessage {
+class UVWS_EXPORT HTTPResponse : public HTTPMessage {
  public:
   // An empty response, to parse() into.
   HTTPResponse() = default;
@@ -46,7 +47,9 @@ class HTTPResponse : public HTTPMessage {
                  limits);
   }
 
+  // The status code, e.g. 101.
   int status() const noexcept { return status_; }
+  // The reason phrase as received or built.
   std::string_view reason() const noexcept { return view(reason_); }
 
   // Adds a header field, checked as append_header() does (throws std::invalid_argument).
@@ -54,6 +57,7 @@ class HTTPResponse : public HTTPMessage {
   // The body to send; serialize() adds its Content-Length. Throws std::invalid_argument for a
   // non-empty body on a 1xx, 204 or 304 response, which RFC 7230 3.3.3 says has none.
   HTTPResponse& set_body(std::string body);
+  // The body set with set_body().
   const std::string& body() const noexcept { return body_; }
 
   // The status line, the header fields in order, Content-Length (except for 1xx, 204 and 304,

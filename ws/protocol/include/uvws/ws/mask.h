@@ -19,6 +19,8 @@
 #include <cstring>
 #include <span>
 
+#include "uvws/core/export.h"
+
 namespace uvws::ws {
 
 // The masking key at `p` (4 bytes, wire order).
@@ -38,15 +40,17 @@ inline void store_mask_key(std::uint8_t* p, std::uint32_t key) {
 // masked by earlier calls. So a payload that arrives in pieces is unmasked piece by piece:
 // offset = mask_in_place(piece, key, offset), starting from 0. Only offset % 4 matters.
 // Returns offset + data.size().
-std::size_t mask_in_place(std::span<std::uint8_t> data, std::uint32_t key, std::size_t offset);
+UVWS_EXPORT std::size_t mask_in_place(std::span<std::uint8_t> data, std::uint32_t key,
+                                      std::size_t offset);
 
 // Writes the n bytes at `src`, masked from payload offset 0, to `dst`, in one pass (the
 // client's serializer builds a masked frame this way). `dst` and `src` may be equal but must
 // not otherwise overlap.
-void mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key);
+UVWS_EXPORT void mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
+                           std::uint32_t key);
 // The same from payload offset `offset` (see mask_in_place): unmasks a piece of a payload
 // straight into the message buffer. Returns offset + n.
-std::size_t mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key,
-                      std::size_t offset);
+UVWS_EXPORT std::size_t mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
+                                  std::uint32_t key, std::size_t offset);
 
 }  // namespace uvws::ws

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/extensions.h"
 
@@ -24,6 +25,7 @@ namespace detail {
 struct DeflateStream;  // a zlib stream with allocation accounting (permessage_deflate.cpp)
 }  // namespace detail
 
+// The extension's name in Sec-WebSocket-Extensions (RFC 7692 7).
 inline constexpr std::string_view permessage_deflate_name = "permessage-deflate";
 
 // What this endpoint is willing to negotiate and how it compresses. A plain struct: check it
@@ -36,7 +38,7 @@ inline constexpr std::string_view permessage_deflate_name = "permessage-deflate"
 // table and pending buffer, plus ~6 KiB of state. At the defaults below that is ~39 KiB to
 // inflate and ~142 KiB to deflate. Lower window bits (12 costs ~11 KiB to inflate, ~30 KiB to
 // deflate) or the no_context_takeover flags cut it further: see PerMessageDeflate.
-struct DeflateOptions {
+struct UVWS_EXPORT DeflateOptions {
   // Off by default: compression costs the memory above per busy connection, and CPU.
   bool enabled = false;
   // The largest LZ77 window (log2, 8..15) the server compresses with (RFC 7692 7.1.2.1). On
@@ -53,6 +55,7 @@ struct DeflateOptions {
   // Reset the server's (client's) compressor after every message (RFC 7692 7.1.1): worse
   // compression, but no compressor state to keep between messages; see PerMessageDeflate.
   bool server_no_context_takeover = false;
+  // As server_no_context_takeover, for the client's compressor.
   bool client_no_context_takeover = false;
   // zlib level 0..9. 6 (zlib's default) costs ~1.5x the CPU of 1 and saves ~30% of the bytes
   // on chat-like JSON.
@@ -67,15 +70,20 @@ struct DeflateOptions {
 };
 
 // Throws std::invalid_argument naming the first field out of range.
-void validate(const DeflateOptions& options);
+UVWS_EXPORT void validate(const DeflateOptions& options);
 
 // What was agreed for one connection (RFC 7692 7.1), as seen by both ends.
-struct DeflateParams {
+struct UVWS_EXPORT DeflateParams {
+  // The LZ77 window (log2) the server compresses with (RFC 7692 7.1.2.1).
   int server_max_window_bits = 15;
+  // The LZ77 window (log2) the client compresses with (RFC 7692 7.1.2.2).
   int client_max_window_bits = 15;
+  // The server resets its compressor after each message (RFC 7692 7.1.1.1).
   bool server_no_context_takeover = false;
+  // The client resets its compressor after each message (RFC 7692 7.1.1.2).
   bool client_no_context_takeover = false;
 
+  // Equal parameters.
   bool operator==(const DeflateParams&) const = default;
 };
 
@@ -92,20 +100,21 @@ struct DeflateParams {
 // the client or our options ask for them, server_max_window_bits when the client asked or we
 // use less than 15 (the smaller of the two), and client_max_window_bits only when the client
 // offered it (RFC 7692 7.1.2.2), with the smaller of its value and ours.
-std::optional<DeflateParams> negotiate_server(std::span<const ExtensionOffer> offers,
-                                              const DeflateOptions& options,
-                                              std::string& response_value);
+UVWS_EXPORT std::optional<DeflateParams> negotiate_server(std::span<const ExtensionOffer> offers,
+                                                          const DeflateOptions& options,
+                                                          std::string& response_value);
 // The same from the raw header value (several header lines joined with ", "). A value that
 // does not parse sets `ec` to Error::bad_extension_offer (answered with 400) and returns
 // nullopt; otherwise `ec` is cleared.
-std::optional<DeflateParams> negotiate_server(std::string_view header_value,
-                                              const DeflateOptions& options,
-                                              std::string& response_value, std::error_code& ec);
+UVWS_EXPORT std::optional<DeflateParams> negotiate_server(std::string_view header_value,
+                                                          const DeflateOptions& options,
+                                                          std::string& response_value,
+                                                          std::error_code& ec);
 
 // The client's Sec-WebSocket-Extensions value: "permessage-deflate" with the flags set in
 // `options`, server_max_window_bits=N when N < 15, and always client_max_window_bits (with
 // "=N" when N < 15) so that the server may ask for a smaller window. Empty when disabled.
-std::string client_offer(const DeflateOptions& options);
+UVWS_EXPORT std::string client_offer(const DeflateOptions& options);
 
 // Client side of RFC 7692 7.1: checks the server's Sec-WebSocket-Extensions value against
 // what client_offer(offered) sent. An empty (or blank) value means the server declined:
@@ -114,9 +123,9 @@ std::string client_offer(const DeflateOptions& options);
 // parameter, gives a window size outside 8..15 or above what was offered, or leaves out
 // server_no_context_takeover or server_max_window_bits that the client asked for
 // (RFC 7692 7.1.1.1, 7.1.2.1, 7.1.2.2: the client MUST fail the connection).
-std::optional<DeflateParams> accept_server_response(std::string_view header_value,
-                                                    const DeflateOptions& offered,
-                                                    std::error_code& ec);
+UVWS_EXPORT std::optional<DeflateParams> accept_server_response(std::string_view header_value,
+                                                                const DeflateOptions& offered,
+                                                                std::error_code& ec);
 
 // The permessage-deflate codec of one connection: inflates the peer's messages and deflates
 // ours, with raw DEFLATE streams (RFC 7692 7.2).
@@ -135,15 +144,18 @@ std::optional<DeflateParams> accept_server_response(std::string_view header_valu
 // Errors: bad peer data gives Error::bad_compressed_data, output over the caller's limit
 // Error::message_too_big; either way the message is lost and the caller fails the connection
 // (close codes 1007 and 1009). Allocation failure throws std::bad_alloc.
-class PerMessageDeflate {
+class UVWS_EXPORT PerMessageDeflate {
  public:
+  // Which end this is: it compresses with its own parameters and inflates with the peer's.
   enum class Role : std::uint8_t { server, client };
 
   // `params` from negotiate_server() or accept_server_response(); only compression_level,
   // mem_level and min_size_to_compress are read from `options` (validated beforehand).
   PerMessageDeflate(const DeflateParams& params, Role role, const DeflateOptions& options);
   ~PerMessageDeflate();
+  // Moves the streams; the moved-from object may only be destroyed or assigned to.
   PerMessageDeflate(PerMessageDeflate&&) noexcept;
+  // Moves the streams.
   PerMessageDeflate& operator=(PerMessageDeflate&&) noexcept;
   PerMessageDeflate(const PerMessageDeflate&) = delete;
   PerMessageDeflate& operator=(const PerMessageDeflate&) = delete;
@@ -187,7 +199,9 @@ class PerMessageDeflate {
   // for them (the per-thread shared compressor is not counted).
   std::size_t memory_usage() const;
 
+  // The negotiated parameters.
   const DeflateParams& params() const { return params_; }
+  // Which end this is.
   Role role() const { return role_; }
 
   // The per-thread shared compressor's zlib allocation on the calling thread (0 if unused).

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "uvws/core/buffer.h"
+#include "uvws/core/export.h"
 #include "uvws/core/stream_reader.h"
 #include "uvws/core/utf8.h"
 #include "uvws/ws/error.h"
@@ -47,12 +48,13 @@
 
 namespace uvws::ws {
 
+// The connection's state: connecting (handshake), open, closing (close sent or received), closed.
 enum class State : std::uint8_t { connecting, open, closing, closed };
 // Role (server or client) is declared with the frame checks, in frame.h.
 
 // Limits and behaviour common to both roles. Plain values with safe defaults; validate()
 // throws std::invalid_argument naming the bad field.
-struct ProtocolOptions {
+struct UVWS_EXPORT ProtocolOptions {
   // Largest message delivered, counted as data arrives (after inflating, when compressed).
   std::size_t max_message_size = 16u << 20;
   // Largest single frame accepted (its header announces it, so this fails before any payload).
@@ -64,19 +66,21 @@ struct ProtocolOptions {
   bool auto_pong = true;
   // Refuse payload lengths not in their shortest form (RFC 6455 5.2: "MUST be used").
   bool strict_lengths = true;
+  // The handshake's header limits.
   HTTPLimits http;
   // Server: the subprotocols it supports, preferred first. Client: the ones it offers.
   std::vector<std::string> subprotocols;
   // permessage-deflate (RFC 7692): off unless enabled.
   DeflateOptions deflate;
 
+  // Throws std::invalid_argument naming the first bad field.
   void validate() const;
 };
 
 // Receives what a Protocol parses. Called synchronously from the receive_*() calls (and from
 // ServerProtocol::resume()); views are valid only during the call. A hook may call the
 // protocol's send_*() (and, in on_request, accept() or reject()) with a buffer of its own.
-class ProtocolListener {
+class UVWS_EXPORT ProtocolListener {
  public:
   virtual ~ProtocolListener() = default;
   // Server: a complete HTTP request arrived; answer it with accept() or reject().
@@ -87,7 +91,9 @@ class ProtocolListener {
   virtual void on_message(Opcode, std::span<std::uint8_t>) {}
   // One data frame's payload (frame_mode only); `opcode` is the message's (text or binary).
   virtual void on_fragment(Opcode, std::span<std::uint8_t>, bool /*fin*/) {}
+  // A ping arrived (answered already when auto_pong).
   virtual void on_ping(std::span<std::uint8_t>) {}
+  // A pong arrived.
   virtual void on_pong(std::span<std::uint8_t>) {}
   // The peer's close frame (code 1005 when it carried none). The answer is already in the
   // current call's `out`.
@@ -101,14 +107,18 @@ class ProtocolListener {
 // What send_close() accepts (RFC 6455 5.5.1, 7.4): a code allowed on the wire (or 0 for none,
 // then no reason) and a reason of at most 123 bytes of UTF-8. std::invalid_argument otherwise.
 // For callers that hand a close to another thread: check before posting.
-void check_close_arguments(std::uint16_t code, std::string_view reason);
+UVWS_EXPORT void check_close_arguments(std::uint16_t code, std::string_view reason);
 
-class Protocol {
+// The state machine both roles share: frames in and out, the close handshake, limits (see the file
+// comment). Made as a ServerProtocol or a ClientProtocol.
+class UVWS_EXPORT Protocol {
  public:
   Protocol(const Protocol&) = delete;
   Protocol& operator=(const Protocol&) = delete;
 
+  // The connection's state.
   State state() const { return state_; }
+  // Server or client.
   Role role() const { return role_; }
 
   // Feeds received bytes (copied as needed).
@@ -142,13 +152,17 @@ class Protocol {
   // 125 bytes, and close reasons over 123 bytes or close codes not allowed on the wire, throw
   // std::invalid_argument.
   bool send_message(Opcode opcode, std::span<const std::uint8_t> data, core::Buffer& out);
+  // Appends a text message (see send_message()).
   bool send_text(std::string_view text, core::Buffer& out);
+  // Appends a binary message (see send_message()).
   bool send_binary(std::span<const std::uint8_t> data, core::Buffer& out);
   // One fragment of a message (RFC 6455 5.4): `opcode` is the message's (text or binary) on
   // every call; fin ends the message. No other data message may start until it ends.
   bool send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin,
                      core::Buffer& out);
+  // Appends a ping (payload at most 125 bytes).
   bool send_ping(std::span<const std::uint8_t> payload, core::Buffer& out);
+  // Appends a pong (payload at most 125 bytes).
   bool send_pong(std::span<const std::uint8_t> payload, core::Buffer& out);
   // Starts the close handshake (RFC 6455 5.5.1). code 0 sends a close frame with no code.
   bool send_close(std::uint16_t code, std::string_view reason, core::Buffer& out);
@@ -163,6 +177,7 @@ class Protocol {
 
   // The close codes seen, 0 when none: what the peer sent and what we sent.
   std::uint16_t close_code_received() const { return close_received_; }
+  // The close code we sent (0: none).
   std::uint16_t close_code_sent() const { return close_sent_; }
   // The code to report to the application for this connection's end: the peer's close frame
   // if one came (1005 if it had no code); else, when we failed the connection for a protocol
@@ -170,10 +185,12 @@ class Protocol {
   // out first); else 1006 (RFC 6455 7.1.5: EOF without the peer's close frame, also after we
   // sent ours).
   std::uint16_t close_code_to_report() const;
+  // The reason of the peer's close frame (empty if none).
   std::string_view close_reason_received() const;
 
   // The negotiated subprotocol (empty if none) and whether permessage-deflate is on.
   std::string_view subprotocol() const;
+  // permessage-deflate was negotiated.
   bool compression_enabled() const;
   // Bytes of memory held for input not yet delivered: a message spanning reads or frames (its
   // reassembly buffer's capacity) and an incomplete frame's bytes. Zero between messages that
@@ -185,6 +202,7 @@ class Protocol {
   void release_idle();
 
  protected:
+  // For the role classes: `options` and `listener` must outlive the protocol.
   Protocol(Role role, const ProtocolOptions& options, ProtocolListener& listener);
   // Not virtual: no vtable pointer in every connection. Own the role class (ServerProtocol or
   // ClientProtocol, both final), never a Protocol.
@@ -192,6 +210,7 @@ class Protocol {
 
   struct Extras;  // rarely needed state, allocated on demand (handshake, deflate, close reason)
   Extras& extras();
+  // The listener the events go to.
   ProtocolListener& listener() { return *listener_; }
 
   // Consumes handshake bytes from reader_ while connecting, through the role class's
@@ -204,23 +223,27 @@ class Protocol {
   // Fails the handshake: appends `http_answer` (may be empty) to `out`, closes, reports
   // on_failed.
   void fail_handshake(Error e, std::string_view http_answer, core::Buffer& out);
+  // The handshake is done: the state becomes open.
   void set_open() { state_ = State::open; }
   // The next whole HTTP header block from reader_ (consumed), or nullopt: need more bytes, or
   // (with `too_large` set) the block is over options_->http.max_header_bytes.
   std::optional<std::span<std::uint8_t>> read_header_block(bool& too_large);
   // Parses what reader_ holds (used after a handshake answer) and reclaims the loan.
   void parse_buffered(core::Buffer& out);
+  // Turns permessage-deflate on with the negotiated `params`.
   void enable_deflate(const DeflateParams& params);
   // Frees extras_ when it holds nothing an open connection still needs (called once the
   // handshake messages are released), so that an idle connection without compression or
   // subprotocol costs one null pointer.
   void trim_extras();
 
+  // The received bytes not parsed yet.
   core::StreamReader reader_;
   // Always points to the role's own options type (ServerProtocolOptions or
   // ClientProtocolOptions): only the role classes set it, from parameters of that type, so
   // they may static_cast it back.
   const ProtocolOptions* options_;
+  // The rarely needed state, or nullptr.
   std::unique_ptr<Extras> extras_;
 
  private:

@@ -17,11 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include "uvws/core/export.h"
 #include "uvws/ws/protocol.h"
 
 namespace uvws::ws {
 
-struct ServerProtocolOptions : ProtocolOptions {
+// The server's protocol options: the common ones plus the allowed origins.
+struct UVWS_EXPORT ServerProtocolOptions : ProtocolOptions {
   // Origins allowed to connect, compared case-insensitively with the Origin header (e.g.
   // "https://example.com"); empty allows any, including requests without Origin.
   std::vector<std::string> allowed_origins;
@@ -29,9 +31,11 @@ struct ServerProtocolOptions : ProtocolOptions {
 
 // Throws std::invalid_argument when one of `headers` may not be added to a 101 (see
 // ServerProtocol::AcceptOptions::headers). For callers that build the answer elsewhere first.
-void check_accept_headers(const std::vector<std::pair<std::string, std::string>>& headers);
+UVWS_EXPORT void check_accept_headers(
+    const std::vector<std::pair<std::string, std::string>>& headers);
 
-class ServerProtocol final : public Protocol {
+// The server side of a WebSocket connection, sans-I/O (see the file comment).
+class UVWS_EXPORT ServerProtocol final : public Protocol {
  public:
   // `options` and `listener` must outlive the protocol (temporaries are refused).
   ServerProtocol(const ServerProtocolOptions& options, ProtocolListener& listener);
@@ -46,6 +50,7 @@ class ServerProtocol final : public Protocol {
   // The request, from on_request until release_handshake(); nullptr otherwise.
   const HTTPRequest* request() const;
 
+  // How accept() answers.
   struct AcceptOptions {
     // When non-empty, the subprotocol to answer with (it must be one the client offered);
     // otherwise the first of options.subprotocols that the client offered, if any.
