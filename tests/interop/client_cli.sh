@@ -25,6 +25,8 @@ ok() { echo "ok: $*"; }
 # guess at how long starting takes).
 start() {
   local name=$1 binary=$2
+  # Created here, not by the background job's redirection, which may come after the first sed.
+  : >"$work/$name.out"
   "$binary" --host 127.0.0.1 --port 0 --log-level warn >"$work/$name.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do

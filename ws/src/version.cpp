@@ -3,7 +3,7 @@
 namespace uvws {
 
 const char* version() noexcept {
-  return "uvws/0.1.0";
+  return "uvws/" UVWS_VERSION_STRING;  // project(VERSION) in CMakeLists.txt
 }
 
 }  // namespace uvws
