@@ -71,7 +71,9 @@ bool Connection::connected(std::string_view host_header, std::string_view path) 
   request.reserve(256);
   request.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host_header);
   request.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-  request.append(key).append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  request.append(key).append("\r\nSec-WebSocket-Version: 13\r\n");
+  if (greeting_) request.append("Sec-WebSocket-Extensions: ").append(DeflateGreeting::offer());
+  request.append(greeting_ ? "\r\n\r\n" : "\r\n");
   out_.append(request);
   state_ = State::handshaking;
   return flush();
@@ -79,7 +81,9 @@ bool Connection::connected(std::string_view host_header, std::string_view path) 
 
 bool Connection::receive(std::span<const std::uint8_t> bytes, std::uint64_t now_ns,
                          EchoSink& sink) {
-  if (state_ == State::handshaking) return receive_handshake(bytes, now_ns, sink);
+  if (state_ == State::handshaking && !greeting_sent_) {
+    return receive_handshake(bytes, now_ns, sink);
+  }
   return receive_frames(bytes, now_ns, sink);
 }
 
@@ -102,6 +106,7 @@ bool Connection::receive_handshake(std::span<const std::uint8_t> bytes, std::uin
   // RFC 6455 4.1, client requirements 2-4: Upgrade, Connection and the accept value.
   bool upgrade = false;
   bool accept = false;
+  std::string extensions;
   for (std::size_t pos = line_end + 2; pos < head.size();) {
     const std::size_t eol = head.find("\r\n", pos);
     const std::string_view line = head.substr(pos, eol - pos);
@@ -115,13 +120,24 @@ bool Connection::receive_handshake(std::span<const std::uint8_t> bytes, std::uin
       if (value != expected_accept_) return fail("handshake: wrong Sec-WebSocket-Accept");
       accept = true;
     }
+    if (iequals(name, "sec-websocket-extensions")) {
+      extensions.append(extensions.empty() ? "" : ", ").append(value);
+    }
   }
   if (!upgrade) return fail("handshake: no 'Upgrade: websocket'");
   if (!accept) return fail("handshake: no Sec-WebSocket-Accept");
   const std::string rest = handshake_.substr(end + 4);
   std::string().swap(handshake_);
   std::string().swap(expected_accept_);
-  state_ = State::open;
+  if (greeting_) {
+    // RFC 7692 5: an extension the server answers must be one we offered; here it must be
+    // there, since the benchmark measures compressing connections.
+    if (!greeting_->accept_response(extensions)) return fail(greeting_->error());
+    greeting_->append_message(out_, core::random_mask_key());
+    greeting_sent_ = true;
+  } else {
+    state_ = State::open;
+  }
   return receive_frames({reinterpret_cast<const std::uint8_t*>(rest.data()), rest.size()}, now_ns,
                         sink);
 }
@@ -146,6 +162,8 @@ bool Connection::receive_frames(std::span<const std::uint8_t> bytes, std::uint64
     const auto chunk = bytes.first(n);
     if (ws::is_control(frame_.opcode)) {
       control_.append(reinterpret_cast<const char*>(chunk.data()), n);
+    } else if (greeting_sent_) {
+      greeting_->add_payload(chunk);
     } else {
       if (!pattern_->matches(message_tag_, message_offset_, chunk)) {
         return fail("echo differs from the message sent (message " + std::to_string(received_) +
@@ -166,14 +184,18 @@ bool Connection::start_frame() {
   if (ws::parse_header(header_, f, false) != ws::HeaderStatus::ok) {
     return fail("frame: bad length");
   }
-  // RFC 6455 5.1: a server never masks; 5.2: no extension was negotiated, so no RSV bits.
+  // RFC 6455 5.1: a server never masks; 5.2: RSV bits only for a negotiated extension, and
+  // permessage-deflate uses RSV1 on data frames only (RFC 7692 6).
   if (f.masked) return fail("frame: masked by the server");
-  if (f.rsv1 || f.rsv2 || f.rsv3) return fail("frame: reserved bit set");
+  const bool rsv1_allowed = greeting_sent_ && !ws::is_control(f.opcode);
+  if ((f.rsv1 && !rsv1_allowed) || f.rsv2 || f.rsv3) return fail("frame: reserved bit set");
   if (!ws::is_known_opcode(static_cast<unsigned>(f.opcode))) return fail("frame: bad opcode");
   if (ws::is_control(f.opcode)) {
     // RFC 6455 5.5: control frames are short and never fragmented.
     if (!f.fin || f.length > ws::max_control_payload) return fail("frame: bad control frame");
     control_.clear();
+  } else if (greeting_sent_) {
+    if (!greeting_->start_frame(f)) return fail(greeting_->error());
   } else if (f.opcode == ws::Opcode::continuation) {
     if (!in_message_) return fail("frame: continuation without a message");
   } else {
@@ -184,7 +206,8 @@ bool Connection::start_frame() {
     message_offset_ = 0;
     message_tag_ = PayloadPattern::make_tag(index_, received_);
   }
-  if (!ws::is_control(f.opcode) && message_offset_ + f.length > pattern_->size()) {
+  if (!ws::is_control(f.opcode) && !greeting_sent_ &&
+      message_offset_ + f.length > pattern_->size()) {
     return fail("echo longer than the message sent");
   }
   frame_ = f;
@@ -215,12 +238,23 @@ bool Connection::finish_frame(std::uint64_t now_ns, EchoSink& sink) {
       break;
   }
   if (!frame_.fin) return true;
+  if (greeting_sent_) return finish_greeting();
   if (message_offset_ != pattern_->size()) return fail("echo shorter than the message sent");
   in_message_ = false;
   ++received_;
   const std::uint64_t start = starts_.front();
   starts_.pop_front();
   sink.on_echo(*this, start, now_ns);
+  return true;
+}
+
+// The echo of the compressed message matched: the connection is open, and no longer holds
+// the greeting's buffers.
+bool Connection::finish_greeting() {
+  if (!greeting_->finish_message()) return fail(greeting_->error());
+  greeting_.reset();
+  greeting_sent_ = false;
+  state_ = State::open;
   return true;
 }
 

@@ -7,6 +7,10 @@
 // messages in order and an echo server answers each in turn), so each completed echo is
 // matched with the oldest message in flight and checked byte for byte.
 //
+// With `deflate` (uvws-loadgen --deflate), the handshake offers permessage-deflate and the
+// connection sends one compressed message and checks its echo before it counts as open
+// (DeflateGreeting, deflate.h); until then state() stays handshaking.
+//
 // Errors: a failed system call, a bad handshake response, a frame that breaks RFC 6455 5.2
 // for a client (masked, reserved bits, unknown opcode) or an echo that differs from what was
 // sent makes the call return false with error() describing it; the caller then closes it.
@@ -18,10 +22,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "deflate.h"
 #include "payload.h"
 #include "uvws/core/buffer.h"
 #include "uvws/ws/frame.h"
@@ -44,8 +50,10 @@ class Connection {
  public:
   enum class State : std::uint8_t { idle, connecting, handshaking, open, closing, closed };
 
-  Connection(std::uint32_t index, const PayloadPattern& pattern)
-      : pattern_(&pattern), index_(index) {}
+  Connection(std::uint32_t index, const PayloadPattern& pattern, bool deflate = false)
+      : pattern_(&pattern),
+        index_(index),
+        greeting_(deflate ? std::make_unique<DeflateGreeting>(index) : nullptr) {}
   ~Connection() { close(false); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -88,6 +96,7 @@ class Connection {
  private:
   bool fail(std::string message);
   bool receive_handshake(std::span<const std::uint8_t> bytes, std::uint64_t now_ns, EchoSink& sink);
+  bool finish_greeting();
   bool receive_frames(std::span<const std::uint8_t> bytes, std::uint64_t now_ns, EchoSink& sink);
   bool start_frame();
   bool finish_frame(std::uint64_t now_ns, EchoSink& sink);
@@ -119,6 +128,10 @@ class Connection {
   bool in_message_ = false;
   std::uint64_t message_offset_ = 0;
   Tag message_tag_{};
+
+  // --deflate: the compressed first message, until its echo matched (then null).
+  std::unique_ptr<DeflateGreeting> greeting_;
+  bool greeting_sent_ = false;  // the handshake is done, the echo awaited
 };
 
 }  // namespace uvws::bench

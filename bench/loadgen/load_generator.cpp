@@ -158,8 +158,8 @@ int LoadGenerator::run() {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev);
   }
   connections_.reserve(options_.connections);
-  for (std::size_t i = 0; i < options_.connections; ++i) {
-    connections_.push_back(std::make_unique<Connection>(static_cast<std::uint32_t>(i), pattern_));
+  for (std::uint32_t i = 0; i < options_.connections; ++i) {
+    connections_.push_back(std::make_unique<Connection>(i, pattern_, options_.deflate));
   }
 
   second_start_ns_ = now_ns();

@@ -23,6 +23,7 @@ struct Options {
   bool binary = false;
   double rate = 0;  // messages per second over all connections; 0: closed loop
   bool idle = false;
+  bool deflate = false;  // --idle only: permessage-deflate and one compressed message each
   std::size_t connect_batch = 128;  // connections connecting or handshaking at once
   int server_pid = 0;               // whose CPU time to report over the measured window
   bool quiet = false;               // no progress lines on stderr

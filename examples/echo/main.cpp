@@ -1,9 +1,16 @@
 // uvws-echo: a WebSocket echo server. Text comes back as text, binary as binary.
 //
 //   uvws-echo [--host 127.0.0.1] [--port 9001] [--threads 1] [--max-message-size BYTES]
-//             [--compression] [--log-level info]
+//             [--compression] [--compression-idle-release-ms N] [--handshake-timeout-ms N]
+//             [--idle-timeout-ms N] [--close-timeout-ms N] [--log-level info]
 //
 // Every path is served. SIGINT / SIGTERM close every connection with 1001 and exit.
+//
+// The millisecond flags set the ServerOptions of the same name (uvws/server.h), for the
+// benchmarks and the soak test: --compression-idle-release-ms how long a compressing connection
+// stays quiet before it gives its zlib state back (0 = never; bench/memory.sh measures both
+// sides of it), --handshake-timeout-ms, --idle-timeout-ms (0 = off) and --close-timeout-ms.
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -12,6 +19,14 @@
 #include "uvws/server.h"
 
 namespace {
+
+constexpr const char* usage =
+    "uvws-echo [--max-message-size BYTES] [--compression] [--compression-idle-release-ms N]\n"
+    "          [--handshake-timeout-ms N] [--idle-timeout-ms N] [--close-timeout-ms N]\n"
+    "  --compression-idle-release-ms: a compressing connection quiet this long gives its zlib\n"
+    "    state back (default 10000; 0 = never)\n"
+    "  --handshake-timeout-ms (10000), --idle-timeout-ms (120000; 0 = off),\n"
+    "  --close-timeout-ms (5000): the server's timeouts";
 
 class Echo final : public uvws::Handler {
  public:
@@ -25,14 +40,24 @@ class Echo final : public uvws::Handler {
 int main(int argc, char** argv) {
   uvws::ServerOptions options;
   options.host = "127.0.0.1";
-  examples::parse_server_args(argc, argv, "uvws-echo [--max-message-size BYTES] [--compression]",
-                              options,
+  examples::parse_server_args(argc, argv, usage, options,
                               [&](std::string_view arg, const std::function<std::string()>& value) {
+                                const auto ms = [&] {
+                                  return std::chrono::milliseconds(std::stoull(value()));
+                                };
                                 if (arg == "--max-message-size") {
                                   options.max_message_size = std::stoull(value());
                                   options.max_frame_size = options.max_message_size;
                                 } else if (arg == "--compression") {
                                   options.compression.enabled = true;
+                                } else if (arg == "--compression-idle-release-ms") {
+                                  options.compression_idle_release = ms();
+                                } else if (arg == "--handshake-timeout-ms") {
+                                  options.handshake_timeout = ms();
+                                } else if (arg == "--idle-timeout-ms") {
+                                  options.idle_timeout = ms();
+                                } else if (arg == "--close-timeout-ms") {
+                                  options.close_timeout = ms();
                                 } else {
                                   return false;
                                 }

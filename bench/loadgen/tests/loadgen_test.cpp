@@ -1,5 +1,5 @@
 // Tests of uvws-loadgen's parts: the latency histogram, the message pattern, and a Connection's
-// handshake check and echo parser against a real loopback socket.
+// handshake check and echo parser against a real loopback socket, and the --deflate greeting.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "deflate.h"
 #include "histogram.h"
 #include "payload.h"
 #include "uvws/core/crypto.h"
@@ -245,5 +246,97 @@ TEST_CASE("a connection matches echoes with the messages sent", "[bench][connect
     c.send_close();
     REQUIRE(c.receive(bytes_of(server_frame(uvws::ws::Opcode::close, code)), 0, sink));
     CHECK(c.state() == Connection::State::closed);
+  }
+}
+
+namespace {
+
+// A server frame with RSV1 set (a compressed message, RFC 7692 6).
+std::string compressed_server_frame(std::span<const std::uint8_t> payload) {
+  std::string frame = server_frame(uvws::ws::Opcode::text, payload);
+  frame[0] = static_cast<char>(frame[0] | 0x40);
+  return frame;
+}
+
+// Reads one masked client frame from `fd` and returns its unmasked payload; `first_byte` gets
+// its FIN, RSV and opcode bits.
+std::vector<std::uint8_t> read_client_frame(int fd, std::uint8_t& first_byte) {
+  std::vector<std::uint8_t> wire;
+  std::size_t header = 0;
+  uvws::ws::Frame f;
+  for (;;) {
+    if (wire.size() >= 2) header = uvws::ws::header_size(wire[1]);
+    if (header != 0 && wire.size() >= header) {
+      REQUIRE(uvws::ws::parse_header(std::span(wire).first(header), f, false) ==
+              uvws::ws::HeaderStatus::ok);
+      if (wire.size() >= header + f.length) break;
+    }
+    std::uint8_t buf[1024];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    REQUIRE(n > 0);
+    wire.insert(wire.end(), buf, buf + n);
+  }
+  REQUIRE(f.masked);
+  first_byte = wire[0];
+  std::vector<std::uint8_t> payload(wire.begin() + static_cast<long>(header),
+                                    wire.begin() + static_cast<long>(header + f.length));
+  uvws::ws::mask_in_place(payload, f.mask_key, 0);
+  return payload;
+}
+
+}  // namespace
+
+TEST_CASE("with --deflate a connection opens once its compressed line is echoed",
+          "[bench][connection][deflate]") {
+  const PayloadPattern p(20, false);
+  Connection c(7, p, true);
+  Peer peer(c);
+  RecordingSink sink;
+  CHECK(peer.request.find("\r\nSec-WebSocket-Extensions: permessage-deflate; "
+                          "client_max_window_bits\r\n") != std::string::npos);
+  const std::string accepted =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Extensions: "
+      "permessage-deflate\r\nSec-WebSocket-Accept: " +
+      peer.accept() + "\r\n\r\n";
+  SECTION("accepted: one compressed text frame goes out, and its echo opens the connection") {
+    REQUIRE(c.receive(bytes_of(accepted), 0, sink));
+    CHECK(c.state() == Connection::State::handshaking);
+    REQUIRE(c.flush());
+    std::uint8_t first = 0;
+    const auto payload = read_client_frame(peer.server, first);
+    CHECK(first == 0xC1);  // FIN, RSV1, text
+    std::string text;
+    REQUIRE(uvws::bench::inflate_message(payload, text, 4096));
+    CHECK(text.find("\"user\":\"user-00007\"") != std::string::npos);
+    CHECK(text.size() > 150);
+    CHECK(text.size() < 250);
+    const std::string compressed = compressed_server_frame(payload);
+    const std::string plain = server_frame(uvws::ws::Opcode::text, bytes_of(text));
+    const std::string echo = GENERATE_COPY(compressed, plain);
+    for (const char ch : echo) {  // one byte at a time: any split
+      REQUIRE(c.state() == Connection::State::handshaking);
+      REQUIRE(c.receive(bytes_of(std::string(1, ch)), 0, sink));
+    }
+    CHECK(c.state() == Connection::State::open);
+    CHECK(sink.starts.empty());  // the line is not one of the measured echoes
+  }
+  SECTION("an echo that differs from the line fails") {
+    REQUIRE(c.receive(bytes_of(accepted), 0, sink));
+    const std::string wrong = "not the line";
+    CHECK_FALSE(
+        c.receive(bytes_of(server_frame(uvws::ws::Opcode::text, bytes_of(wrong))), 0, sink));
+    CHECK(c.error() == "echo differs from the compressed message sent");
+  }
+  SECTION("RSV1 on a control frame fails") {
+    REQUIRE(c.receive(bytes_of(accepted), 0, sink));
+    std::string ping = server_frame(uvws::ws::Opcode::ping, {});
+    ping[0] = static_cast<char>(ping[0] | 0x40);
+    CHECK_FALSE(c.receive(bytes_of(ping), 0, sink));
+    CHECK(c.error() == "frame: reserved bit set");
+  }
+  SECTION("a server that declines permessage-deflate fails it") {
+    CHECK_FALSE(c.receive(bytes_of(response(peer.accept())), 0, sink));
+    CHECK(c.error() == "handshake: the server declined permessage-deflate");
   }
 }
