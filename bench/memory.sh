@@ -491,14 +491,13 @@ if section deflate; then
       done
     done
     echo
-    echo "Why the release hardly shows in RSS: release_idle() frees the zlib streams (about 34 KiB"
-    echo "resident per connection: the two zlib states of 7 and 6 KiB, the compressor's 4 KiB hash head"
-    echo "and 4 KiB pending buffer, the touched pages of the windows), but glibc's free() gives memory"
-    echo "back to the kernel only from the top of the heap, and each freed block lies between blocks"
-    echo "still in use (the connection's own objects, the window bytes kept). The memory is free inside"
-    echo "the process, and new connections reuse it (which is why the figure at 10,000 is lower: the"
-    echo "first connections released while the last were opening), but it stays resident. The probe"
-    echo "series shows what calling glibc's \`malloc_trim(0)\` after releasing gives: the same rounds,"
+    echo "What stays after the release: release_idle() frees the zlib streams (about 34 KiB resident"
+    echo "per connection: the two zlib states of 7 and 6 KiB, the compressor's 4 KiB hash head and 4 KiB"
+    echo "pending buffer, the touched pages of the windows). Each stream's blocks are cut from one arena"
+    echo "whose whole pages go back to the kernel when it is freed (permessage_deflate.cpp): a heap"
+    echo "allocator alone would keep such freed blocks resident, since it returns only the top of its"
+    echo "heap. What remains is the arenas' partial edge pages and the window bytes kept. The probe"
+    echo "series shows the floor, with glibc's \`malloc_trim(0)\` called after releasing: the same rounds,"
     echo "with \`gdb -p PID -batch -ex 'call (int)malloc_trim(0)'\` before RSS is read again (and after"
     echo "the warm-up, before the baseline is read)."
     if [[ ${#dnotes[@]} -gt 0 ]]; then

@@ -2,6 +2,8 @@
 // in deflate_negotiation.cpp.
 #include "uvws/ws/permessage_deflate.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -18,11 +20,22 @@ namespace detail {
 
 // One zlib stream, heap-allocated so that zlib's opaque pointer to it stays valid. zlib
 // allocates through alloc_cb/free_cb, which count the bytes so memory_usage() is exact.
+//
+// Memory: all of a stream's zlib blocks are cut from one arena, allocated with the stream and
+// sized for what zlib asks at these settings (its state, window, hash chains and pending
+// buffer). When the stream goes (release_idle, or the connection's end), the arena's pages go
+// back to the kernel at once. With one heap block per zlib allocation, the freed blocks of an
+// idle connection's streams (a few KiB each, between blocks still in use) would stay resident:
+// a heap allocator returns only what is at its top. A zlib that asks for more than planned
+// (another version) is served by malloc.
 struct DeflateStream {
   enum class Kind : std::uint8_t { inflate, deflate };
 
   // Throws std::bad_alloc when zlib cannot allocate its state.
   DeflateStream(Kind k, int window_bits, int level, int mem_level) : kind(k) {
+    arena_size = arena_bytes(k, window_bits, mem_level);
+    arena = static_cast<unsigned char*>(std::malloc(arena_size));
+    if (arena == nullptr) throw std::bad_alloc();
     z.zalloc = &alloc_cb;
     z.zfree = &free_cb;
     z.opaque = this;
@@ -31,10 +44,13 @@ struct DeflateStream {
     const int rc = kind == Kind::inflate ? inflateInit2(&z, -window_bits)
                                          : deflateInit2(&z, level, Z_DEFLATED, -window_bits,
                                                         mem_level, Z_DEFAULT_STRATEGY);
-    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
-    // Anything else means parameters validate() should have refused, or a zlib.h that does
-    // not match the library.
-    if (rc != Z_OK) throw std::logic_error("uvws: zlib refused the permessage-deflate settings");
+    if (rc != Z_OK) {
+      give_back(arena, arena_size);
+      if (rc == Z_MEM_ERROR) throw std::bad_alloc();
+      // Anything else means parameters validate() should have refused, or a zlib.h that does
+      // not match the library.
+      throw std::logic_error("uvws: zlib refused the permessage-deflate settings");
+    }
   }
   ~DeflateStream() {
     if (kind == Kind::inflate) {
@@ -42,30 +58,76 @@ struct DeflateStream {
     } else {
       deflateEnd(&z);
     }
+    give_back(arena, arena_size);
   }
   DeflateStream(const DeflateStream&) = delete;
   DeflateStream& operator=(const DeflateStream&) = delete;
 
+  // Each block handed to zlib has this header in front: its size and where it came from.
+  struct alignas(std::max_align_t) Header {
+    std::size_t size;
+    bool in_arena;
+  };
+
+  // What zlib 1.2 allocates (deflate.c, inflate.c): the state (under 8 KiB), then for deflate
+  // the window (2 * 2^bits), prev (2 * 2^bits), head (2 * 2^(mem_level + 7)) and pending
+  // buffer (4 * 2^(mem_level + 6)); for inflate the window (2^bits), on first output. Plus a
+  // header per block.
+  static std::size_t arena_bytes(Kind k, int window_bits, int mem_level) {
+    const std::size_t window = std::size_t{1} << window_bits;
+    const std::size_t blocks = k == Kind::inflate ? 2 : 5;
+    std::size_t n = 8192 + blocks * sizeof(Header);
+    if (k == Kind::inflate) return n + window;
+    n += 4 * window;
+    n += 2 * (std::size_t{1} << (mem_level + 7));
+    n += 4 * (std::size_t{1} << (mem_level + 6));
+    return n;
+  }
+
   static voidpf alloc_cb(voidpf opaque, uInt items, uInt size) {
-    // A size header in front of each block lets free_cb subtract what it frees.
-    constexpr std::size_t header = alignof(std::max_align_t);
+    auto& self = *static_cast<DeflateStream*>(opaque);
     const std::size_t n = std::size_t{items} * size;
-    auto* p = static_cast<unsigned char*>(std::malloc(header + n));
-    if (p == nullptr) return Z_NULL;
-    std::memcpy(p, &n, sizeof n);
-    static_cast<DeflateStream*>(opaque)->allocated += n;
-    return p + header;
+    const std::size_t need =
+        sizeof(Header) + (n + alignof(Header) - 1) / alignof(Header) * alignof(Header);
+    unsigned char* p = nullptr;
+    bool in_arena = false;
+    if (self.arena_size - self.arena_used >= need) {
+      p = self.arena + self.arena_used;
+      self.arena_used += need;
+      in_arena = true;
+    } else {
+      p = static_cast<unsigned char*>(std::malloc(sizeof(Header) + n));
+      if (p == nullptr) return Z_NULL;
+    }
+    new (p) Header{n, in_arena};
+    self.allocated += n;
+    return p + sizeof(Header);
   }
   static void free_cb(voidpf opaque, voidpf address) {
     if (address == Z_NULL) return;
-    constexpr std::size_t header = alignof(std::max_align_t);
-    auto* p = static_cast<unsigned char*>(address) - header;
-    std::size_t n = 0;
-    std::memcpy(&n, p, sizeof n);
-    static_cast<DeflateStream*>(opaque)->allocated -= n;
-    std::free(p);
+    auto* p = static_cast<unsigned char*>(address) - sizeof(Header);
+    const Header h = *reinterpret_cast<Header*>(p);
+    static_cast<DeflateStream*>(opaque)->allocated -= h.size;
+    // Arena blocks go with the arena (zlib frees them only in its End calls).
+    if (!h.in_arena) give_back(p, sizeof(Header) + h.size);
+  }
+  // Frees a block, giving its whole pages back to the kernel first: a freed block that is not
+  // at the top of the heap would stay resident. The pages are ours until free(); the allocator
+  // writes only at the block's ends, which stay mapped; memory allocated again later is
+  // faulted in, zeroed, as new memory is. The advice malloc_trim() gives for free memory,
+  // limited to this block; one system call, only for blocks with whole pages inside.
+  static void give_back(void* block, std::size_t n) {
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<std::uintptr_t>(block);
+    const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
+    const std::uintptr_t last = (begin + n) & ~(page - 1);
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    std::free(block);
   }
 
+  unsigned char* arena = nullptr;
+  std::size_t arena_size = 0;
+  std::size_t arena_used = 0;
   z_stream z{};
   std::size_t allocated = 0;  // bytes zlib holds for this stream
   Kind kind;
