@@ -44,7 +44,6 @@ void require_data_opcode(Opcode opcode, const char* caller) {
 Connection::Connection(net::Loop& loop) : net::TCPConnection(loop) {
   new (&slot_.server)
       ws::ServerProtocol(ctx().shared.protocol, static_cast<ProtocolEvents&>(*this));
-  ctx().shared.connections.fetch_add(1, std::memory_order_relaxed);
 }
 
 Connection::Connection(net::Loop& loop, const Endpoint& endpoint,
@@ -128,6 +127,10 @@ void Connection::detach() {
 void Connection::on_accepted() {
   stage_ = Stage::handshake;
   arm_timer(timer_ms(settings().handshake_timeout));
+  // Counted once its timer runs: whoever sees the count (Server::connection_count) may rely on
+  // the handshake timeout being armed, e.g. a test that then moves a manual clock.
+  ctx().shared.connections.fetch_add(1, std::memory_order_relaxed);
+  counted_ = true;
 }
 
 void Connection::on_data(std::span<std::uint8_t> bytes) {
@@ -250,7 +253,7 @@ void Connection::on_closed() {
   }
   if (client_) {
     if (ClientLink* l = link()) l->connection_closed(was_open);
-  } else {
+  } else if (counted_) {
     ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
   }
 }

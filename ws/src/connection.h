@@ -264,8 +264,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // write_owed() is writing the published frames queued before what the protocol owes (which
   // may be its close answer): they were published while the connection was open, and go first.
   bool flushing_before_owed_ : 1 = false;
-  bool client_ : 1 = false;  // the role: which member of slot_ is alive
-  std::uint32_t held_ = 0;   // held_bytes(), saturated
+  bool client_ : 1 = false;   // the role: which member of slot_ is alive
+  bool counted_ : 1 = false;  // in ServerShared::connections (from on_accepted)
+  std::uint32_t held_ = 0;    // held_bytes(), saturated
 };
 
 }  // namespace detail
