@@ -37,8 +37,8 @@ TEST_CASE("over the memory budget, the connection holding the most input is fail
           "[server][memory]") {
   RecordingHandler handler;
   auto opts = ServerThread::options();
-  opts.max_message_size = 2 * MiB;
-  opts.max_frame_size = 2 * MiB;
+  opts.max_message_size = 3 * MiB;
+  opts.max_frame_size = 3 * MiB;
   opts.memory_budget = 3 * MiB;
   ServerThread server(opts, handler);
   TestClient a;
@@ -48,12 +48,14 @@ TEST_CASE("over the memory budget, the connection holding the most input is fail
   REQUIRE(b.connect(server.port()) == 101);
   REQUIRE(c.connect(server.port()) == 101);
 
-  // a and b each leave a message half sent (about 1 MiB and 512 KiB held: the reassembly
-  // buffer grows by doubling); c sends 1.5 MiB of a 2 MiB frame and stops (2 MiB held).
-  // Whatever order the server reads them in, the sum passes 3 MiB and c holds the most.
+  // a and b each leave a message unfinished (600 and 300 KiB received); c sends 2.5 MiB of a
+  // 3 MiB frame and stops. The reassembly buffer grows by doubling from the first read's size,
+  // so each holds between its bytes and twice as many: c at least 2.5 MiB, a and b together
+  // at most 1.8 MiB. Whatever the reads, the sum passes 3 MiB and c holds the most; without c,
+  // a and b stay under 3 MiB even while their echoes are queued.
   REQUIRE(a.send_raw(frame(Opcode::binary, std::string(600 * KiB, 'a'), false)));
   REQUIRE(b.send_raw(frame(Opcode::binary, std::string(300 * KiB, 'b'), false)));
-  const std::vector<std::uint8_t> big = frame(Opcode::binary, std::string(2 * MiB, 'c'), true);
+  const std::vector<std::uint8_t> big = frame(Opcode::binary, std::string(3 * MiB, 'c'), true);
   c.send_raw(std::span(big).first(big.size() - MiB / 2));  // may fail: the server hangs up
 
   Received r = c.recv_data(milliseconds(10000));
