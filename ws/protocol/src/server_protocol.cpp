@@ -53,6 +53,12 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
     }
     return false;
   }
+  // The same check on a block that arrived whole, so that the answer does not depend on how
+  // the bytes were split (may_begin_request only looks at the first few).
+  if (!may_begin_request(block->first(std::min<std::size_t>(block->size(), 32)))) {
+    reject(Error::not_http, out);
+    return false;
+  }
   auto req = std::make_unique<HTTPRequest>();
   if (const auto e = req->parse(*block, options_->http)) {
     reject(*e, out);
