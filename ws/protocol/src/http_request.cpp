@@ -162,14 +162,15 @@ class HTTPMessage::Parser {
     // Versions: uvws speaks HTTP/1.1 (and serves plain HTTP/1.0 requests). Every other version
     // is answered 505 (RFC 9110 15.6.6), the same for all of them, whether llhttp knows it
     // (HTTP/2.0: the preface "PRI * HTTP/2.0" is left incomplete) or refuses it (HTTP/1.2).
-    // llhttp stores the version as soon as it has read it; 0.0 means it never got that far.
+    // The version is judged only when llhttp read it whole: it refused it, or it parsed on.
+    if (rc == HPE_INVALID_VERSION || rc == HPE_PAUSED_H2_UPGRADE) return Error::bad_http_version;
+    const bool upgraded = rc == HPE_PAUSED_UPGRADE && llhttp_get_error_pos(&parser_) == end;
     const unsigned major = parser_.http_major;
     const unsigned minor = parser_.http_minor;
-    if ((major != 0 || minor != 0) && !(major == 1 && minor <= 1)) return Error::bad_http_version;
+    if ((rc == HPE_OK || upgraded) && !(major == 1 && minor <= 1)) return Error::bad_http_version;
     if (error_) return error_;
     // An Upgrade request or a 101 response pauses llhttp right after the head: that is
     // success, provided nothing follows the head in the block.
-    const bool upgraded = rc == HPE_PAUSED_UPGRADE && llhttp_get_error_pos(&parser_) == end;
     if ((rc != HPE_OK && !upgraded) || !complete_) return Error::bad_http;
     msg_.major_ = parser_.http_major;
     msg_.minor_ = parser_.http_minor;
