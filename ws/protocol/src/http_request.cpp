@@ -167,7 +167,9 @@ class HTTPMessage::Parser {
     const bool upgraded = rc == HPE_PAUSED_UPGRADE && llhttp_get_error_pos(&parser_) == end;
     const unsigned major = parser_.http_major;
     const unsigned minor = parser_.http_minor;
-    if ((rc == HPE_OK || upgraded) && !(major == 1 && minor <= 1)) return Error::bad_http_version;
+    if ((rc == HPE_OK || upgraded) && (major != 0 || minor != 0) && !(major == 1 && minor <= 1)) {
+      return Error::bad_http_version;
+    }
     if (error_) return error_;
     // An Upgrade request or a 101 response pauses llhttp right after the head: that is
     // success, provided nothing follows the head in the block.

@@ -41,22 +41,17 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
     }
     return false;
   }
+  // A TLS ClientHello, an HTTP/2 frame, binary: refused at its first bytes (400), not after
+  // the handshake timeout. Checked before anything else, so that the answer does not depend on
+  // how the bytes were split (may_begin_request looks at the first few only).
+  if (!may_begin_request(*reader_.peek(std::min<std::size_t>(reader_.available(), 32)))) {
+    reject(Error::not_http, out);
+    return false;
+  }
   bool too_large = false;
   auto block = read_header_block(too_large);
   if (!block) {
-    if (too_large) {
-      reject(Error::headers_too_large, out);
-    } else if (!may_begin_request(*reader_.peek(std::min<std::size_t>(reader_.available(), 32)))) {
-      // A TLS ClientHello, an HTTP/2 frame, binary: refused at its first bytes (400), not
-      // after the handshake timeout.
-      reject(Error::not_http, out);
-    }
-    return false;
-  }
-  // The same check on a block that arrived whole, so that the answer does not depend on how
-  // the bytes were split (may_begin_request only looks at the first few).
-  if (!may_begin_request(block->first(std::min<std::size_t>(block->size(), 32)))) {
-    reject(Error::not_http, out);
+    if (too_large) reject(Error::headers_too_large, out);
     return false;
   }
   auto req = std::make_unique<HTTPRequest>();
