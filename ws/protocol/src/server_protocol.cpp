@@ -44,7 +44,12 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
   // A TLS ClientHello, an HTTP/2 frame, binary: refused at its first bytes (400), not after
   // the handshake timeout. Checked before anything else, so that the answer does not depend on
   // how the bytes were split (may_begin_request looks at the first few only).
-  if (!may_begin_request(*reader_.peek(std::min<std::size_t>(reader_.available(), 32)))) {
+  auto head = *reader_.peek(std::min<std::size_t>(reader_.available(), 32));
+  // Only the bytes of the first header block count (what follows it is not the request's).
+  if (const std::size_t end = find_header_end(head); end != std::string_view::npos) {
+    head = head.first(end);
+  }
+  if (!may_begin_request(head)) {
     reject(Error::not_http, out);
     return false;
   }
