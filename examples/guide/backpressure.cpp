@@ -1,5 +1,6 @@
 // Backpressure: stop producing when a peer reads slower than the server sends.
 #include <string>
+#include <thread>
 
 #include <uvws/server.h>
 
@@ -23,14 +24,34 @@ class Feed : public uvws::TypedHandler<unsigned> {
 };
 // [drain]
 
+// [pause]
+// A consumer slower than its peers: each message is handed to a worker, and the connection
+// stops reading while the worker is busy. TCP then slows the sender down; nothing piles up.
+class Ingest : public uvws::Handler {
+ public:
+  void on_message(uvws::WebSocket& ws, uvws::Message message) override {
+    ws.pause_reading();  // no more callbacks for this connection until resume_reading()
+    std::thread([h = ws.handle(), item = std::string(message.text())] {
+      store(item);  // slow work, off the loop
+      h.post([](uvws::WebSocket& ws) { ws.resume_reading(); });
+    }).detach();
+  }
+
+ private:
+  static void store(const std::string& item) { (void)item; }
+};
+// [pause]
+
 int main() {
   // [policy]
   uvws::ServerOptions options;
-  options.max_backpressure = 4u << 20;  // bytes queued per connection
+  options.max_backpressure = 4u << 20;                            // bytes queued per connection
   options.backpressure_policy = uvws::BackpressurePolicy::close;  // or drop (the default)
   // [policy]
   uvws::Server server(options);
   Feed feed;
   server.route("/feed", feed);
+  Ingest ingest;
+  server.route("/ingest", ingest);
   server.run();
 }

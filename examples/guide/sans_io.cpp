@@ -34,8 +34,7 @@ int main() {
   std::printf("%.*s", static_cast<int>(out.size()), out.view().data());  // 101 Switching...
   out.clear();
   // "Hello", masked by the client (RFC 6455 5.7); any split of the bytes works the same.
-  const std::uint8_t frame[] = {0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d,
-                                0x7f, 0x9f, 0x4d, 0x51, 0x58};
+  const std::uint8_t frame[] = {0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58};
   protocol.receive_data(std::span<const std::uint8_t>(frame), out);
   std::printf("echo frame: %zu bytes\n", out.size());  // 81 05 'Hello', unmasked
 }

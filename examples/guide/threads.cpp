@@ -1,8 +1,11 @@
 // Threads: keep a WebSocketHandle to reach a connection from another thread.
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <uvws/net/timer.h>
 #include <uvws/server.h>
 
 // [handles]
@@ -25,6 +28,24 @@ class Registry : public uvws::Handler {
 };
 // [handles]
 
+// [loops]
+// The application's own work on a server loop: a timer that publishes the time every second,
+// made, fired and destroyed on the thread of loop 0 (the loop closes it if it still runs).
+class Ticker {
+ public:
+  explicit Ticker(uvws::Server& server) : server_(server), timer_(server.loop(0)) { tick(); }
+
+ private:
+  void tick() {
+    server_.publish("clock", std::to_string(ticks_++));
+    timer_.start(1000, [this] { tick(); });
+  }
+  uvws::Server& server_;
+  uvws::net::Timer timer_;
+  unsigned ticks_ = 0;
+};
+// [loops]
+
 int main() {
   uvws::ServerOptions options;
   options.host = "127.0.0.1";
@@ -35,6 +56,10 @@ int main() {
   server.route("/", registry);
   server.listen();
   std::thread worker([&] { registry.notify_all("hello from a worker thread"); });
+  // [start]
+  std::unique_ptr<Ticker> ticker;
+  server.post(0, [&] { ticker = std::make_unique<Ticker>(server); });  // runs on loop 0
+  // [start]
   server.run();
   worker.join();
 }

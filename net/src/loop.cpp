@@ -90,9 +90,24 @@ Loop::~Loop() {
   if (ec) detail::log().error("uv_loop_close failed: {}", ec.message());
 }
 
+// Marks the calling thread as the loop's (on_loop_thread) for the scope of a run.
+class Loop::RunningOn {
+ public:
+  explicit RunningOn(Loop& loop) : loop_(loop) {
+    loop_.running_thread_.store(std::this_thread::get_id(), std::memory_order_release);
+  }
+  ~RunningOn() { loop_.running_thread_.store(std::thread::id(), std::memory_order_release); }
+  RunningOn(const RunningOn&) = delete;
+  RunningOn& operator=(const RunningOn&) = delete;
+
+ private:
+  Loop& loop_;
+};
+
 void Loop::run() {
   if (closed_) return;
   stop_requested_ = false;
+  RunningOn running(*this);
   for (;;) {
     uv_run(&uv_, UV_RUN_DEFAULT);
     flush_cork();
@@ -106,6 +121,7 @@ void Loop::run() {
 bool Loop::run_once() {
   if (closed_) return false;
   stop_requested_ = false;
+  RunningOn running(*this);
   if (uv_run(&uv_, UV_RUN_ONCE) == 0 && has_posted()) run_posted();
   flush_cork();
   return uv_loop_alive(&uv_) != 0;

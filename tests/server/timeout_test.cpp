@@ -196,14 +196,14 @@ TEST_CASE("clocked server: the handshake timeout closes at exactly handshake_tim
   REQUIRE(s.valid());
   REQUIRE(s.send_all(sent));
   // The timer starts when the server accepts, at 0 on the clock: wait for that before moving it.
-  REQUIRE(eventually([&] { return server.server().connection_count() == 1; }));
+  REQUIRE(eventually([&] { return server.server().tcp_connection_count() == 1; }));
 
   REQUIRE(advance(clock, 9999));
   std::vector<std::uint8_t> in;
   CHECK(s.read_some(in, Ms(0)) == Socket::ReadStatus::timeout);  // open, and no answer
   REQUIRE(advance(clock, 1));
   CHECK(s.wait_closed());
-  CHECK(eventually([&] { return server.server().connection_count() == 0; }));
+  CHECK(eventually([&] { return server.server().tcp_connection_count() == 0; }));
   CHECK(handler.count_opens() == 0);
 }
 

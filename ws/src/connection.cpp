@@ -127,7 +127,7 @@ void Connection::detach() {
 void Connection::on_accepted() {
   stage_ = Stage::handshake;
   arm_timer(timer_ms(settings().handshake_timeout));
-  // Counted once its timer runs: whoever sees the count (Server::connection_count) may rely on
+  // Counted once its timer runs: whoever sees the count (Server::tcp_connection_count) may rely on
   // the handshake timeout being armed, e.g. a test that then moves a manual clock.
   ctx().shared.connections.fetch_add(1, std::memory_order_relaxed);
   counted_ = true;
@@ -142,6 +142,15 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
       touch();
     }
   }
+  receive([&](core::Buffer& owed) { protocol().receive_data_in_place(bytes, owed); });
+}
+
+void Connection::receive_held() {
+  receive([&](core::Buffer& owed) { protocol().receive_held(owed); });
+}
+
+template <class Call>
+void Connection::receive(Call&& call) {
   core::Buffer& owed = owed_buffer();
   // Empty between receive calls, also when one throws: nothing can reach another peer.
   struct Clear {
@@ -149,11 +158,12 @@ void Connection::on_data(std::span<std::uint8_t> bytes) {
     ~Clear() { owed.clear(); }
   } clear{owed};
   owed.clear();
-  protocol().receive_data_in_place(bytes, owed);
+  call(owed);
   settle();
-  // What this read produced goes to the kernel now (TCP would flush it when we return anyway),
-  // so that what the kernel refused counts: against the backpressure limit (which also covers
-  // pongs and echoes the peer does not read) and the memory budget.
+  after_receive();
+}
+
+void Connection::after_receive() {
   flush();
   pause_reading_if_over_limit();
   account_held_bytes();
@@ -178,7 +188,7 @@ void Connection::on_error(std::error_code ec) {
 void Connection::on_drain() {
   if (read_paused_) {
     read_paused_ = false;
-    if (!closing()) static_cast<void>(start_reading());
+    if (!closing() && !app_paused_) static_cast<void>(start_reading());
   }
   account_held_bytes();
   if (!backpressured_ || !is_open()) return;
@@ -240,7 +250,10 @@ void Connection::on_closed() {
   const bool was_open = opened();
   if (was_open) {
     stage_ = Stage::silent;  // on_close is paid now
-    if (!client_) --ctx().open_websockets;
+    if (!client_) {
+      --ctx().open_websockets;
+      ctx().shared.open_websockets.fetch_sub(1, std::memory_order_relaxed);
+    }
     const std::uint16_t code = protocol().close_code_to_report();
     const std::string_view reason = protocol().close_code_received() != 0
                                         ? protocol().close_reason_received()
@@ -313,6 +326,10 @@ void Connection::end_exchange() {
 
 void Connection::opened_websocket() {
   stage_ = Stage::open;
+  if (!client_) {
+    ++ctx().open_websockets;
+    ctx().shared.open_websockets.fetch_add(1, std::memory_order_relaxed);
+  }
   arm_open_timer();
   if (ClientLink* l = link()) l->connection_opened();
   guard([&] { endpoint_->handler->on_open(*this); });
@@ -345,6 +362,7 @@ void Connection::start_close(std::uint16_t code, std::string_view reason, Initia
       if (!protocol().send_close(code, reason, send_buffer())) return;
       stage_ = Stage::close_sent;
       arm_timer(timer_ms(settings().close_timeout));
+      if (app_paused_) end_pause();  // the peer's close frame must be read
       return;
     case Stage::handshake:
       // The handshake failed and its answer is on its way (a handler threw in on_error):

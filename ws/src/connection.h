@@ -45,12 +45,14 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <system_error>
 
 #include "endpoint.h"
+#include "handle_token.h"
 #include "protocol_events.h"
 #include "server_context.h"
 #include "timeouts.h"
@@ -61,17 +63,7 @@
 #include "uvws/ws/client_protocol.h"
 #include "uvws/ws/server_protocol.h"
 
-namespace uvws {
-
-// Shared by a connection and its WebSocketHandles. `conn` is read and cleared on the loop
-// thread only; `alive` may be read from any thread.
-struct WebSocketHandle::Token {
-  net::Loop* loop;
-  detail::Connection* conn;
-  std::atomic<bool> alive{true};
-};
-
-namespace detail {
+namespace uvws::detail {
 
 // Data messages (send, publish) are text or binary; any other opcode is the caller's mistake:
 // std::invalid_argument naming `caller`.
@@ -88,6 +80,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // or detach() it first.
   Connection(net::Loop& loop, const Endpoint& endpoint, const ws::ClientProtocolOptions& options);
   ~Connection() override;
+
+  // The loop (TCPConnection's and WebSocket's, which say the same).
+  net::Loop& loop() const { return net::TCPConnection::loop(); }
 
   // Client side: sends the opening handshake once TCP is connected.
   void start_client_handshake(std::string_view host_header, std::string_view target);
@@ -117,6 +112,17 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // --- Closing (see the table above) ---------------------------------------------------------
   void start_close(std::uint16_t code, std::string_view reason, Initiator by = Initiator::uvws);
   void terminate(Initiator by = Initiator::uvws);
+
+  // --- Flow control (connection_flow.cpp; WebSocket::pause_reading) ------------------------
+  void pause_reading();
+  void resume_reading();
+  bool reading_paused() const { return app_paused_; }
+  // Runs an application task on this connection (WebSocketHandle::post), guarded as a Handler
+  // callback.
+  void run_task(const std::function<void(WebSocket&)>& task);
+  // Parses what the protocol held while reading was paused, as a read would (resume_reading()
+  // posts it).
+  void receive_held();
 
   // --- Pub/sub (pubsub.cpp) -------------------------------------------------------------------
   bool subscribe(std::string_view topic);
@@ -151,6 +157,19 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   void ping_received(std::span<std::uint8_t> payload);
   void pong_received(std::span<std::uint8_t> payload);
   void protocol_failed(std::error_code ec);
+
+  // One receive call: `call(owed)` parses into the protocol with the owed-bytes buffer, then
+  // settle() and after_receive(). Defined in connection.cpp, its only user.
+  template <class Call>
+  void receive(Call&& call);
+  // After a receive call (a read, or held bytes): what it produced goes to the kernel now
+  // (TCP would flush it when the read returns anyway), so that what the kernel refused counts
+  // against the backpressure limit (which also covers pongs and echoes the peer does not read)
+  // and the memory budget.
+  void after_receive();
+  // The pause ends (resume_reading, or a close that needs the peer's answer): reading and the
+  // open timer restart, and the held bytes are parsed from a posted task.
+  void end_pause();
 
   // --- Life -----------------------------------------------------------------------------------
   // Appends what the running receive call owes the peer so far (pongs, the close answer, an
@@ -264,10 +283,10 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // write_owed() is writing the published frames queued before what the protocol owes (which
   // may be its close answer): they were published while the connection was open, and go first.
   bool flushing_before_owed_ : 1 = false;
-  bool client_ : 1 = false;   // the role: which member of slot_ is alive
-  bool counted_ : 1 = false;  // in ServerShared::connections (from on_accepted)
-  std::uint32_t held_ = 0;    // held_bytes(), saturated
+  bool client_ : 1 = false;      // the role: which member of slot_ is alive
+  bool counted_ : 1 = false;     // in ServerShared::connections (from on_accepted)
+  bool app_paused_ : 1 = false;  // pause_reading(): the application stopped reading
+  std::uint32_t held_ = 0;       // held_bytes(), saturated
 };
 
-}  // namespace detail
-}  // namespace uvws
+}  // namespace uvws::detail

@@ -66,7 +66,6 @@ void Connection::request_received(const ws::HTTPRequest& request) {
   accept.subprotocol = answer.subprotocol;
   accept.headers = std::move(answer.headers);
   if (server_protocol().accept(accept, send_buffer())) return;  // refused: protocol_failed ran
-  ++ctx().open_websockets;
   opened_websocket();
   // The request was only for on_open (query(), header()); an open connection keeps none.
   server_protocol().release_handshake();

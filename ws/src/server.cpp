@@ -196,7 +196,21 @@ std::size_t Server::subscribers(std::string_view topic) const {
 }
 
 std::size_t Server::connection_count() const {
+  return impl_->shared.open_websockets.load(std::memory_order_relaxed);
+}
+
+std::size_t Server::tcp_connection_count() const {
   return impl_->shared.connections.load(std::memory_order_relaxed);
+}
+
+net::Loop& Server::loop(unsigned index) {
+  if (!impl_->listening) throw std::logic_error("uvws::Server::loop: call listen() first");
+  if (index >= impl_->loops.size()) throw std::out_of_range("uvws::Server::loop: no such loop");
+  return impl_->loops[index]->loop;
+}
+
+bool Server::post(unsigned index, std::function<void()> task) {
+  return loop(index).post(std::move(task));
 }
 
 }  // namespace uvws

@@ -34,8 +34,9 @@ struct ServerShared {
   ws::ServerProtocolOptions protocol;             // whole-message routes
   ws::ServerProtocolOptions protocol_frame_mode;  // routes whose handler wants frames
   std::vector<Endpoint> routes;
-  std::atomic<std::size_t> connections{0};  // accepted TCP connections, all loops
-  std::vector<LoopContext*> loops;          // set by listen(), fixed afterwards
+  std::atomic<std::size_t> connections{0};      // accepted TCP connections, all loops
+  std::atomic<std::size_t> open_websockets{0};  // from on_open to on_close, all loops
+  std::vector<LoopContext*> loops;              // set by listen(), fixed afterwards
   TopicCounts topic_counts;
 
   // The route for `path`: an exact match, else the catch-all route "*" if there is one.

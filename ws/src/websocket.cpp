@@ -42,6 +42,18 @@ void WebSocket::close(std::uint16_t code, std::string_view reason) {
 void WebSocket::terminate() {
   self().terminate(detail::Initiator::application);
 }
+void WebSocket::pause_reading() {
+  self().pause_reading();
+}
+void WebSocket::resume_reading() {
+  self().resume_reading();
+}
+bool WebSocket::reading_paused() const {
+  return self().reading_paused();
+}
+net::Loop& WebSocket::loop() const {
+  return self().net::TCPConnection::loop();
+}
 std::size_t WebSocket::buffered_amount() const {
   return self().net::TCPConnection::buffered_amount();
 }
@@ -94,49 +106,6 @@ void WebSocket::publish(std::string_view topic, std::span<const std::uint8_t> da
                         bool include_self) {
   detail::require_data_opcode(opcode, "WebSocket::publish");
   self().publish(topic, data, opcode, include_self);
-}
-
-// ---------------------------------------------------------------------------------------
-// WebSocketHandle: runs on the connection's loop; from another thread the call is posted
-// there (with a copy of the data) and re-checks that the connection still exists.
-
-namespace {
-
-template <class F>
-void on_loop(const std::shared_ptr<WebSocketHandle::Token>& token, F&& action) {
-  if (!token || !token->alive.load(std::memory_order_acquire)) return;
-  // Posting is always correct; it also covers calls from the loop thread, which then run at
-  // the end of the current callback batch rather than at once.
-  token->loop->post([token, action = std::forward<F>(action)]() mutable {
-    if (token->conn != nullptr) action(*token->conn);
-  });
-}
-
-}  // namespace
-
-bool WebSocketHandle::alive() const {
-  return token_ && token_->alive.load(std::memory_order_acquire);
-}
-
-void WebSocketHandle::send_text(std::string_view text) const {
-  send({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}, Opcode::text);
-}
-
-void WebSocketHandle::send_binary(std::span<const std::uint8_t> data) const {
-  send(data, Opcode::binary);
-}
-
-void WebSocketHandle::send(std::span<const std::uint8_t> data, Opcode opcode) const {
-  detail::require_data_opcode(opcode, "WebSocketHandle::send");
-  on_loop(token_, [bytes = std::vector<std::uint8_t>(data.begin(), data.end()),
-                   opcode](detail::Connection& c) { c.send(opcode, bytes); });
-}
-
-void WebSocketHandle::close(std::uint16_t code, std::string_view reason) const {
-  ws::check_close_arguments(code, reason);  // on the caller's thread, where it can be handled
-  on_loop(token_, [code, r = std::string(reason)](detail::Connection& c) {
-    c.start_close(code, r, detail::Initiator::application);
-  });
 }
 
 }  // namespace uvws

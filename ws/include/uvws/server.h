@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,7 +32,8 @@ namespace uvws {
 
 namespace net {
 class Clock;
-}
+class Loop;
+}  // namespace net
 
 // Server configuration: plain values with safe defaults. Invalid values make the Server
 // constructor throw std::invalid_argument naming the field.
@@ -115,9 +117,21 @@ class UVWS_EXPORT Server {
   // Starts the graceful shutdown; any thread, any number of times.
   void stop();
 
-  // Open WebSocket connections, all loops together (approximate while connections come and
-  // go on other threads).
+  // Open WebSocket connections (from on_open to on_close), all loops together; any thread
+  // (approximate while connections come and go on other threads).
   std::size_t connection_count() const;
+  // Accepted TCP connections, all loops together: open WebSockets, handshakes under way, plain
+  // HTTP requests and connections closing. What max_connections limits. Any thread.
+  std::size_t tcp_connection_count() const;
+
+  // The server's loops, for the application's own work next to its connections: a
+  // net::Timer, a Client, a task. There are options().threads of them, from listen() (or
+  // run()) until run() returns; loop(i) before listen() throws std::logic_error. A loop's
+  // members are for its own thread (net/loop.h), except post().
+  net::Loop& loop(unsigned index);
+  // Runs `task` on loop `index`'s thread (any thread, after listen()); false when the loop no
+  // longer takes tasks (it is closing). An exception `task` throws is logged.
+  bool post(unsigned index, std::function<void()> task);
 
   // Pub/sub from outside the loops (any thread once listen() has returned; before run() the
   // message waits in the loops' queues):

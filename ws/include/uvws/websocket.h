@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -69,6 +70,9 @@ class WebSocketHandle;
 namespace detail {
 class Connection;
 }
+namespace net {
+class Loop;
+}
 
 // One open WebSocket connection, server or client side (see the file comment).
 class UVWS_EXPORT WebSocket {
@@ -100,6 +104,21 @@ class UVWS_EXPORT WebSocket {
   void close(std::uint16_t code = 1000, std::string_view reason = {});
   // Ends the TCP connection at once, with no close handshake (on_close reports 1006).
   void terminate();
+
+  // Flow control: stops reading from the peer. From the return of pause_reading() until
+  // resume_reading(), no message, fragment, ping or pong callback runs for this connection:
+  // what was read already waits (at most the rest of one read, counted by the server's memory
+  // budget), further bytes wait in the kernel, and TCP flow control slows the peer down. The
+  // idle timeout and keepalive pings are suspended meanwhile (the peer is not idle; we are not
+  // listening). Closing ends the pause: the close handshake needs the peer's answer.
+  void pause_reading();
+  // Ends pause_reading(). What was read meanwhile is delivered from the loop right after the
+  // current callback or task returns (never inside this call). No-op when not paused.
+  void resume_reading();
+  // True between pause_reading() and resume_reading() (or the close).
+  bool reading_paused() const;
+  // The loop the connection lives on: for timers (net::Timer), a Client, or tasks next to it.
+  net::Loop& loop() const;
 
   // Bytes queued and not yet taken by the kernel.
   std::size_t buffered_amount() const;
@@ -161,22 +180,41 @@ class UVWS_EXPORT WebSocket {
   const detail::Connection& self() const;
 };
 
-// A weak, copyable reference to a connection, usable from any thread. Each call is posted to
-// the connection's loop (the data is copied) and does nothing if the connection is gone by
-// then; calls from one thread keep their order. Inside a callback, use the WebSocket itself.
+// A weak, copyable reference to a connection, usable from any thread; it does nothing once
+// the connection is gone.
+//
+// On the connection's loop thread a call runs at once, so it keeps its order with the
+// WebSocket's own sends. From another thread it is queued (the data copied into a buffer the
+// handle's connection reuses: no allocation per call once warm) and the calls queued during
+// one loop iteration run together, in order, on the loop; calls from one thread keep their
+// order. A message that does not go out — the connection closed before the call reached it,
+// or the backpressure policy dropped it (which on a server also reaches Handler::on_dropped)
+// — is counted in dropped().
 class UVWS_EXPORT WebSocketHandle {
  public:
   WebSocketHandle() = default;
   // True while the connection is open (a hint from other threads: it may close right after).
   bool alive() const;
-  // Sends a text message from any thread (copied).
-  void send_text(std::string_view text) const;
-  // Sends a binary message from any thread (copied).
-  void send_binary(std::span<const std::uint8_t> data) const;
-  // Sends a message with `opcode` (text or binary) from any thread (copied).
-  void send(std::span<const std::uint8_t> data, Opcode opcode) const;
-  // Starts the close handshake from any thread (see WebSocket::close).
+  // Sends a text message (copied). False when it certainly does not go out: an empty handle,
+  // a connection already gone, or (on the loop thread) a send that returned dropped.
+  bool send_text(std::string_view text) const;
+  // Sends a binary message (copied); returns as send_text.
+  bool send_binary(std::span<const std::uint8_t> data) const;
+  // Sends a message with `opcode` (text or binary; std::invalid_argument otherwise).
+  bool send(std::span<const std::uint8_t> data, Opcode opcode) const;
+  // Sends a ping (at most 125 bytes of payload: std::invalid_argument beyond).
+  bool ping(std::span<const std::uint8_t> payload = {}) const;
+  // Starts the close handshake (see WebSocket::close; bad arguments throw here, on the
+  // caller's thread).
   void close(std::uint16_t code = 1000, std::string_view reason = {}) const;
+  // Ends the TCP connection at once, with no close handshake (see WebSocket::terminate).
+  void terminate() const;
+  // Runs `task` with the connection on its loop thread (at once when called there), unless the
+  // connection is gone by then. False when it certainly will not run. An exception `task`
+  // throws is handled as one from a Handler callback (logged, 1011).
+  bool post(std::function<void(WebSocket&)> task) const;
+  // Messages sent through handles of this connection that did not go out (see above).
+  std::uint64_t dropped() const;
   // True if the handle was taken from a connection (it may have closed since: see alive()).
   explicit operator bool() const { return static_cast<bool>(token_); }
 

@@ -28,7 +28,20 @@ void Protocol::receive_data_in_place(std::span<std::uint8_t> data, core::Buffer&
   parse_buffered(out);
 }
 
+void Protocol::receive_held(core::Buffer& out) {
+  if (state_ == State::closed || receive_paused_ || parsing_) return;
+  parse_buffered(out);
+}
+
 void Protocol::parse_buffered(core::Buffer& out) {
+  // Not nested: a hook that calls receive_held() (or ServerProtocol::resume()) on this
+  // protocol finds parsing_ set and leaves the rest to this call.
+  struct Parsing {
+    bool& flag;
+    bool before;
+    explicit Parsing(bool& f) : flag(f), before(f) { flag = true; }
+    ~Parsing() { flag = before; }
+  } parsing{parsing_};
   try {
     parse(out);
   } catch (...) {
@@ -84,7 +97,7 @@ bool Protocol::receive_handshake(core::Buffer& out) {
 
 void Protocol::parse(core::Buffer& out) {
   if (state_ == State::connecting && !receive_handshake(out)) return;
-  while (state_ == State::open || state_ == State::closing) {
+  while ((state_ == State::open || state_ == State::closing) && !receive_paused_) {
     if (!in_frame_ && !parse_frame_header(out)) return;
     const bool done = is_control(frame_opcode_) ? read_control_frame(out) : read_data_payload(out);
     if (!done) return;

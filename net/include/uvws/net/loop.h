@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "uvws/core/buffer.h"
@@ -145,6 +146,11 @@ class UVWS_EXPORT Loop {
   // Returns its status (empty on success). Call it when run() is not running; idempotent.
   std::error_code close_all();
 
+  // True on the thread inside run() or run_once() of this loop. Any thread; false while the
+  // loop is not running (its owner's thread then counts as another thread).
+  bool on_loop_thread() const noexcept {
+    return running_thread_.load(std::memory_order_acquire) == std::this_thread::get_id();
+  }
   // A pointer the loop's owner may attach (e.g. the server state of this loop), so that
   // objects on the loop reach it through loop() instead of holding a pointer each.
   void set_context(void* context) noexcept { context_ = context; }
@@ -169,6 +175,7 @@ class UVWS_EXPORT Loop {
   friend class TCPConnection;
   friend class detail::OwnedHandle;
   struct SignalWatch;
+  class RunningOn;
 
   static void async_cb(uv_async_t* handle);
   static void prepare_cb(uv_prepare_t* handle);
@@ -182,6 +189,7 @@ class UVWS_EXPORT Loop {
   uv_prepare_t prepare_{};
   bool closed_ = false;
   bool stop_requested_ = false;
+  std::atomic<std::thread::id> running_thread_{};  // on_loop_thread(): set while running
 
   std::mutex post_mutex_;
   std::vector<std::function<void()>> posted_;   // guarded by post_mutex_

@@ -167,6 +167,20 @@ class UVWS_EXPORT Protocol {
   // Starts the close handshake (RFC 6455 5.5.1). code 0 sends a close frame with no code.
   bool send_close(std::uint16_t code, std::string_view reason, core::Buffer& out);
 
+  // Flow control (WebSocket::pause_reading). While paused, parsing stops after the event
+  // being delivered: the receive_*() calls only keep what they are given (the caller stops
+  // reading, so that is at most the rest of one read, copied out of its buffer and counted in
+  // buffered_bytes()), and no listener hook runs. Control frames wait too: a ping is answered
+  // once parsing resumes. Unpausing parses nothing by itself: call receive_held().
+  void set_receive_paused(bool paused) { receive_paused_ = paused; }
+  // True while set_receive_paused(true) holds.
+  bool receive_paused() const { return receive_paused_; }
+  // Parses what earlier receive calls left unparsed (bytes held while paused), as
+  // receive_data() would; `out` as for receive_data(). No-op while paused, while a receive
+  // call is running (it continues by itself once the pause is lifted inside one of its hooks),
+  // and once closed.
+  void receive_held(core::Buffer& out);
+
   // True while a send_fragment() message is unfinished (no other data frame may go out).
   bool sending_fragmented() const { return sending_fragmented_; }
 
@@ -277,6 +291,8 @@ class UVWS_EXPORT Protocol {
   bool frame_fin_ = false;
   bool message_compressed_ = false;
   bool sending_fragmented_ = false;
+  bool receive_paused_ = false;  // set_receive_paused()
+  bool parsing_ = false;         // inside parse_buffered(): receive_held() waits for it
   std::uint16_t close_received_ = 0;
   std::uint16_t close_sent_ = 0;
 };
