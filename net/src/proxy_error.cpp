@@ -48,11 +48,15 @@ struct Reason {
   int status;
   const char* phrase;
 };
-constexpr Reason kReasons[] = {
-    {400, "Bad Request"},           {403, "Forbidden"},
-    {405, "Method Not Allowed"},    {407, "Proxy Authentication Required"},
-    {500, "Internal Server Error"}, {502, "Bad Gateway"},
-    {503, "Service Unavailable"},   {504, "Gateway Timeout"}};
+constexpr Reason kReasons[] = {{400, "Bad Request"},
+                               {401, "Unauthorized"},
+                               {403, "Forbidden"},
+                               {405, "Method Not Allowed"},
+                               {407, "Proxy Authentication Required"},
+                               {500, "Internal Server Error"},
+                               {502, "Bad Gateway"},
+                               {503, "Service Unavailable"},
+                               {504, "Gateway Timeout"}};
 
 const char* reason_phrase(int status) {
   for (const auto& r : kReasons) {
