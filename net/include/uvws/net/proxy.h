@@ -36,14 +36,18 @@ enum class ProxyKind {
 
 // A user name and password, percent-decoded from the proxy URL.
 struct ProxyCredentials {
+  // The user name (RFC 7617 user-id, RFC 1929 UNAME).
   std::string username;
+  // The password (RFC 1929 PASSWD); may be empty.
   std::string password;
 };
 
 // A proxy to reach the target through.
 struct ProxyConfig {
+  // The protocol spoken with the proxy.
   ProxyKind kind = ProxyKind::http_connect;
   std::string host;  // A name or an IP literal (IPv6 without brackets).
+  // The proxy's port (1080 unless the URL gives one, as in curl).
   std::uint16_t port = 1080;
   std::optional<ProxyCredentials> credentials;  // Set when the URL has "user[:password]@".
 };

@@ -19,12 +19,14 @@ namespace uvws::net {
 
 // What the caller does after one feed().
 struct ProxyStep {
+  // Where the handshake stands.
   enum class State {
     need_more,  // Read more and feed it.
     send,       // Write `bytes` to the proxy, then read more and feed it.
     done,       // The tunnel is open; bytes [consumed, end) of the last fed span are the target's.
     failed,     // The proxy refused or misbehaved: close the connection and report `error`.
   };
+  // need_more unless the step says otherwise.
   State state = State::need_more;
   std::string bytes;         // send: the bytes to write.
   std::size_t consumed = 0;  // done: how many bytes of the last fed span were the proxy's.

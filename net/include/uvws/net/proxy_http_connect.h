@@ -16,6 +16,7 @@
 
 namespace uvws::net {
 
+// A CONNECT handshake with an HTTP proxy (see the top of this file).
 class UVWS_EXPORT HttpConnectHandshake final : public ProxyHandshake {
  public:
   // The default bound of the response head (status line and header fields), in bytes.

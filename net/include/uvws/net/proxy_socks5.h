@@ -16,6 +16,7 @@
 
 namespace uvws::net {
 
+// A SOCKS5 handshake (see the top of this file).
 class UVWS_EXPORT Socks5Handshake final : public ProxyHandshake {
  public:
   // A CONNECT to `target_host`:`target_port`: an IP literal (IPv6 unbracketed) is sent as an
