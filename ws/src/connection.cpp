@@ -131,9 +131,14 @@ void Connection::on_accepted() {
   // the handshake timeout being armed, e.g. a test that then moves a manual clock.
   ctx().shared.connections.fetch_add(1, std::memory_order_relaxed);
   counted_ = true;
+  ctx().metrics.accepted.add();
 }
 
 void Connection::on_data(std::span<std::uint8_t> bytes) {
+  if (LoopMetrics* m = metrics(); m != nullptr && stage_ != Stage::handshake) {
+    m->wire_in.add(bytes.size());
+    if (protocol().compression_enabled()) m->deflate_wire_in.add(bytes.size());
+  }
   if (stage_ == Stage::open) {
     // Anything from the peer proves it alive (RFC 6455 5.5.2).
     if (keepalive_.activity()) {
@@ -200,6 +205,7 @@ void Connection::on_timer() {
   switch (stage_) {
     case Stage::handshake:
       logger().debug("connection {}: handshake timeout", TCPConnection::remote_address());
+      if (LoopMetrics* m = metrics()) m->handshakes_unanswered.add();
       report_failure(std::make_error_code(std::errc::timed_out), nullptr);
       terminate();
       return;
@@ -218,6 +224,7 @@ void Connection::on_timer() {
           // send_buffer() writes queued published frames first; their backpressure policy
           // may have closed the connection (and armed the close timer) meanwhile.
           if (!protocol().send_ping({}, send_buffer()) || stage_ != Stage::open) return;
+          if (LoopMetrics* m = metrics()) m->pings_out.add();
           if (ClientLink* l = link()) l->keepalive_ping_sent();
           arm_timer(next);
           return;
@@ -255,6 +262,7 @@ void Connection::on_closed() {
       ctx().shared.open_websockets.fetch_sub(1, std::memory_order_relaxed);
     }
     const std::uint16_t code = protocol().close_code_to_report();
+    if (LoopMetrics* m = metrics()) count_close(*m, code);
     const std::string_view reason = protocol().close_code_received() != 0
                                         ? protocol().close_reason_received()
                                         : std::string_view();
@@ -283,6 +291,7 @@ void Connection::write_owed() {
     flushing_before_owed_ = false;
   }
   TCPConnection::output().append(owed.span());
+  if (LoopMetrics* m = metrics()) m->wire_out.add(owed.size());
   owed.clear();
 }
 

@@ -108,6 +108,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   SendStatus send(Opcode opcode, std::span<const std::uint8_t> data);
   SendStatus send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin);
   SendStatus send_control(Opcode opcode, std::span<const std::uint8_t> payload);
+  // The one send path of data frames: a whole message (`fragment` false), or a fragment.
+  SendStatus send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin,
+                           bool fragment);
 
   // --- Closing (see the table above) ---------------------------------------------------------
   void start_close(std::uint16_t code, std::string_view reason, Initiator by = Initiator::uvws);
@@ -157,6 +160,12 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   void ping_received(std::span<std::uint8_t> payload);
   void pong_received(std::span<std::uint8_t> payload);
   void protocol_failed(std::error_code ec);
+  // Server side: counts the answer `status` to `request` (an upgrade, or plain HTTP), and a
+  // handshake that failed (its HTTP error, or unanswered when the peer left).
+  void count_answer(const ws::HTTPRequest& request, int status);
+  void count_handshake_failure(std::error_code ec);
+  // Counts a data message (or, in frame mode, a frame: `fin` ends the message) received.
+  void count_received(Opcode opcode, std::size_t bytes, bool fin);
 
   // One receive call: `call(owed)` parses into the protocol with the owed-bytes buffer, then
   // settle() and after_receive(). Defined in connection.cpp, its only user.
@@ -226,6 +235,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // further bytes wait in the kernel, and TCP flow control slows it down. True when over.
   bool pause_reading_if_over_limit();
 
+  // Counts the end of an open connection: `reported` is the code on_close gets.
+  void count_close(LoopMetrics& m, std::uint16_t reported) const;
+
   // --- Memory budget (memory_budget.{h,cpp}) --------------------------------------------------
  public:
   // Tells the Handler what note_dropped() counted (drop_reports.cpp).
@@ -241,6 +253,8 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // is over it. After every read, send, drain and close.
   void account_held_bytes();
 
+  // The counters of this connection's loop; nullptr on a client (a Client has no metrics).
+  LoopMetrics* metrics() const { return client_ ? nullptr : &ctx().metrics; }
   // The server state of this connection's loop (Loop::context()). Server side only.
   LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
   ClientLink* link() const { return endpoint_ != nullptr ? endpoint_->client : nullptr; }

@@ -28,6 +28,7 @@ SendStatus Connection::status_after_send() {
   account_held_bytes();
   if (!over) return SendStatus::ok;
   backpressured_ = true;
+  if (LoopMetrics* m = metrics()) m->backpressure.add();
   return SendStatus::backpressure;
 }
 
@@ -42,29 +43,51 @@ bool Connection::pause_reading_if_over_limit() {
   if (reading()) {
     stop_reading();
     read_paused_ = true;
+    if (LoopMetrics* m = metrics()) m->read_pauses.add();
   }
   return true;
 }
 
 SendStatus Connection::send(Opcode opcode, std::span<const std::uint8_t> data) {
-  if (!admit_send(1, data.size()) || !protocol().send_message(opcode, data, send_buffer())) {
-    return SendStatus::dropped;
-  }
-  return status_after_send();
+  return send_fragment(opcode, data, true, false);
 }
 
 SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin) {
-  if (!admit_send(1, data.size()) || !protocol().send_fragment(opcode, data, fin, send_buffer())) {
-    return SendStatus::dropped;
+  return send_fragment(opcode, data, fin, true);
+}
+
+SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t> data, bool fin,
+                                     bool fragment) {
+  if (!admit_send(1, data.size())) return SendStatus::dropped;
+  core::Buffer& out = send_buffer();
+  const std::size_t before = out.size();
+  const bool sent = fragment ? protocol().send_fragment(opcode, data, fin, out)
+                             : protocol().send_message(opcode, data, out);
+  if (!sent) return SendStatus::dropped;
+  if (LoopMetrics* m = metrics()) {
+    const std::size_t wire = out.size() - before;
+    m->data_out(opcode, data.size(), fin);
+    m->wire_out.add(wire);
+    if (protocol().compression_enabled()) {
+      m->deflate_payload_out.add(data.size());
+      m->deflate_wire_out.add(wire);
+    }
   }
   return status_after_send();
 }
 
 SendStatus Connection::send_control(Opcode opcode, std::span<const std::uint8_t> payload) {
   if (closing()) return SendStatus::dropped;
-  const bool sent = opcode == Opcode::ping ? protocol().send_ping(payload, send_buffer())
-                                           : protocol().send_pong(payload, send_buffer());
-  return sent ? SendStatus::ok : SendStatus::dropped;
+  core::Buffer& out = send_buffer();
+  const std::size_t before = out.size();
+  const bool sent = opcode == Opcode::ping ? protocol().send_ping(payload, out)
+                                           : protocol().send_pong(payload, out);
+  if (!sent) return SendStatus::dropped;
+  if (LoopMetrics* m = metrics()) {
+    (opcode == Opcode::ping ? m->pings_out : m->pongs_out).add();
+    m->wire_out.add(out.size() - before);
+  }
+  return SendStatus::ok;
 }
 
 void Connection::write_published(std::span<const std::span<const std::uint8_t>> frames) {
@@ -82,6 +105,10 @@ void Connection::write_published(std::span<const std::span<const std::uint8_t>> 
   }
   if (!admit_bytes(frames.size(), bytes)) return;
   write_shared(frames);
+  if (LoopMetrics* m = metrics()) {
+    m->deliveries.add(frames.size());
+    m->wire_out.add(bytes);
+  }
   status_after_send();
 }
 

@@ -32,7 +32,7 @@ void Connection::note_dropped(std::size_t messages, std::size_t bytes) {
   Extras& x = extras();
   x.dropped_messages += messages;
   x.dropped_bytes += bytes;
-  ctx().drops.dropped_messages += messages;
+  ctx().metrics.dropped.add(messages);
   if (!x.report_queued) {
     x.report_queued = true;
     ctx().drops.add(*this);

@@ -26,8 +26,6 @@ class DropReports {
   // on_dropped) wait for the next flush.
   void report();
 
-  std::uint64_t dropped_messages = 0;  // all connections of the loop, ever (for metrics)
-
  private:
   std::vector<Connection*> pending_;
   std::vector<Connection*> reporting_;

@@ -52,6 +52,7 @@ void Connection::fail_for_memory_budget() {
   // Mostly a message arriving: too big to process now (1009); mostly output the peer does not
   // read: a policy violation (1008). RFC 6455 7.1.7: fail the connection, close frame optional.
   const bool receiving = protocol().buffered_bytes() >= queued_amount();
+  ctx().metrics.memory_failures.add();
   if (stage_ == Stage::open) {
     protocol().send_close(receiving ? ws::close_code::too_big : ws::close_code::policy_violation,
                           "server memory budget", send_buffer());

@@ -46,14 +46,37 @@ void ProtocolEvents::on_failed(std::error_code ec) {
 // ---------------------------------------------------------------------------------------
 // What the connection does with each event (Connection members, connection.h)
 
+namespace {
+
+// The status of a whole HTTP answer ("HTTP/1.1 NNN ..."), 0 when it has none.
+int status_of(std::string_view response) {
+  if (response.size() < 12) return 0;
+  int status = 0;
+  for (char c : response.substr(9, 3)) {
+    if (c < '0' || c > '9') return 0;
+    status = status * 10 + (c - '0');
+  }
+  return status;
+}
+
+}  // namespace
+
+void Connection::count_answer(const ws::HTTPRequest& request, int status) {
+  LoopMetrics& m = ctx().metrics;
+  const bool upgrade = request.header_has_token("Upgrade", "websocket");
+  (upgrade ? m.handshakes : m.http_responses).add(static_cast<unsigned>(status));
+}
+
 void Connection::request_received(const ws::HTTPRequest& request) {
   RequestAnswer answer = answer_request(ctx().shared, request);
   endpoint_ = answer.route;
   switch (answer.kind) {
     case RequestAnswer::Kind::not_found:
+      count_answer(request, 404);
       server_protocol().reject(ws::Error::not_found, send_buffer());
       return;
     case RequestAnswer::Kind::respond:
+      count_answer(request, status_of(answer.response));
       server_protocol().reject(answer.response, send_buffer());
       return;
     case RequestAnswer::Kind::upgrade:
@@ -66,9 +89,22 @@ void Connection::request_received(const ws::HTTPRequest& request) {
   accept.subprotocol = answer.subprotocol;
   accept.headers = std::move(answer.headers);
   if (server_protocol().accept(accept, send_buffer())) return;  // refused: protocol_failed ran
+  ctx().metrics.handshakes.add(101);
   opened_websocket();
   // The request was only for on_open (query(), header()); an open connection keeps none.
   server_protocol().release_handshake();
+}
+
+void Connection::count_handshake_failure(std::error_code ec) {
+  LoopMetrics& m = ctx().metrics;
+  if (ec == ws::Error::unexpected_eof) {
+    m.handshakes_unanswered.add();
+  } else if (ec != ws::Error::rejected && ec != ws::Error::not_found &&
+             ec.category() == ws::error_category()) {
+    // rejected and not_found: answers to a whole request, counted with it (count_answer).
+    m.handshakes.add(
+        static_cast<unsigned>(ws::http_status_for(static_cast<ws::Error>(ec.value()))));
+  }
 }
 
 void Connection::handshake_accepted() {
@@ -78,24 +114,39 @@ void Connection::handshake_accepted() {
   client_protocol().release_handshake();
 }
 
+void Connection::count_received(Opcode opcode, std::size_t bytes, bool fin) {
+  LoopMetrics* m = metrics();
+  if (m == nullptr) return;
+  m->data_in(opcode, bytes, fin);
+  if (protocol().compression_enabled()) m->deflate_payload_in.add(bytes);
+}
+
 void Connection::message_received(Opcode opcode, std::span<std::uint8_t> data) {
+  count_received(opcode, data.size(), true);
   guard([&] { endpoint_->handler->on_message(*this, Message(opcode, data)); });
 }
 
 void Connection::fragment_received(Opcode opcode, std::span<std::uint8_t> data, bool fin) {
+  count_received(opcode, data.size(), fin);
   guard([&] { endpoint_->handler->on_fragment(*this, Message(opcode, data), fin); });
 }
 
 void Connection::ping_received(std::span<std::uint8_t> payload) {
+  if (LoopMetrics* m = metrics()) {
+    m->pings_in.add();
+    if (is_open()) m->pongs_out.add();  // the automatic pong (RFC 6455 5.5.2)
+  }
   guard([&] { endpoint_->handler->on_ping(*this, payload); });
 }
 
 void Connection::pong_received(std::span<std::uint8_t> payload) {
+  if (LoopMetrics* m = metrics()) m->pongs_in.add();
   if (ClientLink* l = link()) l->pong_received();
   guard([&] { endpoint_->handler->on_pong(*this, payload); });
 }
 
 void Connection::protocol_failed(std::error_code ec) {
+  if (!client_ && stage_ == Stage::handshake) count_handshake_failure(ec);
   if (ec == ws::Error::unexpected_eof) {
     // on_eof closes; on_closed reports 1006. A client that never opened reports the failure
     // (the server hung up on its handshake).

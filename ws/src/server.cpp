@@ -59,6 +59,7 @@ void begin_shutdown(detail::LoopContext& ctx) {
   if (ctx.shutting_down) return;
   ctx.shutting_down = true;
   if (ctx.listener) ctx.listener->close();
+  if (ctx.lag) ctx.lag->stop();  // its timer would keep the loop running
   for (net::TCPConnection* c : ctx.loop.connections()) {
     static_cast<detail::Connection*>(c)->start_close(ws::close_code::going_away,
                                                      "server shutting down");
@@ -119,6 +120,7 @@ void Server::listen() {
           const auto& shared = raw->shared;
           if (raw->shutting_down || shared.connections.load(std::memory_order_relaxed) >=
                                         shared.options.max_connections) {
+            raw->metrics.refused.add();
             return nullptr;  // accepted and closed at once
           }
           return net::TCPConnection::create<detail::Connection>(loop);
@@ -131,6 +133,7 @@ void Server::listen() {
     // With port 0 the first listener picks the port; the others share it (SO_REUSEPORT).
     if (i == 0) lo.port = ctx->listener->port();
     impl_->shared.loops.push_back(ctx.get());
+    ctx->lag = std::make_unique<detail::LoopLag>(ctx->loop, ctx->metrics);
     impl_->loops.push_back(std::move(ctx));
   }
   impl_->port.store(lo.port, std::memory_order_release);
@@ -197,6 +200,10 @@ std::size_t Server::subscribers(std::string_view topic) const {
 
 std::size_t Server::connection_count() const {
   return impl_->shared.open_websockets.load(std::memory_order_relaxed);
+}
+
+ServerMetrics Server::metrics() const {
+  return detail::collect_metrics(impl_->shared);
 }
 
 std::size_t Server::tcp_connection_count() const {

@@ -15,6 +15,8 @@
 
 #include "drop_reports.h"
 #include "endpoint.h"
+#include "loop_lag.h"
+#include "loop_metrics.h"
 #include "memory_budget.h"
 #include "pubsub.h"
 #include "topics.h"
@@ -50,6 +52,9 @@ struct ServerShared {
   }
 };
 
+// All loops' counters summed, with the server-wide gauges (Server::metrics()). Any thread.
+ServerMetrics collect_metrics(const ServerShared& shared);
+
 struct LoopContext {
   explicit LoopContext(ServerShared& s)
       : shared(s),
@@ -61,6 +66,8 @@ struct LoopContext {
   std::unique_ptr<net::TCPListener> listener;
   MemoryBudget budget;              // loop thread only
   DropReports drops;                // loop thread only
+  LoopMetrics metrics;              // written by the loop thread, read by any (metrics())
+  std::unique_ptr<LoopLag> lag;     // from listen(); stopped by the graceful shutdown
   std::size_t open_websockets = 0;  // loop thread only
   bool shutting_down = false;       // loop thread only
 };

@@ -26,6 +26,7 @@
 
 #include "uvws/core/export.h"
 #include "uvws/handler.h"
+#include "uvws/metrics.h"
 #include "uvws/ws/permessage_deflate.h"
 
 namespace uvws {
@@ -123,6 +124,10 @@ class UVWS_EXPORT Server {
   // Accepted TCP connections, all loops together: open WebSockets, handshakes under way, plain
   // HTTP requests and connections closing. What max_connections limits. Any thread.
   std::size_t tcp_connection_count() const;
+
+  // The server's counters, all loops together (uvws/metrics.h; MetricsHandler serves them to
+  // Prometheus). Any thread, after listen(); before it, all zero.
+  ServerMetrics metrics() const;
 
   // The server's loops, for the application's own work next to its connections: a
   // net::Timer, a Client, a task. There are options().threads of them, from listen() (or

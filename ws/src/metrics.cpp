@@ -1,0 +1,86 @@
+// Metrics: the loops' counters summed into a ServerMetrics snapshot, what a connection counts
+// when it closes, and MetricsHandler.
+// The Prometheus text is written in prometheus.cpp.
+#include "uvws/metrics.h"
+
+#include "connection.h"
+#include "loop_metrics.h"
+#include "server_context.h"
+#include "uvws/server.h"
+
+namespace uvws {
+namespace detail {
+
+void LoopMetrics::add_to(ServerMetrics& m) const {
+  m.tcp_accepted += accepted.get();
+  m.tcp_refused += refused.get();
+  handshakes.add_to(m.handshakes);
+  m.handshakes_unanswered += handshakes_unanswered.get();
+  http_responses.add_to(m.http_responses);
+  const auto traffic = [](const TrafficCounters& c, TrafficSnapshot& s) {
+    s.messages += c.messages.get();
+    s.bytes += c.bytes.get();
+  };
+  traffic(text_in, m.text_received);
+  traffic(binary_in, m.binary_received);
+  traffic(text_out, m.text_sent);
+  traffic(binary_out, m.binary_sent);
+  m.pings_received += pings_in.get();
+  m.pongs_received += pongs_in.get();
+  m.pings_sent += pings_out.get();
+  m.pongs_sent += pongs_out.get();
+  m.wire_bytes_received += wire_in.get();
+  m.wire_bytes_sent += wire_out.get();
+  m.deflate_payload_received += deflate_payload_in.get();
+  m.deflate_wire_received += deflate_wire_in.get();
+  m.deflate_payload_sent += deflate_payload_out.get();
+  m.deflate_wire_sent += deflate_wire_out.get();
+  m.backpressure_events += backpressure.get();
+  m.dropped_messages += dropped.get();
+  m.read_pauses += read_pauses.get();
+  m.memory_budget_failures += memory_failures.get();
+  close_received.add_to(m.close_received);
+  close_sent.add_to(m.close_sent);
+  closed.add_to(m.closed);
+  m.publishes += publishes.get();
+  m.deliveries += deliveries.get();
+  loop_lag.add_to(m.loop_lag.emplace_back());
+  ping_rtt.add_to(m.ping_rtt);
+}
+
+void Connection::count_close(LoopMetrics& m, std::uint16_t reported) const {
+  m.closed.add(reported);
+  if (const std::uint16_t c = protocol().close_code_received()) m.close_received.add(c);
+  if (const std::uint16_t c = protocol().close_code_sent()) m.close_sent.add(c);
+}
+
+ServerMetrics collect_metrics(const ServerShared& shared) {
+  ServerMetrics m;
+  m.websockets_open = shared.open_websockets.load(std::memory_order_relaxed);
+  m.tcp_connections = shared.connections.load(std::memory_order_relaxed);
+  for (const LoopContext* ctx : shared.loops) ctx->metrics.add_to(m);
+  return m;
+}
+
+}  // namespace detail
+
+void MetricsHandler::on_http(const HTTPRequest& request, HTTPReply& reply) {
+  if (request.method() != "GET") {
+    reply.status = 405;
+    reply.body = "405 Method Not Allowed: GET the metrics\n";
+    reply.headers.emplace_back("Allow", "GET");
+    return;
+  }
+  reply.status = 200;
+  reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  reply.body = prometheus_text(server_.metrics());
+}
+
+UpgradeDecision MetricsHandler::on_upgrade(const HTTPRequest&) {
+  UpgradeDecision refuse;
+  refuse.accept = false;
+  refuse.status = 404;
+  return refuse;
+}
+
+}  // namespace uvws
