@@ -125,7 +125,7 @@ for scenario in $SCENARIOS; do
       elif [[ $json != \{* || -z $cpu || $cpu == null ]]; then
         json_failure "$raw" "$scenario" "$server" "$round" "no result: $(tail -n 2 "$tmp/client.err")"
       else
-        echo "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"round\":$round,\"cpu_ns\":$cpu,\"rate\":$rate,\"result\":$json}" >>"$raw"
+        echo "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"round\":$round,\"cpu_ns\":$cpu,\"throughput\":$rate,\"result\":$json}" >>"$raw"
         printf '%-10s %-10s round %d: %9s ns server CPU per message  %10s per s\n' "$scenario" \
           "$server" "$round" "$cpu" "$rate" >&2
       fi
@@ -162,7 +162,13 @@ title() {
   echo
   echo "<!-- bench:threads:begin -->"
   for scenario in $SCENARIOS; do
-    echo "**$(title "$scenario")**: server CPU per message (all threads), and rate, median (min-max)."
+    if [[ $scenario == publish ]]; then
+      echo "**$(title "$scenario")**: server CPU per delivery (utime + stime, all threads) and"
+      echo "deliveries per second, median (min-max)."
+    else
+      echo "**$(title "$scenario")**: server CPU per message (schedstat, all threads) and messages"
+      echo "per second, median (min-max)."
+    fi
     echo
     if [[ $scenario == publish ]]; then
       echo "| loops | publish from | CPU/delivery (µs) | deliveries/s | thread vs loop (CPU) | runs |"
@@ -172,7 +178,7 @@ title() {
           s=$mode-t$t
           r=-
           [[ $mode == loop ]] || r=$(ratio "$(values publish "$s" cpu_ns | median)" "$(values publish "loop-t$t" cpu_ns | median)")
-          echo "| $t | $([[ $mode == loop ]] && echo "the receiving loop (WebSocket::publish)" || echo "a non-loop thread (Server::publish)") | $(values publish "$s" cpu_ns | awk '{ print $1 / 1000 }' | med_range %.2f) | $(values publish "$s" rate | med_range %.0f) | $r | $(values publish "$s" cpu_ns | wc -l)/$ROUNDS |"
+          echo "| $t | $([[ $mode == loop ]] && echo "the receiving loop (WebSocket::publish)" || echo "a non-loop thread (Server::publish)") | $(values publish "$s" cpu_ns | awk '{ print $1 / 1000 }' | med_range %.2f) | $(values publish "$s" throughput | med_range %.0f) | $r | $(values publish "$s" cpu_ns | wc -l)/$ROUNDS |"
         done
       done
     else
@@ -180,7 +186,7 @@ title() {
       echo "|---:|---:|---:|---:|---:|---:|"
       for t in 1 2; do
         s=echo-t$t
-        echo "| $t | $(values "$scenario" "$s" cpu_ns | awk '{ print $1 / 1000 }' | med_range %.3f) | $(values "$scenario" "$s" rate | med_range %.0f) | $(ratio "$(values "$scenario" "$s" rate | median)" "$(values "$scenario" echo-t1 rate | median)") | $(ratio "$(values "$scenario" "$s" cpu_ns | median)" "$(values "$scenario" echo-t1 cpu_ns | median)") | $(values "$scenario" "$s" cpu_ns | wc -l)/$ROUNDS |"
+        echo "| $t | $(values "$scenario" "$s" cpu_ns | awk '{ print $1 / 1000 }' | med_range %.3f) | $(values "$scenario" "$s" throughput | med_range %.0f) | $(ratio "$(values "$scenario" "$s" throughput | median)" "$(values "$scenario" echo-t1 throughput | median)") | $(ratio "$(values "$scenario" "$s" cpu_ns | median)" "$(values "$scenario" echo-t1 cpu_ns | median)") | $(values "$scenario" "$s" cpu_ns | wc -l)/$ROUNDS |"
       done
     fi
     fails=$(grep -F "\"scenario\":\"$scenario\"" "$raw" | grep -F '"failed":' |
