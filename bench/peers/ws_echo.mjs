@@ -14,10 +14,10 @@
 // windows, context takeover, zlib run on libuv's thread pool, at most 10 calls at once) except
 // `threshold`, lowered from 1024 to 64 bytes, uvws's own minimum (DeflateOptions::
 // min_size_to_compress), so that every message of about 1 KiB is compressed by every server.
-// The package's default limits (100 MiB
-// messages, UTF-8 validation of text). `ws` sets TCP_NODELAY on every socket itself. Its
-// optional native add-on `bufferutil` is used if it is installed next to it; tests/interop
-// does not install it, so `ws` masks and unmasks in JavaScript (bench/run.sh says which).
+// The package's default limits (100 MiB messages, UTF-8 validation of text). `ws` sets
+// TCP_NODELAY on every socket itself. Its optional native add-on `bufferutil` is used if it is
+// installed next to it; tests/interop does not install it, so `ws` masks and unmasks in
+// JavaScript (bench/run.sh says which).
 //
 // The package is not a dependency of the benchmark: it is the copy that scripts/setup.sh
 // --tests installs for the interop tests (tests/interop/package.json), resolved from that
