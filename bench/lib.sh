@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by bench/run.sh, bench/memory.sh and bench/fanout.sh (sourced, not run): finding the
-# programs, starting a server pinned to a core and stopping it by its PID.
+# Shared by the bench/*.sh drivers (sourced, not run): finding the programs, starting a server
+# pinned to a core and stopping it by its PID, reading its resident memory, the JSON lines.
 #
 # Settings (environment): BUILD_DIR (default build/release), SERVER_CPU (0), CLIENT_CPU (1),
 # NICE (0; e.g. -10 as root, so that other work on the machine disturbs the figures less),
@@ -181,6 +181,51 @@ median_min_max() {
     if (NR == 0) { print "nan nan nan"; exit }
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     print m, v[1], v[NR] }'
+}
+
+# The distinct failure reasons recorded in the JSON-lines file $1 for scenario $2 / server $3,
+# "; "-separated, each with its round.
+jsonl_failures() {
+  grep -F "\"scenario\":\"$2\",\"server\":\"$3\"," "$1" | grep -F '"failed":' |
+    sed -E 's/.*"round":([0-9]+),"failed":"(.*)"}$/\2 (round \1)/' | paste -sd';' - |
+    sed 's/;/; /g' || true
+}
+
+# A field of /proc/PID/status in kB; empty once the process has exited.
+status_kb() {
+  sed -nE "s/^$2:[[:space:]]+([0-9]+) kB/\\1/p" "/proc/$1/status" 2>/dev/null || true
+}
+
+# Microseconds since the epoch.
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# Sets RSS and ANON (kB) of process $1 once VmRSS has read the same for 5 samples 0.2 s apart,
+# and STABLE to yes; after STABLE_TIMEOUT (10) seconds, the last sample with STABLE=no. Samples taken
+# before NOT_BEFORE_US (now_us; 0: none) do not count, and the timeout starts from it.
+read_stable_rss() {
+  local pid=$1 same=0 last='' now i
+  STABLE=no
+  while ((${NOT_BEFORE_US:-0} > $(now_us))); do
+    [[ -n $(status_kb "$pid" VmRSS) ]] || break
+    sleep 0.1
+  done
+  for ((i = 0; i < ${STABLE_TIMEOUT:-10} * 5; i++)); do
+    now=$(status_kb "$pid" VmRSS)
+    [[ -n $now ]] || break
+    if [[ $now == "$last" ]]; then
+      ((++same))
+      if ((same >= 4)); then
+        STABLE=yes
+        break
+      fi
+    else
+      same=0
+    fi
+    last=$now
+    sleep 0.2
+  done
+  RSS=$last
+  ANON=$(status_kb "$pid" RssAnon)
 }
 
 # Replaces "|" and line ends in text $1 so that it fits in a Markdown table cell.

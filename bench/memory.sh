@@ -139,43 +139,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A field of /proc/PID/status in kB; empty once the process has exited.
-status_kb() {
-  sed -nE "s/^$2:[[:space:]]+([0-9]+) kB/\\1/p" "/proc/$1/status" 2>/dev/null || true
-}
-
-# Microseconds since the epoch.
-now_us() { echo "${EPOCHREALTIME/./}"; }
-
-# Sets RSS and ANON (kB) of process $1 once VmRSS has read the same for 5 samples 0.2 s apart,
-# and STABLE to yes; after STABLE_TIMEOUT seconds, the last sample with STABLE=no. Samples taken
-# before NOT_BEFORE_US (now_us; 0: none) do not count, and the timeout starts from it.
-read_stable_rss() {
-  local pid=$1 same=0 last='' now i
-  STABLE=no
-  while ((${NOT_BEFORE_US:-0} > $(now_us))); do
-    [[ -n $(status_kb "$pid" VmRSS) ]] || break
-    sleep 0.1
-  done
-  for ((i = 0; i < STABLE_TIMEOUT * 5; i++)); do
-    now=$(status_kb "$pid" VmRSS)
-    [[ -n $now ]] || break
-    if [[ $now == "$last" ]]; then
-      ((++same))
-      if ((same >= 4)); then
-        STABLE=yes
-        break
-      fi
-    else
-      same=0
-    fi
-    last=$now
-    sleep 0.2
-  done
-  RSS=$last
-  ANON=$(status_kb "$pid" RssAnon)
-}
-
 # Opens $1 more idle connections to SERVER_PORT in processes of at most CLIENT_CHUNK each and
 # waits (at most 120 s) until each has printed "idle N"; adds the N to OPENED. Returns 1 when a
 # loadgen exited without holding its connections.

@@ -136,12 +136,7 @@ done
 
 values() { jsonl_values "$raw" "$@"; }  # lib.sh
 
-# The distinct failure reasons of scenario $1 / server $2, "; "-separated, with the rounds.
-failures() {
-  grep -F "\"scenario\":\"$1\",\"server\":\"$2\"," "$raw" | grep -F '"failed":' |
-    sed -E 's/.*"round":([0-9]+),"failed":"(.*)"}$/\2 (round \1)/' | paste -sd';' - |
-    sed 's/;/; /g' || true
-}
+failures() { jsonl_failures "$raw" "$@"; }  # lib.sh
 
 # A CPU time per message in microseconds, ns in $1, to three significant digits or so.
 format_us() {

@@ -10,13 +10,8 @@
 // sans-I/O ClientProtocol and checks that messages arrive in publish order. Reports
 // deliveries per second and, with --server-pid, the server's CPU time per delivery over the
 // measured window (utime + stime from /proc/PID/stat). Loopback only; one thread, epoll.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,16 +20,23 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "uvws/ws/client_protocol.h"
+#include "../common/raw_client.h"
+
+[[noreturn]] void uvws::bench::die(const std::string& what) {
+  std::fprintf(stderr, "uvws-fanout: %s\n", what.c_str());
+  std::exit(1);
+}
 
 namespace {
+
+using uvws::bench::die;
+using uvws::bench::RawClient;
+using uvws::bench::user_system_ticks;
 
 using Clock = std::chrono::steady_clock;
 
@@ -47,34 +49,14 @@ struct Options {
   int server_pid = 0;
 };
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "uvws-fanout: %s\n", what.c_str());
-  std::exit(1);
-}
-
-// One client connection: a socket and a ClientProtocol that counts messages in order.
+// One client connection that counts messages and checks their order.
 class Client final : public uvws::ws::ProtocolListener {
  public:
   Client(const uvws::ws::ClientProtocolOptions& options, std::uint16_t port)
-      : proto_(options, *this) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) die("socket: " + std::string(std::strerror(errno)));
-    const int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
-        errno != EINPROGRESS) {
-      die("connect: " + std::string(std::strerror(errno)));
-    }
-    proto_.connect("127.0.0.1:" + std::to_string(port), "/", out_);
-  }
-  ~Client() override { ::close(fd_); }
+      : io_(options, *this, port) {}
 
-  int fd() const { return fd_; }
-  bool open() const { return proto_.state() == uvws::ws::State::open; }
+  int fd() const { return io_.fd(); }
+  bool open() const { return io_.open(); }
   std::uint64_t received() const { return received_; }
 
   void on_message(uvws::ws::Opcode, std::span<std::uint8_t> data) override {
@@ -88,52 +70,17 @@ class Client final : public uvws::ws::ProtocolListener {
   }
   void on_failed(std::error_code ec) override { die("connection failed: " + ec.message()); }
 
-  void send(std::string_view payload) { proto_.send_text(payload, out_); }
-  // Writes what is queued; false when the socket would block (try again later).
-  bool flush() {
-    while (!out_.empty()) {
-      const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN) return false;
-        die("send: " + std::string(std::strerror(errno)));
-      }
-      out_.consume(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  void read_all() {
-    std::uint8_t buf[65536];
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) {
-        proto_.receive_data_in_place({buf, static_cast<std::size_t>(n)}, out_);
-        continue;
-      }
-      if (n == 0) die("the server closed a connection");
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      die("recv: " + std::string(std::strerror(errno)));
-    }
-  }
+  void send(std::string_view payload) { io_.protocol().send_text(payload, io_.out()); }
+  bool flush() { return io_.flush(); }
+  void read_all() { io_.read_all(); }
 
  private:
-  uvws::ws::ClientProtocol proto_;
-  uvws::core::Buffer out_;
+  RawClient io_;
   std::uint64_t received_ = 0;
-  int fd_ = -1;
 };
 
 double server_cpu_seconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) die("cannot read /proc/" + std::to_string(pid) + "/stat");
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stoull(f);
-    if (i == 15) stime = std::stoull(f);
-  }
+  const auto [utime, stime] = user_system_ticks(pid);
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 

@@ -1,6 +1,6 @@
 // bench/peers/ws_echo.mjs: the npm `ws` package (Node.js) as a peer of the benchmarks.
 //
-//   node bench/peers/ws_echo.mjs [--port N] [--broadcast]
+//   node bench/peers/ws_echo.mjs [--port N] [--broadcast] [--deflate]
 //                                 (0: any free port; prints "listening PORT" first)
 //
 // Echo mode (the default): every message is sent back on its connection with its own type
@@ -9,10 +9,15 @@
 // connected clients, excluding itself" example, for bench/fanout.sh.
 //
 // One Node process, one WebSocketServer on 127.0.0.1, no permessage-deflate (the other
-// servers of the benchmark do not compress either), the package's default limits (100 MiB
-// messages, UTF-8 validation of text). `ws` sets TCP_NODELAY on every socket itself. Its
-// optional native add-on `bufferutil` is used if it is installed next to it; tests/interop
-// does not install it, so `ws` masks and unmasks in JavaScript (bench/run.sh says which).
+// servers of the benchmark do not compress either) unless --deflate (bench/deflate.sh): then
+// the package's perMessageDeflate with its defaults (Node zlib's level 6 and memLevel 8, 15-bit
+// windows, context takeover, zlib run on libuv's thread pool, at most 10 calls at once) except
+// `threshold`, lowered from 1024 to 64 bytes, uvws's own minimum (DeflateOptions::
+// min_size_to_compress), so that every message of about 1 KiB is compressed by every server.
+// The package's default limits (100 MiB messages, UTF-8 validation of text). `ws` sets
+// TCP_NODELAY on every socket itself. Its optional native add-on `bufferutil` is used if it is
+// installed next to it; tests/interop does not install it, so `ws` masks and unmasks in
+// JavaScript (bench/run.sh says which).
 //
 // The package is not a dependency of the benchmark: it is the copy that scripts/setup.sh
 // --tests installs for the interop tests (tests/interop/package.json), resolved from that
@@ -38,14 +43,17 @@ try {
 
 let port = 0;
 let broadcast = false;
+let deflate = false;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === '--port' && i + 1 < args.length) {
     port = Number(args[++i]);
   } else if (args[i] === '--broadcast') {
     broadcast = true;
+  } else if (args[i] === '--deflate') {
+    deflate = true;
   } else {
-    console.error('usage: node ws_echo.mjs [--port N] [--broadcast]');
+    console.error('usage: node ws_echo.mjs [--port N] [--broadcast] [--deflate]');
     process.exit(2);
   }
 }
@@ -58,7 +66,7 @@ const wss = new WebSocketServer({
   host: '127.0.0.1',
   port,
   backlog: 511,  // Node's default, and uvws's
-  perMessageDeflate: false,
+  perMessageDeflate: deflate ? { threshold: 64 } : false,
   clientTracking: broadcast,  // the client set is needed only to broadcast
 });
 
