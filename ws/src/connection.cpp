@@ -86,16 +86,6 @@ Connection::Extras& Connection::extras() {
   return *extras_;
 }
 
-std::shared_ptr<WebSocketHandle::Token> Connection::token() {
-  Extras& x = extras();
-  if (!x.token) {
-    x.token = std::make_shared<WebSocketHandle::Token>();
-    x.token->loop = &loop();
-    x.token->conn = this;
-  }
-  return x.token;
-}
-
 void Connection::handler_threw(const char* what) {
   if (what != nullptr) {
     logger().error("handler threw: {}; closing the connection with 1011", what);

@@ -77,6 +77,16 @@ bool call(const std::shared_ptr<WebSocketHandle::Token>& token, const HandleMail
 
 }  // namespace
 
+std::shared_ptr<WebSocketHandle::Token> Connection::token() {
+  Extras& x = extras();
+  if (!x.token) {
+    x.token = std::make_shared<WebSocketHandle::Token>();
+    x.token->loop = &loop();
+    x.token->conn = this;
+  }
+  return x.token;
+}
+
 bool HandleMailbox::push(const Entry& entry, std::span<const std::uint8_t> bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
   const bool first = entries_.empty();
