@@ -24,6 +24,7 @@ expected_interop=(
   uvws_client_interop_python
   uvws_interop_broadcast_python
   uvws_interop_chat_browser
+  uvws_interop_metrics_prometheus
   uvws_interop_node_ws
   uvws_interop_python_websockets
 )

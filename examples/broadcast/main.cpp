@@ -2,10 +2,13 @@
 // client, in order. The smallest pub/sub server, and the fan-out benchmark's server.
 //
 //   uvws-broadcast [--host 127.0.0.1] [--port 9001] [--threads 1] [--log-level info]
+//
+// GET /metrics serves the server's metrics for Prometheus.
 #include <cstdio>
 #include <string>
 
 #include "../common/cli.h"
+#include "uvws/metrics.h"
 #include "uvws/server.h"
 
 namespace {
@@ -30,6 +33,8 @@ int main(int argc, char** argv) {
     uvws::Server server(options);
     Broadcast broadcast;
     server.route("/", broadcast);
+    uvws::MetricsHandler metrics(server);
+    server.route("/metrics", metrics);  // Prometheus text over plain HTTP (uvws/metrics.h)
     server.listen();
     std::printf("uvws-broadcast listening on ws://%s:%u/\n", options.host.c_str(), server.port());
     std::fflush(stdout);

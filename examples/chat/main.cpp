@@ -5,7 +5,7 @@
 //             [--history-seconds 600] [--max-text-chars 500] [--max-message-bytes 4096]
 //
 // GET / serves the page (with the limits in force), GET /stats the rooms and messages held
-// (JSON); /chat is the WebSocket endpoint. The JSON protocol:
+// (JSON), GET /metrics the server's metrics for Prometheus; /chat is the WebSocket endpoint. The JSON protocol:
 //   client -> server  {"type":"join","room":"lobby","nick":"ada"}
 //                     {"type":"message","text":"hello"}
 //   server -> client  {"type":"joined","room","nick","members":[...],"history":[...]}
@@ -27,6 +27,7 @@
 
 #include "../common/cli.h"
 #include "chat_room.h"
+#include "uvws/metrics.h"
 #include "uvws/server.h"
 
 namespace chat {
@@ -244,6 +245,8 @@ int main(int argc, char** argv) {
     server.route("/", page);
     server.route("/index.html", page);
     server.route("/stats", stats);
+    uvws::MetricsHandler metrics(server);
+    server.route("/metrics", metrics);  // Prometheus text over plain HTTP (uvws/metrics.h)
     server.listen();
     std::printf("uvws-chat listening on http://%s:%u/ (WebSocket at /chat)\n", options.host.c_str(),
                 server.port());

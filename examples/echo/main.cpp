@@ -4,7 +4,8 @@
 //             [--compression] [--compression-idle-release-ms N] [--handshake-timeout-ms N]
 //             [--idle-timeout-ms N] [--close-timeout-ms N] [--log-level info]
 //
-// Every path is served. SIGINT / SIGTERM close every connection with 1001 and exit.
+// Every path is served (GET /metrics: the metrics for Prometheus). SIGINT / SIGTERM close every
+// connection with 1001 and exit.
 //
 // The millisecond flags set the ServerOptions of the same name (uvws/server.h), for the
 // benchmarks and the soak test: --compression-idle-release-ms how long a compressing connection
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "../common/cli.h"
+#include "uvws/metrics.h"
 #include "uvws/server.h"
 
 namespace {
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
     uvws::Server server(options);
     Echo echo;
     server.route("*", echo);
+    uvws::MetricsHandler metrics(server);
+    server.route("/metrics", metrics);  // Prometheus text over plain HTTP (uvws/metrics.h)
     server.listen();
     std::printf("uvws-echo listening on ws://%s:%u/\n", options.host.c_str(), server.port());
     std::fflush(stdout);

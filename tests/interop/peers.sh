@@ -5,11 +5,13 @@
 #   peers.sh check [PEER...]          exits 1 naming every missing peer (all peers by default)
 #   peers.sh run PEER... -- COMMAND   checks PEER..., then runs COMMAND in place of this shell
 #
-# PEER is one of: python3, python-websockets, node, npm-ws, playwright-core, chromium.
+# PEER is one of: python3, python-websockets, node, npm-ws, playwright-core, chromium,
+# prometheus-client, prometheus, curl.
 # A missing peer is a failure, never a skip: a run that lacks one cannot pass with fewer tests.
 set -euo pipefail
 interop_dir=$(cd "$(dirname "$0")" && pwd)
-all_peers=(python3 python-websockets node npm-ws playwright-core chromium)
+all_peers=(python3 python-websockets node npm-ws playwright-core chromium prometheus-client
+           prometheus curl)
 
 # Debian's python3-websockets is visible to /usr/bin/python3 only (not to other pythons on PATH).
 present() {
@@ -20,6 +22,9 @@ present() {
     npm-ws) [[ -f $interop_dir/node_modules/ws/package.json ]] ;;
     playwright-core) [[ -f $interop_dir/node_modules/playwright-core/package.json ]] ;;
     chromium) [[ -x /usr/bin/chromium ]] ;;
+    prometheus-client) /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 ;;
+    prometheus) command -v prometheus >/dev/null 2>&1 ;;
+    curl) command -v curl >/dev/null 2>&1 ;;
     *) echo "peers.sh: unknown peer '$1' (known: ${all_peers[*]})" >&2; exit 2 ;;
   esac
 }
@@ -32,6 +37,9 @@ what() {
     npm-ws) echo "npm package ws in $interop_dir/node_modules" ;;
     playwright-core) echo "npm package playwright-core in $interop_dir/node_modules" ;;
     chromium) echo "/usr/bin/chromium (Debian package chromium)" ;;
+    prometheus-client) echo "the prometheus_client module for /usr/bin/python3 (Debian package python3-prometheus-client)" ;;
+    prometheus) echo "the Prometheus server (Debian package prometheus)" ;;
+    curl) echo "curl (Debian package curl)" ;;
   esac
 }
 
