@@ -120,3 +120,25 @@ TEST_CASE("MetricsHandler serves the Prometheus text on its route", "[server][me
   TestClient upgrade;
   CHECK(upgrade.connect(server.port(), "/metrics") == 404);
 }
+
+TEST_CASE("keepalive pings measure their round trip", "[server][metrics]") {
+  RecordingHandler echo;
+  auto opts = ServerThread::options();
+  opts.ping_interval = std::chrono::milliseconds(100);
+  ServerThread server(opts, {{"/", &echo}});
+  TestClient client;
+  REQUIRE(client.connect(server.port()) == 101);
+  const Received ping = client.recv();  // the keepalive ping, answered by the client
+  REQUIRE(ping.kind == Received::Kind::ping);
+  CHECK(ping.data.size() == 8);
+  REQUIRE(wait_until([&] { return server.server().metrics().ping_rtt.count == 1; }));
+  const ServerMetrics m = server.server().metrics();
+  CHECK(m.pings_sent >= 1);
+  CHECK(m.pongs_received == 1);
+  CHECK(m.ping_rtt.sum < 10.0);  // seconds: a loopback round trip
+
+  // An unsolicited pong with any other payload is not a round trip.
+  REQUIRE(client.pong("12345678"));
+  REQUIRE(wait_until([&] { return server.server().metrics().pongs_received == 2; }));
+  CHECK(server.server().metrics().ping_rtt.count == 1);
+}

@@ -213,7 +213,10 @@ void Connection::on_timer() {
         case Keepalive::Expiry::send_ping:
           // send_buffer() writes queued published frames first; their backpressure policy
           // may have closed the connection (and armed the close timer) meanwhile.
-          if (!protocol().send_ping({}, send_buffer()) || stage_ != Stage::open) return;
+          if (!protocol().send_ping(Keepalive::ping_payload(), send_buffer()) ||
+              stage_ != Stage::open) {
+            return;
+          }
           if (LoopMetrics* m = metrics()) m->pings_out.add();
           if (ClientLink* l = link()) l->keepalive_ping_sent();
           arm_timer(next);

@@ -140,7 +140,10 @@ void Connection::ping_received(std::span<std::uint8_t> payload) {
 }
 
 void Connection::pong_received(std::span<std::uint8_t> payload) {
-  if (LoopMetrics* m = metrics()) m->pongs_in.add();
+  if (LoopMetrics* m = metrics()) {
+    m->pongs_in.add();
+    if (const auto rtt = Keepalive::round_trip_us(payload)) m->ping_rtt.observe(*rtt);
+  }
   if (ClientLink* l = link()) l->pong_received();
   guard([&] { endpoint_->handler->on_pong(*this, payload); });
 }

@@ -17,7 +17,34 @@ std::chrono::milliseconds earliest(std::chrono::milliseconds a, std::chrono::mil
   return a;
 }
 
+// Microseconds on the steady clock, 48 bits of them (8.9 years: wraps are handled below).
+std::uint64_t now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count()) &
+         0xFFFF'FFFF'FFFFu;
+}
+
+constexpr std::uint8_t tag[2] = {'u', 'k'};  // "uvws keepalive"
+
 }  // namespace
+
+Keepalive::PingPayload Keepalive::ping_payload() {
+  PingPayload p{tag[0], tag[1]};
+  const std::uint64_t t = now_us();
+  for (std::size_t i = 0; i < 6; ++i) p[2 + i] = static_cast<std::uint8_t>(t >> (8 * (5 - i)));
+  return p;
+}
+
+std::optional<std::uint64_t> Keepalive::round_trip_us(std::span<const std::uint8_t> pong) {
+  if (pong.size() != 8 || pong[0] != tag[0] || pong[1] != tag[1]) return std::nullopt;
+  std::uint64_t sent = 0;
+  for (std::size_t i = 0; i < 6; ++i) sent = (sent << 8) | pong[2 + i];
+  const std::uint64_t rtt = (now_us() - sent) & 0xFFFF'FFFF'FFFFu;
+  // A pong from the future, or older than any ping we still wait for, is not ours.
+  if (rtt > 60'000'000) return std::nullopt;
+  return rtt;
+}
 
 std::uint32_t Keepalive::open_delay(const ConnectionSettings& s, bool compressing) {
   auto wait = earliest(s.idle_timeout, s.ping_interval);

@@ -17,8 +17,11 @@
 // comes first: the same timer, armed for the earliest of the three.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <span>
 
 #include "endpoint.h"
 
@@ -59,6 +62,15 @@ class Keepalive {
   }
 
   bool ping_sent() const { return ping_sent_; }
+
+  // The payload of a keepalive ping: a tag and the time it is sent, which the peer's pong
+  // carries back (RFC 6455 5.5.3: the same application data), so the round trip is measured
+  // without a byte of per-connection state.
+  using PingPayload = std::array<std::uint8_t, 8>;
+  static PingPayload ping_payload();
+  // The round trip in microseconds when `pong` answers a keepalive ping (its payload, sent
+  // less than a minute ago); nullopt for any other pong.
+  static std::optional<std::uint64_t> round_trip_us(std::span<const std::uint8_t> pong);
 
  private:
   bool ping_sent_ = false;
