@@ -4,17 +4,11 @@
 #include <cassert>
 
 #include "detail.h"
+#include "tcp_write_state.h"
 #include "uvws/net/error.h"
+#include "uvws/net/tls_session.h"
 
 namespace uvws::net {
-
-// Exists only while a uv_write is in flight (backpressure), so an idle connection owns nothing.
-struct TCPConnection::WriteState {
-  core::Buffer in_flight;  // the bytes of `req`: owned until its callback
-  core::Buffer backlog;    // output() while `req` is in flight; written when it completes
-  uv_write_t req{};
-  int deferred_error = 0;  // a uv_write() that failed synchronously, reported at close
-};
 
 namespace {
 
@@ -67,14 +61,19 @@ void TCPConnection::init_handle() noexcept {
 void TCPConnection::alloc_cb(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
   // Every connection of the loop reads into the same buffer: safe because on_data() consumes
   // the bytes before the next read, and it spares each connection a buffer of its own.
+  // TLS connections read behind the headroom that their plaintext may need (tls_read).
   Loop& l = Loop::from(handle->loop);
-  buf->base = reinterpret_cast<char*>(l.read_buffer_.get());
+  const bool tls = from_handle(handle)->tls_ != nullptr;
+  buf->base = reinterpret_cast<char*>(l.read_buffer_.get() + (tls ? Loop::tls_headroom : 0));
   buf->len = l.read_buffer_size_;
 }
 
 void TCPConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(stream));
-  if (nread > 0) {
+  if (nread > 0 && c.tls_) {
+    ++c.loop().stats_.reads;
+    c.tls_read(static_cast<std::size_t>(nread));
+  } else if (nread > 0) {
     Loop& l = c.loop();
     ++l.stats_.reads;
     auto* bytes = reinterpret_cast<std::uint8_t*>(buf->base);
@@ -131,13 +130,19 @@ void TCPConnection::flush() noexcept {
   // output() never makes a connection with a write in flight the cork holder.
   assert(!write_);
   l.cork_holder_ = nullptr;
-  send(l.cork_);
+  if (tls_) {
+    tls_send(l.cork_);
+  } else {
+    send(l.cork_);
+  }
   if (l.cork_.empty() && l.cork_.capacity() > cork_keep_capacity) l.cork_.release();
 }
 
 void TCPConnection::write_shared(std::span<const std::span<const std::uint8_t>> parts) {
   if (parts.empty()) return;
-  if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle || write_) {
+  // TLS encrypts anyway: the parts join the cork and are encrypted with it at the flush (one
+  // SSL_write for the iteration, fewer and fuller records).
+  if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle || write_ || tls_) {
     for (const auto& p : parts) output().append(p);  // dropped, or queued behind the backlog
     return;
   }
@@ -227,9 +232,15 @@ void TCPConnection::write_cb(uv_write_t* req, int status) {
   }
   WriteState& w = *c.write_;
   w.in_flight.clear();
-  if (!w.backlog.empty() && !c.closing()) {
-    // Swap, not copy: the emptied buffer keeps its capacity for the next backlog.
-    std::swap(w.in_flight, w.backlog);
+  if (!c.closing() && (!w.backlog.empty() || !w.ciphertext.empty())) {
+    // Swap, not copy: the emptied buffer keeps its capacity for the next backlog. TLS encrypts
+    // the backlog behind the ciphertext made meanwhile.
+    if (c.tls_) {
+      c.tls_next_write();
+      if (c.closing()) return;
+    } else {
+      std::swap(w.in_flight, w.backlog);
+    }
     c.start_write();
     if (!c.closing()) c.maybe_shutdown();
     return;
@@ -243,12 +254,12 @@ void TCPConnection::write_cb(uv_write_t* req, int status) {
 std::size_t TCPConnection::buffered_amount() const noexcept {
   const Loop& l = loop();
   std::size_t n = l.cork_holder_ == this ? l.cork_.size() : 0;
-  if (write_) n += tcp_.write_queue_size + write_->backlog.size();
-  return n;
+  return n + queued_amount();
 }
 
 std::size_t TCPConnection::queued_amount() const noexcept {
-  return write_ ? tcp_.write_queue_size + write_->backlog.size() : 0;
+  if (!write_) return 0;
+  return tcp_.write_queue_size + write_->backlog.size() + write_->ciphertext.size();
 }
 
 // --- Timer --------------------------------------------------------------------------------------
@@ -293,6 +304,7 @@ void TCPConnection::shutdown() noexcept {
   }
   flush();
   flags_ |= f_shutdown;
+  if (tls_) tls_shutdown();
   maybe_shutdown();
 }
 
@@ -300,7 +312,7 @@ void TCPConnection::maybe_shutdown() noexcept {
   if ((flags_ & (f_shutdown | f_shutdown_sent)) != f_shutdown) return;
   // uv_shutdown waits for the writes already queued in libuv, but a backlog not yet handed to
   // uv_write would be cut off: wait until write_cb has passed it on.
-  if (write_ && !write_->backlog.empty()) return;
+  if (write_ && (!write_->backlog.empty() || !write_->ciphertext.empty())) return;
   flags_ |= f_shutdown_sent;
   auto* req = new uv_shutdown_t;
   req->data = this;
@@ -329,7 +341,9 @@ void TCPConnection::close() noexcept {
   leave_registry();
   init_handle();
   Loop& l = loop();
-  if (l.cork_holder_ == this) {
+  if (tls_ && !write_) {
+    tls_close();
+  } else if (l.cork_holder_ == this) {
     // One non-blocking attempt for what this iteration wrote (e.g. an HTTP error response or a
     // close frame followed by close()); a uv_write would only be cancelled by the close.
     l.cork_holder_ = nullptr;
