@@ -50,7 +50,7 @@ std::error_code TCPConnection::accept_from(uv_stream_t* server, bool tcp_nodelay
   // only connections accepted later).
   if (tls != nullptr) {
     try {
-      tls_ = TlsSession::server(tls->current());
+      set_tls_session(TlsSession::server(tls->current()));
     } catch (const std::bad_alloc&) {
       close();
       return uv_error(UV_ENOMEM);

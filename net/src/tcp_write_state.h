@@ -4,8 +4,11 @@
 
 #include <uv.h>
 
+#include <memory>
+
 #include "uvws/core/buffer.h"
 #include "uvws/net/tcp_connection.h"
+#include "uvws/net/tls_session.h"
 
 namespace uvws::net {
 
@@ -18,6 +21,12 @@ struct TCPConnection::WriteState {
   core::Buffer ciphertext;
   uv_write_t req{};
   int deferred_error = 0;  // a uv_write() that failed synchronously, reported at close
+};
+
+// A TLS connection's side state: its session, and its write state while a write is in flight.
+struct TCPConnection::TlsSide {
+  std::unique_ptr<TlsSession> session;
+  std::unique_ptr<WriteState> write;
 };
 
 }  // namespace uvws::net

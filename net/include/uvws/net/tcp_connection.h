@@ -154,12 +154,13 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // anything was written (bytes output() took earlier went out in the clear). The certificate
   // is checked for `server_name` (host name, sent as SNI; or IP literal) unless the context is
   // insecure. Bytes written before the handshake completed go out once it has; a failure calls
-  // on_error() (tls_category()) and closes. EINVAL if closing, not connected or already TLS;
+  // on_error() (tls_category()) and closes. EINVAL if closing, not connected, already TLS, or
+  // `server_name` is not a name OpenSSL can check;
   // ENOMEM if OpenSSL cannot make a session. Loop thread.
   std::error_code start_tls(std::shared_ptr<const TlsContext> context,
                             const std::string& server_name);
   // True if the connection speaks TLS.
-  bool tls() const noexcept { return tls_ != nullptr; }
+  bool tls() const noexcept { return (side_ & side_tls) != 0; }
   // True once the TLS handshake completed (false without TLS).
   bool tls_established() const noexcept;
 
@@ -189,6 +190,7 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   friend class Loop;
   friend class TCPListener;
   struct WriteState;
+  struct TlsSide;
 
   enum Flag : std::uint16_t {
     f_handle = 1 << 0,         // uv_tcp_init() done
@@ -239,8 +241,15 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
 
   std::uint16_t flags_ = 0;  // packed into the TimerNode's tail padding
   uv_tcp_t tcp_;
-  std::unique_ptr<WriteState> write_;  // only while a uv_write is in flight
-  std::unique_ptr<TlsSession> tls_;    // only on a TLS connection
+  // One word for two states that most connections never have, to stay within the budget: the
+  // write state (only while a uv_write is in flight) and the TLS session (only on a TLS
+  // connection). Without side_tls it is a WriteState* or 0; with it, a TlsSide* holding both.
+  static constexpr std::uintptr_t side_tls = 1;
+  std::uintptr_t side_ = 0;
+  WriteState* write_state() const noexcept;
+  void set_write_state(std::unique_ptr<WriteState> state) noexcept;
+  TlsSession* tls_session() const noexcept;
+  void set_tls_session(std::unique_ptr<TlsSession> session);
 };
 
 // The per-connection memory budget (uWebSockets-class: under 512 bytes per idle WebSocket in
