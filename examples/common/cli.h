@@ -1,5 +1,6 @@
 // The command line shared by the example servers:
 //   --host ADDR  --port N  --threads N  --log-level LEVEL  --help
+//   --tls-cert FILE --tls-key FILE  (both or neither: TLS, i.e. wss:// and https://)
 // plus whatever the example adds through `extra`. Header-only: examples link nothing else.
 #pragma once
 
@@ -22,11 +23,13 @@ inline void parse_server_args(
   auto usage = [&](int status) {
     std::fprintf(status == 0 ? stdout : stderr,
                  "usage: %s\n  common: [--host ADDR] [--port N] [--threads N] "
-                 "[--log-level trace|debug|info|warn|error|off]\n",
+                 "[--log-level trace|debug|info|warn|error|off]\n"
+                 "          [--tls-cert CHAIN.pem --tls-key KEY.pem]\n",
                  usage_line);
     std::exit(status);
   };
   std::string log_level = "info";
+  std::string tls_cert, tls_key;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const std::function<std::string()> value = [&]() -> std::string {
@@ -40,6 +43,10 @@ inline void parse_server_args(
         options.port = static_cast<std::uint16_t>(std::stoul(value()));
       } else if (arg == "--threads") {
         options.threads = static_cast<unsigned>(std::stoul(value()));
+      } else if (arg == "--tls-cert") {
+        tls_cert = value();
+      } else if (arg == "--tls-key") {
+        tls_key = value();
       } else if (arg == "--log-level") {
         log_level = value();
       } else if (arg == "--help" || arg == "-h") {
@@ -52,6 +59,19 @@ inline void parse_server_args(
     }
   }
   if (!uvws::core::set_log_level(log_level)) usage(2);
+  if (tls_cert.empty() != tls_key.empty()) usage(2);
+  if (!tls_cert.empty()) {
+    options.tls.emplace();
+    options.tls->certificate = {tls_cert, tls_key};
+  }
+}
+
+// "wss" or "ws", "https" or "http": the schemes the server's URLs have.
+inline const char* ws_scheme(const uvws::ServerOptions& options) {
+  return options.tls ? "wss" : "ws";
+}
+inline const char* http_scheme(const uvws::ServerOptions& options) {
+  return options.tls ? "https" : "http";
 }
 
 }  // namespace examples

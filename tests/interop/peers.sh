@@ -9,7 +9,7 @@
 # A missing peer is a failure, never a skip: a run that lacks one cannot pass with fewer tests.
 set -euo pipefail
 interop_dir=$(cd "$(dirname "$0")" && pwd)
-all_peers=(python3 python-websockets node npm-ws playwright-core chromium)
+all_peers=(python3 python-websockets node npm-ws playwright-core chromium curl openssl)
 
 # Debian's python3-websockets is visible to /usr/bin/python3 only (not to other pythons on PATH).
 present() {
@@ -20,6 +20,8 @@ present() {
     npm-ws) [[ -f $interop_dir/node_modules/ws/package.json ]] ;;
     playwright-core) [[ -f $interop_dir/node_modules/playwright-core/package.json ]] ;;
     chromium) [[ -x /usr/bin/chromium ]] ;;
+    curl) command -v curl >/dev/null 2>&1 ;;
+    openssl) command -v openssl >/dev/null 2>&1 ;;
     *) echo "peers.sh: unknown peer '$1' (known: ${all_peers[*]})" >&2; exit 2 ;;
   esac
 }
@@ -32,6 +34,8 @@ what() {
     npm-ws) echo "npm package ws in $interop_dir/node_modules" ;;
     playwright-core) echo "npm package playwright-core in $interop_dir/node_modules" ;;
     chromium) echo "/usr/bin/chromium (Debian package chromium)" ;;
+    curl) echo "curl on PATH (Debian package curl)" ;;
+    openssl) echo "the openssl command, for test certificates (Debian package openssl)" ;;
   esac
 }
 
