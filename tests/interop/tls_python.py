@@ -2,13 +2,15 @@
 """Interop: python-websockets over TLS (Python's ssl module) against uvws-echo over wss://,
 and curl against uvws-echo and uvws-chat over https://.
 
-Usage: /usr/bin/python3 tls_python.py PATH/TO/uvws-echo PATH/TO/uvws-chat PATH/TO/make_certs.sh
+Usage: /usr/bin/python3 tls_python.py PATH/TO/uvws-echo PATH/TO/uvws-chat PATH/TO/uvws-client
+                                      PATH/TO/make_certs.sh
 
 Makes the test certificates (make_certs.sh, in a temporary directory), starts the servers with
 --tls-cert/--tls-key on 127.0.0.1 port 0, and checks: echo of 0 B to 16 MiB (text and binary),
 a fragmented message, close codes (1000 echoed, 1007 for invalid UTF-8, RFC 6455 7.4.1), the
-host name and IP SAN checks of the client, plain HTTP on the TLS port refused at once, and
-https pages through curl. Servers are stopped by PID (SIGTERM; a graceful stop must exit 0).
+host name and IP SAN checks of the client, plain HTTP on the TLS port refused at once,
+https pages through curl, and uvws-client over wss:// (--cafile, --insecure, and its exit
+status 4 with OpenSSL's reason when the certificate does not verify). Servers are stopped by PID (SIGTERM; a graceful stop must exit 0).
 Exits non-zero on the first mismatch.
 """
 
@@ -100,6 +102,25 @@ async def refused_checks(port, context):
             expect(reason in str(e), f"{url} as {name}: {reason}")
 
 
+def uvws_client(client, *args):
+    out = subprocess.run([client, *args], input="hi\n", capture_output=True, text=True,
+                         timeout=TIMEOUT, check=False)
+    return out.returncode, out.stdout, out.stderr
+
+
+async def client_checks(client, port, certs):
+    url = f"wss://localhost:{port}/"
+    status, out, _ = await asyncio.to_thread(uvws_client, client, "--cafile", f"{certs}/ca.pem",
+                                             url)
+    expect(status == 0 and out == "hi\n", f"uvws-client --cafile {url}: {status} {out!r}")
+    status, _, err = await asyncio.to_thread(uvws_client, client, url)
+    expect(status == 4 and "unable to get local issuer certificate" in err,
+           f"uvws-client without the CA: exit {status}, {err.strip()!r}")
+    status, out, err = await asyncio.to_thread(uvws_client, client, "--insecure", url)
+    expect(status == 0 and out == "hi\n" and "insecure" in err,
+           f"uvws-client --insecure: {status} {out!r}, warned")
+
+
 def curl(url, certs):
     out = subprocess.run(["curl", "-sS", "--max-time", str(TIMEOUT), "--cacert",
                           f"{certs}/ca.pem", "-o", "/dev/null", "-w", "%{http_code}", url],
@@ -107,7 +128,7 @@ def curl(url, certs):
     return out.stdout.strip()
 
 
-async def main(echo, chat, make_certs):
+async def main(echo, chat, client, make_certs):
     with tempfile.TemporaryDirectory(prefix="uvws-tls-") as certs:
         subprocess.run(["sh", make_certs, certs], check=True)
         context = ssl.create_default_context(cafile=f"{certs}/ca.pem")
@@ -116,6 +137,7 @@ async def main(echo, chat, make_certs):
         try:
             await echo_checks(port, context)
             await refused_checks(port, context)
+            await client_checks(client, port, certs)
             # uvws-echo answers plain HTTP with 426 Upgrade Required: over https as over http.
             code = await asyncio.to_thread(curl, f"https://localhost:{port}/", certs)
             expect(code == "426", f"curl https://localhost/ on uvws-echo: {code}")
@@ -146,4 +168,4 @@ def run(args):
 
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]) if len(sys.argv) == 4 else __doc__)
+    sys.exit(run(sys.argv[1:]) if len(sys.argv) == 5 else __doc__)
