@@ -9,7 +9,8 @@ Makes the test certificates (make_certs.sh, in a temporary directory), starts th
 --tls-cert/--tls-key on 127.0.0.1 port 0, and checks: echo of 0 B to 16 MiB (text and binary),
 a fragmented message, close codes (1000 echoed, 1007 for invalid UTF-8, RFC 6455 7.4.1), the
 host name and IP SAN checks of the client, plain HTTP on the TLS port refused at once,
-https pages through curl, and uvws-client over wss:// (--cafile, --insecure, and its exit
+https pages through curl, the certificate SNI picks (--tls-sni), renegotiation refused
+(openssl s_client over TLS 1.2), and uvws-client over wss:// (--cafile, --insecure, and its exit
 status 4 with OpenSSL's reason when the certificate does not verify). Servers are stopped by PID (SIGTERM; a graceful stop must exit 0).
 Exits non-zero on the first mismatch.
 """
@@ -91,7 +92,7 @@ async def refused_checks(port, context):
 
     # The client's checks: a name the certificate lacks, and a client without the test CA.
     url = f"wss://127.0.0.1:{port}/"
-    for name, ctx, reason in (("other.test", context, "Hostname mismatch"),
+    for name, ctx, reason in (("wrong.test", context, "Hostname mismatch"),
                               ("localhost", ssl.create_default_context(),
                                "unable to get local issuer certificate")):
         try:
@@ -121,6 +122,40 @@ async def client_checks(client, port, certs):
            f"uvws-client --insecure: {status} {out!r}, warned")
 
 
+async def s_client(port, certs, *args, renegotiate=False):
+    """openssl s_client's output. With `renegotiate`, "R" on stdin (stdin kept open: at its end
+    s_client would leave) until the server ends the connection; else stdin is empty."""
+    proc = await asyncio.create_subprocess_exec(
+        "openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", f"{certs}/ca.pem",
+        *args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if renegotiate:
+        proc.stdin.write(b"R\n")
+        await proc.stdin.drain()
+    else:
+        proc.stdin.close()
+    try:
+        out = await asyncio.wait_for(proc.stdout.read(), TIMEOUT)
+    finally:
+        if proc.returncode is None and not proc.stdin.is_closing():
+            proc.stdin.close()
+        await proc.wait()
+    return out.decode(errors="replace")
+
+
+async def openssl_checks(port, certs, context):
+    out = await s_client(port, certs, "-tls1_2", "-servername", "localhost", renegotiate=True)
+    expect("Verification: OK" in out and "RENEGOTIATING" in out and "no renegotiation" in out,
+           "TLS 1.2 renegotiation refused (no_renegotiation alert)")
+    out = await s_client(port, certs, "-servername", "other.test", "-verify_hostname",
+                         "other.test")
+    expect("subject=CN = other.test" in out and "Verification: OK" in out,
+           "s_client -servername other.test gets the SNI certificate")
+    async with websockets.connect(f"wss://127.0.0.1:{port}/", ssl=context,
+                                  server_hostname="other.test", open_timeout=TIMEOUT) as ws:
+        await ws.send("sni")
+        expect(await recv(ws) == "sni", "python-websockets verifies other.test through SNI")
+
+
 def curl(url, certs):
     out = subprocess.run(["curl", "-sS", "--max-time", str(TIMEOUT), "--cacert",
                           f"{certs}/ca.pem", "-o", "/dev/null", "-w", "%{http_code}", url],
@@ -133,11 +168,14 @@ async def main(echo, chat, client, make_certs):
         subprocess.run(["sh", make_certs, certs], check=True)
         context = ssl.create_default_context(cafile=f"{certs}/ca.pem")
 
-        proc, port = await start(echo, certs, ["--max-message-size", str(17 * MiB)])
+        sni = f"other.test,{certs}/other.pem,{certs}/other.key"
+        proc, port = await start(echo, certs,
+                                 ["--max-message-size", str(17 * MiB), "--tls-sni", sni])
         try:
             await echo_checks(port, context)
             await refused_checks(port, context)
             await client_checks(client, port, certs)
+            await openssl_checks(port, certs, context)
             # uvws-echo answers plain HTTP with 426 Upgrade Required: over https as over http.
             code = await asyncio.to_thread(curl, f"https://localhost:{port}/", certs)
             expect(code == "426", f"curl https://localhost/ on uvws-echo: {code}")
