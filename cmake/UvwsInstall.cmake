@@ -40,10 +40,10 @@ install(FILES ${PROJECT_BINARY_DIR}/uvwsConfig.cmake ${PROJECT_BINARY_DIR}/uvwsC
 
 # uvws.pc. The public headers include <uv.h> (net/loop.h) and spdlog (core/log.h) and call
 # them inline, so libuv and spdlog are always in Requires. The static library also needs
-# libcrypto and zlib at link time: for it they are in Requires too, so that a plain
+# libssl, libcrypto and zlib at link time: for it they are in Requires too, so that a plain
 # `pkg-config --libs uvws` links; for the shared library they are Requires.private.
 set(UVWS_PC_REQUIRES "libuv >= 1.44, spdlog >= 1.10")
-set(uvws_pc_link_only "libcrypto >= 3, zlib")
+set(uvws_pc_link_only "libssl >= 3, libcrypto >= 3, zlib")
 if(BUILD_SHARED_LIBS)
   set(UVWS_PC_REQUIRES_PRIVATE "${uvws_pc_link_only}")
 else()

@@ -11,7 +11,7 @@ build_pkgs=(build-essential cmake pkg-config libuv1-dev libspdlog-dev catch2 lib
 test_pkgs=(python3-websockets chromium redis-server tinyproxy dante-server clang libclang-rt-14-dev
            libwebsocketpp-dev libboost-dev libboost-system-dev gnuplot-nox procps util-linux
            stress doxygen lintian dpkg-dev file binutils llvm-14 python3-prometheus-client
-           prometheus curl)
+           prometheus curl openssl)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

@@ -248,9 +248,10 @@ int main(int argc, char** argv) {
     uvws::MetricsHandler metrics(server);
     server.route("/metrics", metrics);  // Prometheus text over plain HTTP (uvws/metrics.h)
     server.listen();
-    std::printf("uvws-chat listening on http://%s:%u/ (WebSocket at /chat)\n", options.host.c_str(),
-                server.port());
-    std::printf("open http://%s:%u/ in a browser\n", options.host.c_str(), server.port());
+    const char* http = examples::http_scheme(options);
+    std::printf("uvws-chat listening on %s://%s:%u/ (WebSocket at /chat)\n", http,
+                options.host.c_str(), server.port());
+    std::printf("open %s://%s:%u/ in a browser\n", http, options.host.c_str(), server.port());
     std::fflush(stdout);
     server.run();
   } catch (const std::exception& e) {

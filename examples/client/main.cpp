@@ -40,7 +40,8 @@ enum Exit : int {
 [[noreturn]] void usage(int status) {
   std::fprintf(
       status == 0 ? stdout : stderr,
-      "usage: uvws-client [options] URL    (ws://host[:port]/path, ws+unix:///sock:/path)\n"
+      "usage: uvws-client [options] URL    (ws://host[:port]/path, wss://host[:port]/path,\n"
+      "                                     ws+unix:///sock:/path)\n"
       "  -H, --header 'Name: value'  extra request header (repeatable)\n"
       "  -s, --subprotocol NAME      offer a subprotocol (repeatable, preferred first)\n"
       "  -o, --origin ORIGIN         send an Origin header\n"
@@ -50,9 +51,11 @@ enum Exit : int {
       "  --binary hex|length         how to print binary messages (default hex)\n"
       "  --compression               offer permessage-deflate\n"
       "  --connect-timeout MS        lookup + TCP connect (default 10000)\n"
+      "  --cafile FILE               wss://: trust these CAs (PEM) instead of the system's\n"
+      "  --insecure                  wss://: no certificate verification (warns)\n"
       "  --log-level LEVEL           trace|debug|info|warn|error|off (default warn)\n"
       "exit status: 0 closed with 1000/1005, 1 closed with another code, 2 usage,\n"
-      "  3 could not connect, 4 handshake refused, 5 connection lost (1006)\n");
+      "  3 could not connect, 4 handshake refused (TLS included), 5 connection lost (1006)\n");
   std::exit(status);
 }
 
@@ -98,6 +101,10 @@ Settings parse_args(int argc, char** argv) {
         s.options.compression.enabled = true;
       } else if (arg == "--connect-timeout") {
         s.options.connect_timeout = std::chrono::milliseconds(std::stol(value()));
+      } else if (arg == "--cafile") {
+        s.options.tls.ca_file = value();
+      } else if (arg == "--insecure") {
+        s.options.tls.insecure = true;
       } else if (arg == "--log-level") {
         log_level = value();
       } else if (!arg.empty() && arg[0] == '-') {
@@ -190,7 +197,8 @@ class Printer final : public uvws::Handler {
     }
     close_timer_.stop();
     const int http = client_ != nullptr ? client_->handshake_status() : 0;
-    if (ec == uvws::ws::Condition::handshake_failed) {
+    // A TLS failure (a certificate that does not verify) is a refused handshake too.
+    if (ec == uvws::ws::Condition::handshake_failed || ec.category() == uvws::net::tls_category()) {
       status_ = handshake_refused;
       std::fprintf(stderr, "handshake failed: %s", ec.message().c_str());
       if (http != 0) std::fprintf(stderr, " (HTTP %d)", http);

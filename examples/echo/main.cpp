@@ -3,6 +3,7 @@
 //   uvws-echo [--host 127.0.0.1] [--port 9001] [--threads 1] [--max-message-size BYTES]
 //             [--compression] [--compression-idle-release-ms N] [--handshake-timeout-ms N]
 //             [--idle-timeout-ms N] [--close-timeout-ms N] [--log-level info]
+//             [--tls-cert CHAIN.pem --tls-key KEY.pem]   (then wss://)
 //
 // Every path is served (GET /metrics: the metrics for Prometheus). SIGINT / SIGTERM close every
 // connection with 1001 and exit.
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
     uvws::MetricsHandler metrics(server);
     server.route("/metrics", metrics);  // Prometheus text over plain HTTP (uvws/metrics.h)
     server.listen();
-    std::printf("uvws-echo listening on ws://%s:%u/\n", options.host.c_str(), server.port());
+    std::printf("uvws-echo listening on %s://%s:%u/\n", examples::ws_scheme(options),
+                options.host.c_str(), server.port());
     std::fflush(stdout);
     server.run();
   } catch (const std::exception& e) {

@@ -57,8 +57,9 @@ Loop::Loop(const LoopOptions& options)
   if (options.read_buffer_size < 1024) {
     throw std::invalid_argument("uvws::net::Loop: read_buffer_size below 1024");
   }
-  // Allocated once per loop; its pages are touched only as far as reads fill it.
-  read_buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(read_buffer_size_);
+  // Allocated once per loop; its pages are touched only as far as reads fill it. TLS connections
+  // read ciphertext behind a headroom and decrypt to the buffer's start (TlsSession::read).
+  read_buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(tls_headroom + read_buffer_size_);
   detail::list_init(parked_);
 
   const int rc = uv_loop_init(&uv_);

@@ -13,6 +13,8 @@
 #include "detail.h"
 #include "uvws/net/error.h"
 #include "uvws/net/tcp_connection.h"
+#include "uvws/net/tls.h"
+#include "uvws/net/tls_session.h"
 
 namespace uvws::net {
 namespace {
@@ -33,7 +35,8 @@ std::string unix_path(const sockaddr_storage& ss, int len) {
 
 }  // namespace
 
-std::error_code TCPConnection::accept_from(uv_stream_t* server, bool tcp_nodelay) noexcept {
+std::error_code TCPConnection::accept_from(uv_stream_t* server, bool tcp_nodelay,
+                                           const TlsContextHolder* tls) noexcept {
   init_handle();
   const int rc = uv_accept(server, stream());
   if (rc != 0) {
@@ -43,6 +46,16 @@ std::error_code TCPConnection::accept_from(uv_stream_t* server, bool tcp_nodelay
   // Small frames go out at once: corking already batches what one iteration writes, so Nagle
   // would only add latency. (Not for Unix-domain sockets, which have no such option.)
   if (tcp_nodelay) uv_tcp_nodelay(&tcp_, 1);
+  // TLS from the first byte: the current context of the listener's holder (a reload affects
+  // only connections accepted later).
+  if (tls != nullptr) {
+    try {
+      set_tls_session(TlsSession::server(tls->current()));
+    } catch (const std::bad_alloc&) {
+      close();
+      return uv_error(UV_ENOMEM);
+    }
+  }
   if (const std::error_code ec = start_reading()) {
     close();
     return ec;

@@ -4,17 +4,11 @@
 #include <cassert>
 
 #include "detail.h"
+#include "tcp_write_state.h"
 #include "uvws/net/error.h"
+#include "uvws/net/tls_session.h"
 
 namespace uvws::net {
-
-// Exists only while a uv_write is in flight (backpressure), so an idle connection owns nothing.
-struct TCPConnection::WriteState {
-  core::Buffer in_flight;  // the bytes of `req`: owned until its callback
-  core::Buffer backlog;    // output() while `req` is in flight; written when it completes
-  uv_write_t req{};
-  int deferred_error = 0;  // a uv_write() that failed synchronously, reported at close
-};
 
 namespace {
 
@@ -44,6 +38,11 @@ TCPConnection::TCPConnection(Loop& loop) noexcept {
 TCPConnection::~TCPConnection() {
   leave_registry();  // already done by close(), unless a subclass constructor threw
   --loop().connection_count_;
+  if (side_ & side_tls) {
+    delete reinterpret_cast<TlsSide*>(side_ & ~side_tls);
+  } else {
+    delete reinterpret_cast<WriteState*>(side_);
+  }
 }
 
 void TCPConnection::leave_registry() noexcept {
@@ -67,14 +66,19 @@ void TCPConnection::init_handle() noexcept {
 void TCPConnection::alloc_cb(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
   // Every connection of the loop reads into the same buffer: safe because on_data() consumes
   // the bytes before the next read, and it spares each connection a buffer of its own.
+  // TLS connections read behind the headroom that their plaintext may need (tls_read).
   Loop& l = Loop::from(handle->loop);
-  buf->base = reinterpret_cast<char*>(l.read_buffer_.get());
+  const bool tls = from_handle(handle)->tls();
+  buf->base = reinterpret_cast<char*>(l.read_buffer_.get() + (tls ? Loop::tls_headroom : 0));
   buf->len = l.read_buffer_size_;
 }
 
 void TCPConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(stream));
-  if (nread > 0) {
+  if (nread > 0 && c.tls()) {
+    ++c.loop().stats_.reads;
+    c.tls_read(static_cast<std::size_t>(nread));
+  } else if (nread > 0) {
     Loop& l = c.loop();
     ++l.stats_.reads;
     auto* bytes = reinterpret_cast<std::uint8_t*>(buf->base);
@@ -117,7 +121,7 @@ core::Buffer& TCPConnection::output() {
     }
     return l.discard_;
   }
-  if (write_) return write_->backlog;  // behind the bytes in flight
+  if (write_state()) return write_state()->backlog;  // behind the bytes in flight
   if (l.cork_holder_ != this) {
     if (l.cork_holder_ != nullptr) l.cork_holder_->flush();
     l.cork_holder_ = this;
@@ -129,15 +133,21 @@ void TCPConnection::flush() noexcept {
   Loop& l = loop();
   if (l.cork_holder_ != this) return;
   // output() never makes a connection with a write in flight the cork holder.
-  assert(!write_);
+  assert(!write_state());
   l.cork_holder_ = nullptr;
-  send(l.cork_);
+  if (tls()) {
+    tls_send(l.cork_);
+  } else {
+    send(l.cork_);
+  }
   if (l.cork_.empty() && l.cork_.capacity() > cork_keep_capacity) l.cork_.release();
 }
 
 void TCPConnection::write_shared(std::span<const std::span<const std::uint8_t>> parts) {
   if (parts.empty()) return;
-  if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle || write_) {
+  // TLS encrypts anyway: the parts join the cork and are encrypted with it at the flush (one
+  // SSL_write for the iteration, fewer and fuller records).
+  if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle || write_state() || tls()) {
     for (const auto& p : parts) output().append(p);  // dropped, or queued behind the backlog
     return;
   }
@@ -145,7 +155,7 @@ void TCPConnection::write_shared(std::span<const std::span<const std::uint8_t>> 
   // Batches of iovecs on the stack (writev takes at most IOV_MAX, 1024, per call).
   constexpr std::size_t batch = 64;
   uv_buf_t bufs[batch];
-  while (!parts.empty() && !write_) {
+  while (!parts.empty() && !write_state()) {
     const std::size_t n = std::min(batch, parts.size());
     std::size_t total = 0;
     for (std::size_t k = 0; k < n; ++k) {
@@ -192,14 +202,14 @@ void TCPConnection::start_backlog(std::span<const std::uint8_t> rest,
   // on_error never runs inside output() or flush()). A large rest that sits at the front of
   // `owner` takes its memory instead of being copied.
   try {
-    write_ = std::make_unique<WriteState>();
+    set_write_state(std::make_unique<WriteState>());
     if (owner != nullptr && rest.size() > copy_rest_limit && rest.data() == owner->data()) {
-      write_->in_flight = std::move(*owner);
+      write_state()->in_flight = std::move(*owner);
     } else {
-      write_->in_flight.append(rest);
+      write_state()->in_flight.append(rest);
     }
   } catch (const std::bad_alloc&) {
-    write_.reset();
+    set_write_state(nullptr);
     detail::log().error("out of memory for a write backlog; closing the connection");
     close();
     return;
@@ -209,11 +219,11 @@ void TCPConnection::start_backlog(std::span<const std::uint8_t> rest,
 
 void TCPConnection::start_write() noexcept {
   ++loop().stats_.writes;
-  write_->req.data = this;
-  uv_buf_t b = as_uv_buf(write_->in_flight);
-  const int rc = uv_write(&write_->req, stream(), &b, 1, &TCPConnection::write_cb);
+  write_state()->req.data = this;
+  uv_buf_t b = as_uv_buf(write_state()->in_flight);
+  const int rc = uv_write(&write_state()->req, stream(), &b, 1, &TCPConnection::write_cb);
   if (rc != 0) {
-    write_->deferred_error = rc;
+    write_state()->deferred_error = rc;
     close();
   }
 }
@@ -225,16 +235,22 @@ void TCPConnection::write_cb(uv_write_t* req, int status) {
     if (status != UV_ECANCELED) c.fail(status);
     return;
   }
-  WriteState& w = *c.write_;
+  WriteState& w = *c.write_state();
   w.in_flight.clear();
-  if (!w.backlog.empty() && !c.closing()) {
-    // Swap, not copy: the emptied buffer keeps its capacity for the next backlog.
-    std::swap(w.in_flight, w.backlog);
+  if (!c.closing() && (!w.backlog.empty() || !w.ciphertext.empty())) {
+    // Swap, not copy: the emptied buffer keeps its capacity for the next backlog. TLS encrypts
+    // the backlog behind the ciphertext made meanwhile.
+    if (c.tls()) {
+      c.tls_next_write();
+      if (c.closing()) return;
+    } else {
+      std::swap(w.in_flight, w.backlog);
+    }
     c.start_write();
     if (!c.closing()) c.maybe_shutdown();
     return;
   }
-  c.write_.reset();  // drained: the connection holds no buffer again
+  c.set_write_state(nullptr);  // drained: the connection holds no buffer again
   if (c.closing()) return;
   c.maybe_shutdown();
   detail::call_hook(c, "on_drain", [&] { c.on_drain(); });
@@ -243,12 +259,12 @@ void TCPConnection::write_cb(uv_write_t* req, int status) {
 std::size_t TCPConnection::buffered_amount() const noexcept {
   const Loop& l = loop();
   std::size_t n = l.cork_holder_ == this ? l.cork_.size() : 0;
-  if (write_) n += tcp_.write_queue_size + write_->backlog.size();
-  return n;
+  return n + queued_amount();
 }
 
 std::size_t TCPConnection::queued_amount() const noexcept {
-  return write_ ? tcp_.write_queue_size + write_->backlog.size() : 0;
+  if (!write_state()) return 0;
+  return tcp_.write_queue_size + write_state()->backlog.size() + write_state()->ciphertext.size();
 }
 
 // --- Timer --------------------------------------------------------------------------------------
@@ -293,6 +309,7 @@ void TCPConnection::shutdown() noexcept {
   }
   flush();
   flags_ |= f_shutdown;
+  if (tls()) tls_shutdown();
   maybe_shutdown();
 }
 
@@ -300,7 +317,8 @@ void TCPConnection::maybe_shutdown() noexcept {
   if ((flags_ & (f_shutdown | f_shutdown_sent)) != f_shutdown) return;
   // uv_shutdown waits for the writes already queued in libuv, but a backlog not yet handed to
   // uv_write would be cut off: wait until write_cb has passed it on.
-  if (write_ && !write_->backlog.empty()) return;
+  if (write_state() && (!write_state()->backlog.empty() || !write_state()->ciphertext.empty()))
+    return;
   flags_ |= f_shutdown_sent;
   auto* req = new uv_shutdown_t;
   req->data = this;
@@ -329,7 +347,9 @@ void TCPConnection::close() noexcept {
   leave_registry();
   init_handle();
   Loop& l = loop();
-  if (l.cork_holder_ == this) {
+  if (tls() && !write_state()) {
+    tls_close();
+  } else if (l.cork_holder_ == this) {
     // One non-blocking attempt for what this iteration wrote (e.g. an HTTP error response or a
     // close frame followed by close()); a uv_write would only be cancelled by the close.
     l.cork_holder_ = nullptr;
@@ -368,8 +388,8 @@ void TCPConnection::close_cb(uv_handle_t* handle) {
   // The one place where a connection is deleted. libuv has already completed its write, shutdown
   // and connect requests (with ECANCELED), so nothing refers to it any more.
   TCPConnection* c = from_handle(handle);
-  if (c->write_ && c->write_->deferred_error != 0) {
-    const std::error_code ec = uv_error(c->write_->deferred_error);
+  if (c->write_state() && c->write_state()->deferred_error != 0) {
+    const std::error_code ec = uv_error(c->write_state()->deferred_error);
     detail::guarded("on_error", [&] { c->on_error(ec); });
   }
   detail::guarded("on_closed", [&] { c->on_closed(); });

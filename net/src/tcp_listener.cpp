@@ -126,7 +126,8 @@ void TCPListener::Handle::connection_cb(uv_stream_t* server, int status) {
     self->refuse();
     return;
   }
-  const std::error_code ec = c->accept_from(server, self->unix_path_.empty());
+  const std::error_code ec =
+      c->accept_from(server, self->unix_path_.empty(), self->owner_->tls_.get());
   if (ec) detail::log().debug("accept failed: {}", ec.message());
 }
 

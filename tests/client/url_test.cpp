@@ -1,5 +1,5 @@
-// WebSocketUrl::parse: the ws:// and ws+unix:// addresses a client accepts (RFC 6455 3), the
-// Host header it derives (4.1), and everything it must refuse.
+// WebSocketUrl::parse: the ws://, wss:// and ws+unix:// addresses a client accepts (RFC 6455 3),
+// the Host header it derives (4.1), and everything it must refuse.
 #include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
@@ -97,11 +97,28 @@ TEST_CASE("url parser reads ws+unix socket paths and their request targets", "[c
   }
 }
 
+TEST_CASE("url parser reads wss:// with port 443 by default", "[client][url][tls]") {
+  const auto u = WebSocketUrl::parse("WSS://secure.example/chat?x=1");
+  CHECK(u.tls);
+  CHECK(u.host == "secure.example");
+  CHECK(u.port == 443);
+  CHECK(u.target == "/chat?x=1");
+  CHECK(u.host_header == "secure.example");
+  const auto p = WebSocketUrl::parse("wss://[::1]:8443");
+  CHECK(p.tls);
+  CHECK(p.port == 8443);
+  CHECK(p.host == "::1");
+  CHECK(p.host_header == "[::1]:8443");
+  CHECK(WebSocketUrl::parse("wss://h:80/").host_header == "h:80");
+  CHECK_FALSE(WebSocketUrl::parse("ws://h:443/").tls);
+  CHECK(WebSocketUrl::parse("ws://h:443/").host_header == "h:443");
+}
+
 TEST_CASE("url parser refuses what a WebSocket URL may not be", "[client][url]") {
   const std::string url =
       GENERATE(as<std::string>{},
-               // Schemes: no TLS yet, and not WebSocket at all.
-               "wss://h/", "WSS://h", "http://h/", "https://h", "h:80/x", "", "ws:/h", "ws:h",
+               // Schemes that are not WebSocket at all, and a wss:// without host.
+               "wss://", "wss:///x", "http://h/", "https://h", "h:80/x", "", "ws:/h", "ws:h",
                // No host.
                "ws://", "ws:///path", "ws://:80/", "ws://?x", "ws://[]:80",
                // Bad ports.
@@ -122,10 +139,10 @@ TEST_CASE("url parser refuses what a WebSocket URL may not be", "[client][url]")
 
 TEST_CASE("url parser's error names the URL", "[client][url]") {
   try {
-    (void)WebSocketUrl::parse("wss://secure.example/");
-    FAIL("wss:// was accepted");
+    (void)WebSocketUrl::parse("wss://secure.example:0/");
+    FAIL("port 0 was accepted");
   } catch (const std::invalid_argument& e) {
-    CHECK(std::string(e.what()).find("wss://secure.example/") != std::string::npos);
+    CHECK(std::string(e.what()).find("wss://secure.example:0/") != std::string::npos);
   }
 }
 

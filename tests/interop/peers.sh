@@ -6,12 +6,12 @@
 #   peers.sh run PEER... -- COMMAND   checks PEER..., then runs COMMAND in place of this shell
 #
 # PEER is one of: python3, python-websockets, node, npm-ws, playwright-core, chromium,
-# prometheus-client, prometheus, curl.
+# prometheus-client, prometheus, curl, openssl.
 # A missing peer is a failure, never a skip: a run that lacks one cannot pass with fewer tests.
 set -euo pipefail
 interop_dir=$(cd "$(dirname "$0")" && pwd)
 all_peers=(python3 python-websockets node npm-ws playwright-core chromium prometheus-client
-           prometheus curl)
+           prometheus curl openssl)
 
 # Debian's python3-websockets is visible to /usr/bin/python3 only (not to other pythons on PATH).
 present() {
@@ -25,6 +25,7 @@ present() {
     prometheus-client) /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 ;;
     prometheus) command -v prometheus >/dev/null 2>&1 ;;
     curl) command -v curl >/dev/null 2>&1 ;;
+    openssl) command -v openssl >/dev/null 2>&1 ;;
     *) echo "peers.sh: unknown peer '$1' (known: ${all_peers[*]})" >&2; exit 2 ;;
   esac
 }
@@ -39,7 +40,8 @@ what() {
     chromium) echo "/usr/bin/chromium (Debian package chromium)" ;;
     prometheus-client) echo "the prometheus_client module for /usr/bin/python3 (Debian package python3-prometheus-client)" ;;
     prometheus) echo "the Prometheus server (Debian package prometheus)" ;;
-    curl) echo "curl (Debian package curl)" ;;
+    curl) echo "curl on PATH (Debian package curl)" ;;
+    openssl) echo "the openssl command, for test certificates (Debian package openssl)" ;;
   esac
 }
 

@@ -206,7 +206,8 @@ BlockingClient connect(std::string_view url, ClientOptions options) {
   impl.reset();  // stops the thread
   const std::string what = "uvws: cannot connect to " + std::string(url) + ": " + ec.message();
   if (ec == std::errc::timed_out) throw TimeoutError(what);
-  if (ec == ws::Condition::handshake_failed) {
+  // A TLS failure (certificate verification above all) is a failed handshake too.
+  if (ec == ws::Condition::handshake_failed || ec.category() == net::tls_category()) {
     throw HandshakeError(what + (status != 0 ? " (HTTP " + std::to_string(status) + ")" : ""), ec,
                          status);
   }

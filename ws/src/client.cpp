@@ -90,6 +90,8 @@ struct Client::Impl final : detail::ClientLink {
     endpoint.handler = &handler;
     endpoint.settings = &settings;
     endpoint.client = this;
+    // wss://: one context for every attempt (files read now: a bad one throws here).
+    if (url.tls) tls = net::TlsContext::client(options.tls);
   }
 
   ~Impl() {
@@ -191,6 +193,14 @@ struct Client::Impl final : detail::ClientLink {
         last_error = ec;
       }
       return;
+    }
+    // wss://: TLS first; the upgrade request below waits in the session until it is up.
+    if (tls) {
+      if (const std::error_code tls_ec = c.start_tls(tls, url.host)) {
+        last_error = tls_ec;
+        c.terminate();
+        return;
+      }
     }
     tcp_established = true;
     timer.stop();
@@ -308,6 +318,7 @@ struct Client::Impl final : detail::ClientLink {
   WebSocketUrl url;
   ClientOptions options;
   ws::ClientProtocolOptions protocol;
+  std::shared_ptr<const net::TlsContext> tls;  // wss:// only
   detail::ConnectionSettings settings;
   detail::Endpoint endpoint{{}, nullptr, nullptr, nullptr};
   net::Resolver resolver;

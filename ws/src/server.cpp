@@ -18,6 +18,7 @@ struct Server::Impl {
   std::atomic<bool> stop_requested{false};
   bool listening = false;
   bool running = false;
+  std::shared_ptr<net::TlsContextHolder> tls;  // ServerOptions::tls; reload_tls() swaps it
 };
 
 namespace {
@@ -73,6 +74,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->shared.protocol = protocol_options(options, false);
   impl_->shared.protocol_frame_mode = protocol_options(options, true);
   impl_->shared.settings = detail::connection_settings(options);
+  if (options.tls) impl_->tls = std::make_shared<net::TlsContextHolder>(*options.tls);
   impl_->shared.options = std::move(options);
 }
 
@@ -125,6 +127,7 @@ void Server::listen() {
           }
           return net::TCPConnection::create<detail::Connection>(loop);
         });
+    if (impl_->tls) ctx->listener->set_tls(impl_->tls);
     if (auto ec = ctx->listener->listen(lo)) {
       throw std::system_error(
           ec, "uvws::Server: cannot listen on " +
@@ -151,6 +154,16 @@ void Server::listen() {
       .info("listening on {} ({} thread{})",
             o.unix_path.empty() ? o.host + ":" + std::to_string(lo.port) : o.unix_path, o.threads,
             o.threads == 1 ? "" : "s");
+}
+
+void Server::reload_tls() {
+  if (!impl_->shared.options.tls) throw std::logic_error("uvws::Server::reload_tls: TLS is off");
+  reload_tls(*impl_->shared.options.tls);
+}
+
+void Server::reload_tls(const net::TlsServerConfig& config) {
+  if (!impl_->tls) throw std::logic_error("uvws::Server::reload_tls: TLS is off");
+  impl_->tls->reload(config);
 }
 
 std::uint16_t Server::port() const {

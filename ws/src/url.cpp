@@ -1,4 +1,5 @@
-// WebSocketUrl::parse: the ws:// and ws+unix:// addresses the clients accept (RFC 6455 3).
+// WebSocketUrl::parse: the ws://, wss:// and ws+unix:// addresses the clients accept
+// (RFC 6455 3).
 #include <charconv>
 #include <stdexcept>
 #include <string>
@@ -30,7 +31,6 @@ WebSocketUrl WebSocketUrl::parse(std::string_view url) {
   for (const char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) bad(url, "space or control character");
   }
-  if (starts_with_ci(url, "wss://")) bad(url, "wss:// (TLS) is not supported");
   if (starts_with_ci(url, "ws+unix://")) {
     // ws+unix:///run/app.sock:/chat?x=1 — the socket path, then ":" and the request target.
     std::string_view rest = url.substr(10);
@@ -41,8 +41,14 @@ WebSocketUrl WebSocketUrl::parse(std::string_view url) {
     u.host_header = "localhost";
     return u;
   }
-  if (!starts_with_ci(url, "ws://")) bad(url, "the scheme must be ws:// or ws+unix://");
-  std::string_view rest = url.substr(5);
+  u.tls = starts_with_ci(url, "wss://");
+  if (!u.tls && !starts_with_ci(url, "ws://")) {
+    bad(url, "the scheme must be ws://, wss:// or ws+unix://");
+  }
+  // RFC 6455 3: port 443 by default for wss://.
+  const std::uint16_t default_port = u.tls ? 443 : 80;
+  u.port = default_port;
+  std::string_view rest = url.substr(u.tls ? 6 : 5);
   // RFC 6455 3: no fragment identifiers.
   if (rest.find('#') != std::string_view::npos) bad(url, "fragments are not allowed");
   const auto slash = rest.find_first_of("/?");
@@ -82,7 +88,7 @@ WebSocketUrl WebSocketUrl::parse(std::string_view url) {
   // RFC 6455 4.1: Host carries the port unless it is the default one.
   const bool ipv6 = u.host.find(':') != std::string::npos;
   u.host_header = ipv6 ? "[" + u.host + "]" : u.host;
-  if (u.port != 80) u.host_header += ":" + std::to_string(u.port);
+  if (u.port != default_port) u.host_header += ":" + std::to_string(u.port);
   return u;
 }
 

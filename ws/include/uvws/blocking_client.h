@@ -13,10 +13,11 @@
 //
 // Errors are exceptions: ConnectError (the lookup or TCP connect failed), HandshakeError (the
 // server answered without accepting: status() is its HTTP status, e.g. 403, or 101 for a
-// response that broke RFC 6455 4.1), TimeoutError (connect, recv, ping or close took too
-// long; the connection stays usable after a recv or ping timeout), ConnectionClosed (the
-// connection ended: code() and reason() of the close, 1006 if it was lost without one).
-// Bad options or URLs throw std::invalid_argument.
+// response that broke RFC 6455 4.1; or wss:// failed its TLS handshake: status() 0, code()
+// of net::tls_category() with OpenSSL's reason, e.g. "certificate verify failed: ..."),
+// TimeoutError (connect, recv, ping or close took too long; the connection stays usable after a
+// recv or ping timeout), ConnectionClosed (the connection ended: code() and reason() of the close,
+// 1006 if it was lost without one). Bad options or URLs throw std::invalid_argument.
 //
 // Ownership: movable, not copyable; the destructor closes with 1000 and joins the thread.
 // Threads: one thread at a time may call a BlockingClient (it is not internally serialized

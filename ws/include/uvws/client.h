@@ -9,7 +9,9 @@
 //
 // Addresses: ws://host[:port]/path?query (host names resolved with libuv's resolver, IPv6
 // literals in brackets, port 80 by default) and ws+unix:///path/to.sock[:/request/path]
-// for a Unix-domain socket. wss:// is refused (no TLS yet) with std::invalid_argument.
+// for a Unix-domain socket; wss://host[:port]/path?query over TLS (port 443 by default), the
+// server's certificate checked against ClientOptions::tls (the system store by default) for
+// the URL's host name or IP address, a failure reported to on_error with OpenSSL's reason.
 //
 // A host name resolves to every address it has (IPv6 and IPv4); they are tried in order until
 // one connects. connect_timeout bounds the lookup and the TCP connect together;
@@ -41,6 +43,7 @@
 #include "uvws/core/export.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
+#include "uvws/net/tls.h"
 #include "uvws/websocket.h"
 #include "uvws/ws/permessage_deflate.h"
 
@@ -99,19 +102,26 @@ struct UVWS_EXPORT ClientOptions {
   std::chrono::milliseconds compression_idle_release{10000};
   // Reconnecting (Client only; uvws::connect ignores it).
   ReconnectOptions reconnect;
+
+  // wss:// only: whom to trust (ca_file / ca_dir; the system store by default), a client
+  // certificate, or `insecure` (no verification; a warning is logged on every connection).
+  // Bad files make the constructor throw std::invalid_argument with OpenSSL's reason.
+  net::TlsClientConfig tls;
 };
 
-// A parsed ws:// or ws+unix:// address. parse() throws std::invalid_argument on anything else.
+// A parsed ws://, wss:// or ws+unix:// address. parse() throws std::invalid_argument on
+// anything else.
 struct UVWS_EXPORT WebSocketUrl {
   std::string host;  // name or IP literal (without brackets); empty for Unix sockets
-  // The TCP port (80 unless the URL names one).
+  // The TCP port (80, or 443 for wss://, unless the URL names one).
   std::uint16_t port = 80;
+  bool tls = false;  // wss://
   // The socket path of a ws+unix:// URL; empty otherwise.
   std::string unix_path;
   std::string target = "/";  // path and query
   std::string host_header;   // host[:port] as sent in Host
 
-  // Parses `url`; std::invalid_argument on anything but ws:// or ws+unix:// (wss:// included).
+  // Parses `url`; std::invalid_argument on anything but ws://, wss:// or ws+unix://.
   static WebSocketUrl parse(std::string_view url);
 };
 

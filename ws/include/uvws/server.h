@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include "uvws/core/export.h"
 #include "uvws/handler.h"
 #include "uvws/metrics.h"
+#include "uvws/net/tls.h"
 #include "uvws/ws/permessage_deflate.h"
 
 namespace uvws {
@@ -84,6 +86,11 @@ struct UVWS_EXPORT ServerOptions {
   std::chrono::milliseconds compression_idle_release{10000};
 
   bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
+
+  // TLS on the listening port (wss:// and https://), off unless set: certificate and key files,
+  // SNI certificates, versions, ciphers, client certificates (uvws/net/tls.h). The files are
+  // read by the constructor (std::invalid_argument with OpenSSL's reason if one is bad).
+  std::optional<net::TlsServerConfig> tls;
 
   // For tests and simulations: the time every timeout above runs on, for all loops (e.g. a
   // net::ManualClock, uvws/net/clock.h, that the test advances); nullptr: real time. Not owned:
@@ -153,6 +160,13 @@ class UVWS_EXPORT Server {
 
   // The options the server was made with.
   const ServerOptions& options() const;
+
+  // Certificate reload (any thread, e.g. on SIGHUP after a renewal): connections accepted from
+  // now on use the new certificates, open ones keep theirs. Reads options().tls's files again;
+  // the overload takes a new configuration. Throws std::invalid_argument (OpenSSL's reason),
+  // keeping the current certificates, if a file is bad; std::logic_error if TLS is off.
+  void reload_tls();
+  void reload_tls(const net::TlsServerConfig& config);
 
   struct Impl;
 

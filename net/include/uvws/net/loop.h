@@ -63,6 +63,7 @@ struct UVWS_EXPORT LoopStats {
   std::uint64_t reads = 0;       // read callbacks that delivered bytes
   std::uint64_t try_writes = 0;  // uv_try_write calls (one write syscall each)
   std::uint64_t writes = 0;      // uv_write calls (the asynchronous rest of a partial write)
+  std::uint64_t tls_handshake_failures = 0;  // TLS connections that failed before established
 };
 
 namespace detail {
@@ -199,12 +200,17 @@ class UVWS_EXPORT Loop {
   std::vector<std::unique_ptr<SignalWatch>> signals_;
   std::vector<detail::OwnedHandle*> owned_;
 
+  // Room in front of the read buffer where a TLS connection's plaintext may run ahead of its
+  // ciphertext by one record carried over from an earlier read (TlsSession::read).
+  static constexpr std::uint32_t tls_headroom = 16 * 1024;
+
   // Shared by all connections of the loop (performance: no per-connection buffers).
-  std::unique_ptr<std::uint8_t[]> read_buffer_;
+  std::unique_ptr<std::uint8_t[]> read_buffer_;  // tls_headroom + read_buffer_size_ bytes
   std::uint32_t read_buffer_size_;
   core::Buffer cork_;                     // the bytes cork_holder_ wrote this iteration
   TCPConnection* cork_holder_ = nullptr;  // at most one connection holds the cork
   core::Buffer discard_;                  // output() of a connection that can no longer write
+  core::Buffer tls_out_;                  // ciphertext on its way to send(); empty in between
   TimerLink parked_;                      // connections without an armed timer
   std::unique_ptr<TimerWheel> wheel_;     // connections with an armed timer
   std::size_t connection_count_ = 0;

@@ -13,6 +13,9 @@
 // Memory: at most 320 bytes including libuv's 248-byte uv_tcp_t (static_assert below), and no
 // buffer while idle: reads land in the Loop's shared read buffer, writes in the Loop's shared
 // cork buffer, and a per-connection write state exists only while the kernel refuses bytes.
+// TLS: a connection may carry a TlsSession (one pointer; tcp_connection_tls.cpp). Then the read
+// path decrypts before on_data() and the write path encrypts at flush, so subclasses see
+// plaintext only; a TLS failure calls on_error() with a tls_category() error and closes.
 #pragma once
 
 #include <uv.h>
@@ -34,6 +37,9 @@
 namespace uvws::net {
 
 class TCPListener;
+class TlsContext;
+class TlsContextHolder;
+class TlsSession;
 
 // The TimerNode base (private) is the connection's slot in its loop's timer wheel; while no
 // timer is armed the same links keep it in the loop's list of connections, so the registry
@@ -143,6 +149,21 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // connection then closes itself. Preconditions as for connect() (EINVAL, no callback).
   std::error_code connect_unix(const std::string& path, ConnectCallback on_connect);
 
+  // --- TLS (a server's listener starts it at accept: TCPListener::set_tls) -----------------------
+  // Client side: starts TLS on a connected socket, typically in the connect callback, before
+  // anything was written (bytes output() took earlier went out in the clear). The certificate
+  // is checked for `server_name` (host name, sent as SNI; or IP literal) unless the context is
+  // insecure. Bytes written before the handshake completed go out once it has; a failure calls
+  // on_error() (tls_category()) and closes. EINVAL if closing, not connected, already TLS, or
+  // `server_name` is not a name OpenSSL can check;
+  // ENOMEM if OpenSSL cannot make a session. Loop thread.
+  std::error_code start_tls(std::shared_ptr<const TlsContext> context,
+                            const std::string& server_name);
+  // True if the connection speaks TLS.
+  bool tls() const noexcept { return (side_ & side_tls) != 0; }
+  // True once the TLS handshake completed (false without TLS).
+  bool tls_established() const noexcept;
+
  protected:
   // A connection on `loop`, not yet connected (use create()).
   explicit TCPConnection(Loop& loop) noexcept;
@@ -169,6 +190,7 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   friend class Loop;
   friend class TCPListener;
   struct WriteState;
+  struct TlsSide;
 
   enum Flag : std::uint16_t {
     f_handle = 1 << 0,         // uv_tcp_init() done
@@ -193,7 +215,21 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(&tcp_); }
   void init_handle() noexcept;
   void leave_registry() noexcept;
-  std::error_code accept_from(uv_stream_t* server, bool tcp_nodelay) noexcept;
+  std::error_code accept_from(uv_stream_t* server, bool tcp_nodelay,
+                              const TlsContextHolder* tls) noexcept;
+  // TLS paths (tcp_connection_tls.cpp).
+  void tls_read(std::size_t nread) noexcept;
+  // Encrypts `plaintext` (emptied) into the loop's TLS output and sends that.
+  void tls_send(core::Buffer& plaintext) noexcept;
+  // Sends ciphertext made outside a flush (handshake, alerts), behind what is in flight.
+  void send_ciphertext(core::Buffer& ciphertext) noexcept;
+  // write_cb: the next uv_write is the ciphertext made meanwhile and the encrypted backlog.
+  void tls_next_write() noexcept;
+  // shutdown(): a close_notify behind everything written.
+  void tls_shutdown() noexcept;
+  // close() without a write in flight: one attempt for the corked plaintext, encrypted, and a
+  // close_notify.
+  void tls_close() noexcept;
   void send(core::Buffer& bytes) noexcept;
   // One uv_try_write of `bytes`; returns how many the kernel took.
   std::size_t try_write(std::span<const std::uint8_t> bytes) noexcept;
@@ -205,7 +241,15 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
 
   std::uint16_t flags_ = 0;  // packed into the TimerNode's tail padding
   uv_tcp_t tcp_;
-  std::unique_ptr<WriteState> write_;  // only while a uv_write is in flight
+  // One word for two states that most connections never have, to stay within the budget: the
+  // write state (only while a uv_write is in flight) and the TLS session (only on a TLS
+  // connection). Without side_tls it is a WriteState* or 0; with it, a TlsSide* holding both.
+  static constexpr std::uintptr_t side_tls = 1;
+  std::uintptr_t side_ = 0;
+  WriteState* write_state() const noexcept;
+  void set_write_state(std::unique_ptr<WriteState> state) noexcept;
+  TlsSession* tls_session() const noexcept;
+  void set_tls_session(std::unique_ptr<TlsSession> session);
 };
 
 // The per-connection memory budget (uWebSockets-class: under 512 bytes per idle WebSocket in

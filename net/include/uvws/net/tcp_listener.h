@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <system_error>
 
@@ -24,6 +25,7 @@
 namespace uvws::net {
 
 class TCPConnection;
+class TlsContextHolder;
 
 // Where and how a TCPListener listens.
 struct UVWS_EXPORT ListenOptions {
@@ -61,6 +63,9 @@ class UVWS_EXPORT TCPListener {
   std::error_code listen(const ListenOptions& options);
   // The bound port (useful after port 0); 0 for a Unix-domain socket or when not listening.
   std::uint16_t port() const noexcept;
+  // Makes every connection accepted from now on speak TLS with the holder's current context
+  // (nullptr: plain TCP again). The holder may be reloaded from any thread meanwhile.
+  void set_tls(std::shared_ptr<const TlsContextHolder> tls) { tls_ = std::move(tls); }
   // True while listening.
   bool listening() const noexcept { return handle_ != nullptr; }
   // Stops accepting; idempotent. Accepted connections are not affected.
@@ -72,7 +77,8 @@ class UVWS_EXPORT TCPListener {
 
   Loop& loop_;
   Factory factory_;
-  Handle* handle_ = nullptr;  // while listening; deletes itself once closed
+  std::shared_ptr<const TlsContextHolder> tls_;  // set_tls()
+  Handle* handle_ = nullptr;                     // while listening; deletes itself once closed
 };
 
 }  // namespace uvws::net
