@@ -22,12 +22,13 @@ using Phase = PendingUpgrade::State::Phase;
 template <class F>
 bool answer(const std::shared_ptr<PendingUpgrade::State>& state, F&& fill) {
   if (!state) return false;
-  {
-    std::lock_guard lock(state->mutex);
-    if (state->phase != Phase::waiting) return false;
-    fill(*state);
-    state->phase = Phase::answered;
-  }
+  std::lock_guard lock(state->mutex);
+  if (state->phase != Phase::waiting) return false;
+  fill(*state);
+  state->phase = Phase::answered;
+  // Posted under the lock: while the phase was waiting the connection had not been abandoned,
+  // so its loop still exists (every connection is abandoned in on_closed, before its Server
+  // destroys the loop); an answer after that returns false above without touching the loop.
   // Always posted, also from the loop thread: the answer then never runs inside another
   // connection's callback (whose output buffer it would share).
   state->loop->post([state] {

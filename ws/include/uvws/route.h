@@ -96,7 +96,8 @@ struct UVWS_EXPORT UpgradeReject {
 //
 // Threads: accept(), reject() and pending() from any thread; the answer is posted to the
 // connection's loop and applied there (so even on the loop thread it takes effect after the
-// current callback). The Server must still be running when they are called.
+// current callback). Safe at any time, also after the connection or the Server is gone
+// (they return false then).
 class UVWS_EXPORT PendingUpgrade {
  public:
   // An empty object: accept() and reject() return false.
