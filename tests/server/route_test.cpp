@@ -7,6 +7,7 @@
 
 #include "route_helpers.h"
 #include "test_client.h"
+#include "uvws/net/clock.h"
 
 using uvws::RouteOptions;
 using uvws::Server;
@@ -159,4 +160,30 @@ TEST_CASE("compression on one route only", "[server][route]") {
   const auto pr = http_exchange(server.port(), upgrade_request("/plain", offer));
   CHECK(pr.status == 101);
   CHECK(pr.header("Sec-WebSocket-Extensions").empty());
+}
+
+TEST_CASE("a per-route idle timeout applies to that route only", "[server][route][clock]") {
+  uvws::net::ManualClock clock;
+  uvws::test::RecordingHandler quick_h, slow_h;
+  auto opts = ServerThread::options();
+  opts.clock = &clock;
+  opts.idle_timeout = uvws::test::Ms(120000);
+  RouteOptions quick;
+  quick.idle_timeout = uvws::test::Ms(1000);
+  RouteServer server(opts, [&](Server& s) {
+    s.route("/quick", quick_h, quick);
+    s.route("/slow", slow_h);
+  });
+  TestClient q, w;
+  REQUIRE(q.connect(server.port(), "/quick") == 101);  // both idle timers start at 0
+  REQUIRE(w.connect(server.port(), "/slow") == 101);
+  clock.advance(uvws::test::Ms(1000));
+  REQUIRE(clock.wait_caught_up());
+  const Received r = q.recv();
+  REQUIRE(r.kind == Received::Kind::close);
+  CHECK(r.code == 1001);
+  CHECK(r.data == "idle timeout");
+  // The other route keeps the server's 120 s: still open, and echoing.
+  REQUIRE(w.send_text("alive"));
+  CHECK(w.recv().is_message(uvws::ws::Opcode::text, "alive"));
 }
