@@ -246,3 +246,30 @@ TEST_CASE("a deferred accept that cannot take effect answers 500 and gives the u
   CHECK(h.wait_abandoned() == &marker);
   CHECK(h.snapshot().opens == 0);
 }
+
+TEST_CASE("a deferred upgrade answered on the loop thread, inside on_upgrade itself",
+          "[server][route][upgrade]") {
+  // The answer is posted even from the loop thread: it applies after on_upgrade returned.
+  class AnswerAtOnce : public RecordingHandler {
+   public:
+    uvws::UpgradeDecision on_upgrade(const uvws::HTTPRequest& request) override {
+      answered = PendingUpgrade::defer(request).accept({.headers = {{"X-Now", "1"}}});
+      again = PendingUpgrade::defer(request).accept();  // the same PendingUpgrade: answered
+      return {};
+    }
+    bool answered = false;
+    bool again = true;
+  } h;
+  RouteServer server(ServerThread::options(), [&](Server& s) { s.route("/", h); });
+  {
+    TestClient c;
+    REQUIRE(c.connect(server.port(), "/") == 101);
+    REQUIRE(c.send_text("echo"));
+    CHECK(c.recv_data().is_message(uvws::ws::Opcode::text, "echo"));
+    REQUIRE(c.close());
+    CHECK(c.wait_eof());
+  }  // the client's FIN: the server's on_close follows
+  REQUIRE(h.wait([](const uvws::test::Record& r) { return r.closes.size() == 1; }));
+  CHECK(h.answered);  // read after the connection closed on the loop: no race
+  CHECK_FALSE(h.again);
+}
