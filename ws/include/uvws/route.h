@@ -105,7 +105,7 @@ class UVWS_EXPORT PendingUpgrade {
 
   // Inside on_upgrade, for the request it was given (on the loop thread): the upgrade will be
   // answered through the returned object, and what on_upgrade returns is ignored. Throws
-  // std::logic_error elsewhere. Calling it again for the same request returns the same answer.
+  // std::logic_error elsewhere. Called again for the same request, it returns the same object.
   static PendingUpgrade defer(const HTTPRequest& request);
 
   // Answers 101 (the checks of a synchronous accept still apply: Origin, extensions; a
