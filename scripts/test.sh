@@ -27,6 +27,7 @@ expected_interop=(
   uvws_interop_metrics_prometheus
   uvws_interop_node_ws
   uvws_interop_python_websockets
+  uvws_interop_routes_python
   uvws_interop_tls_python
 )
 check_interop_registered() {

@@ -176,8 +176,9 @@ void Connection::on_error(std::error_code ec) {
   logger().debug("connection {}: I/O error: {}", TCPConnection::remote_address(), ec.message());
   protocol().terminate();
   conclude();  // TCP closes when this returns
-  // A server connection that never opened has nobody to tell (no route, or a handshake error).
-  if (opened() || client_) report_failure(ec, opened() ? this : nullptr);
+  // A server connection that never opened has nobody to tell (no route, or a handshake error),
+  // unless its upgrade was waiting for a deferred answer.
+  if (opened() || client_ || upgrade_pending()) report_failure(ec, opened() ? this : nullptr);
 }
 
 void Connection::on_drain() {
@@ -240,6 +241,7 @@ void Connection::on_timer() {
 }
 
 void Connection::on_closed() {
+  if (upgrade_pending()) abandon_pending_upgrade();
   // Out of every topic first: counts are exact, and no publish reaches this connection, by the
   // time the handler hears of the close.
   if (extras_ && !client_) {
@@ -270,6 +272,20 @@ void Connection::on_closed() {
   } else if (counted_) {
     ctx().shared.connections.fetch_sub(1, std::memory_order_relaxed);
   }
+}
+
+void Connection::resume_deferred() {
+  core::Buffer& owed = owed_buffer();
+  struct Clear {  // as in on_data
+    core::Buffer& owed;
+    ~Clear() { owed.clear(); }
+  } clear{owed};
+  owed.clear();
+  server_protocol().resume(owed);
+  settle();
+  flush();
+  pause_reading_if_over_limit();
+  account_held_bytes();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -48,12 +48,17 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "endpoint.h"
 #include "handle_token.h"
+#include "pending_upgrade.h"
 #include "protocol_events.h"
+#include "request_data.h"
 #include "server_context.h"
 #include "timeouts.h"
 #include "topics.h"
@@ -100,6 +105,8 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   const ws::HTTPRequest* request() const;
   // The server side's route, or the client's endpoint (nullptr before a route is found).
   const Endpoint* endpoint() const { return endpoint_; }
+  // What the route keeps of the request for the connection's life (request_data.h), or null.
+  const KeptRequest* kept_request() const { return extras_ ? extras_->kept.get() : nullptr; }
   void* user_data() const { return user_data_; }
   void set_user_data(void* p) { user_data_ = p; }
   std::shared_ptr<WebSocketHandle::Token> token();
@@ -127,6 +134,11 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // posts it).
   void receive_held();
 
+  // --- Asynchronous upgrade (connection_upgrade.cpp) -----------------------------------------
+  // Applies the answer a PendingUpgrade posted (the loop's task calls it while the connection
+  // waits for it).
+  void answer_deferred();
+
   // --- Pub/sub (pubsub.cpp) -------------------------------------------------------------------
   bool subscribe(std::string_view topic);
   bool unsubscribe(std::string_view topic);
@@ -153,7 +165,7 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   void on_closed() override;
 
   // --- Protocol events (through ProtocolEvents) -----------------------------------------------
-  void request_received(const ws::HTTPRequest& request);  // server
+  void request_received(const ws::HTTPRequest& request);  // server (connection_upgrade.cpp)
   void handshake_accepted();                              // client
   void message_received(Opcode opcode, std::span<std::uint8_t> data);
   void fragment_received(Opcode opcode, std::span<std::uint8_t> data, bool fin);
@@ -195,6 +207,17 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   void end_exchange();
   // The handshake is done (either side): timers, counters, on_open.
   void opened_websocket();
+  // Server side (connection_upgrade.cpp): answers 101 and opens (on_open runs), with
+  // `user_data` set first; false when the protocol refused the request (protocol_failed ran).
+  bool accept_upgrade(std::string_view subprotocol,
+                      std::vector<std::pair<std::string, std::string>> headers, void* user_data);
+  // On_upgrade deferred its answer: the connection waits for it (under the handshake timeout).
+  void hold_upgrade(std::shared_ptr<PendingUpgrade::State> state);
+  bool upgrade_pending() const { return extras_ && extras_->pending; }
+  // The connection ends while its upgrade waits for an answer (on_closed).
+  void abandon_pending_upgrade();
+  // After a deferred answer: parses the frames that waited for it, as on_data does with a read.
+  void resume_deferred();
   void arm_open_timer();
   // A failure goes to the client's link (with the refused response's HTTP status, if any),
   // then to the Handler's on_error (`ws` null when the connection never opened).
@@ -274,6 +297,10 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
     std::size_t dropped_messages = 0;
     std::size_t dropped_bytes = 0;
     bool report_queued = false;
+    // The upgrade waiting for its answer (pending_upgrade.h), from on_upgrade until then.
+    std::shared_ptr<PendingUpgrade::State> pending;
+    // The request data the route keeps (RouteOptions::keep_request, keep_headers).
+    std::unique_ptr<KeptRequest> kept;
   };
   Extras& extras();
 

@@ -18,6 +18,7 @@
 namespace uvws::detail {
 
 class Connection;
+struct Route;
 
 // The timeouts and the backpressure limit of a connection (from ServerOptions or
 // ClientOptions).
@@ -110,10 +111,11 @@ class ClientLink {
 };
 
 struct Endpoint {
-  std::string path;  // the route's path (server); empty on clients
+  std::string path;  // the route's pattern as registered (server); empty on clients
   Handler* handler;
   const ConnectionSettings* settings;
   ClientLink* client = nullptr;  // client connections only
+  const Route* route = nullptr;  // server connections only: the route (router.h)
 };
 
 }  // namespace uvws::detail

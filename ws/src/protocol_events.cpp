@@ -3,7 +3,6 @@
 
 #include "connection.h"
 #include "log.h"
-#include "upgrade.h"
 
 namespace uvws::detail {
 
@@ -46,54 +45,7 @@ void ProtocolEvents::on_failed(std::error_code ec) {
 // ---------------------------------------------------------------------------------------
 // What the connection does with each event (Connection members, connection.h)
 
-namespace {
-
-// The status of a whole HTTP answer ("HTTP/1.1 NNN ..."), 0 when it has none.
-int status_of(std::string_view response) {
-  if (response.size() < 12) return 0;
-  int status = 0;
-  for (char c : response.substr(9, 3)) {
-    if (c < '0' || c > '9') return 0;
-    status = status * 10 + (c - '0');
-  }
-  return status;
-}
-
-}  // namespace
-
-void Connection::count_answer(const ws::HTTPRequest& request, int status) {
-  LoopMetrics& m = ctx().metrics;
-  const bool upgrade = request.header_has_token("Upgrade", "websocket");
-  (upgrade ? m.handshakes : m.http_responses).add(static_cast<unsigned>(status));
-}
-
-void Connection::request_received(const ws::HTTPRequest& request) {
-  RequestAnswer answer = answer_request(ctx().shared, request);
-  endpoint_ = answer.route;
-  switch (answer.kind) {
-    case RequestAnswer::Kind::not_found:
-      count_answer(request, 404);
-      server_protocol().reject(ws::Error::not_found, send_buffer());
-      return;
-    case RequestAnswer::Kind::respond:
-      count_answer(request, status_of(answer.response));
-      server_protocol().reject(answer.response, send_buffer());
-      return;
-    case RequestAnswer::Kind::upgrade:
-      break;
-  }
-  if (endpoint_->handler->frame_mode()) {
-    server_protocol().set_options(ctx().shared.protocol_frame_mode);
-  }
-  ws::ServerProtocol::AcceptOptions accept;
-  accept.subprotocol = answer.subprotocol;
-  accept.headers = std::move(answer.headers);
-  if (server_protocol().accept(accept, send_buffer())) return;  // refused: protocol_failed ran
-  ctx().metrics.handshakes.add(101);
-  opened_websocket();
-  // The request was only for on_open (query(), header()); an open connection keeps none.
-  server_protocol().release_handshake();
-}
+// Connection::request_received: connection_upgrade.cpp.
 
 void Connection::count_handshake_failure(std::error_code ec) {
   LoopMetrics& m = ctx().metrics;
@@ -152,8 +104,9 @@ void Connection::protocol_failed(std::error_code ec) {
   if (!client_ && stage_ == Stage::handshake) count_handshake_failure(ec);
   if (ec == ws::Error::unexpected_eof) {
     // on_eof closes; on_closed reports 1006. A client that never opened reports the failure
-    // (the server hung up on its handshake).
-    if (client_ && stage_ == Stage::handshake) report_failure(ec, nullptr);
+    // (the server hung up on its handshake), and so does a server whose deferred upgrade was
+    // still waiting for its answer (the peer left meanwhile).
+    if ((client_ || upgrade_pending()) && stage_ == Stage::handshake) report_failure(ec, nullptr);
     return;
   }
   if (ec == ws::Error::rejected) return;  // the application's own answer: nothing to report

@@ -37,11 +37,12 @@ void validate(const ServerOptions& o) {
   detail::check_settings(detail::connection_settings(o), "uvws::ServerOptions");
 }
 
-ws::ServerProtocolOptions protocol_options(const ServerOptions& o, bool frame_mode) {
+ws::ServerProtocolOptions protocol_options(const ServerOptions& o, bool frame_mode,
+                                           const char* options_name) {
   ws::ServerProtocolOptions p;
   p.frame_mode = frame_mode;
   p.allowed_origins = o.allowed_origins;
-  detail::set_protocol_limits(p, o, "uvws::ServerOptions");
+  detail::set_protocol_limits(p, o, options_name);
   return p;
 }
 
@@ -71,8 +72,7 @@ void begin_shutdown(detail::LoopContext& ctx) {
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   validate(options);
-  impl_->shared.protocol = protocol_options(options, false);
-  impl_->shared.protocol_frame_mode = protocol_options(options, true);
+  impl_->shared.protocol = protocol_options(options, false, "uvws::ServerOptions");
   impl_->shared.settings = detail::connection_settings(options);
   if (options.tls) impl_->tls = std::make_shared<net::TlsContextHolder>(*options.tls);
   impl_->shared.options = std::move(options);
@@ -87,15 +87,26 @@ const ServerOptions& Server::options() const {
   return impl_->shared.options;
 }
 
-void Server::route(std::string path, Handler& handler) {
+void Server::route(std::string pattern, Handler& handler, RouteOptions options) {
   if (impl_->listening) throw std::logic_error("uvws::Server::route: call before listen()/run()");
-  if (path != "*" && (path.empty() || path[0] != '/')) {
-    throw std::invalid_argument("route path must start with / (or be \"*\", the catch-all)");
-  }
-  for (auto& r : impl_->shared.routes) {
-    if (r.path == path) throw std::invalid_argument("route registered twice: " + path);
-  }
-  impl_->shared.routes.push_back({std::move(path), &handler, &impl_->shared.settings, nullptr});
+  auto route = std::make_unique<detail::Route>(detail::RoutePattern(std::move(pattern)), handler);
+  // The server's options with the route's overrides, checked as the server's are.
+  ServerOptions o = impl_->shared.options;
+  if (options.max_message_size) o.max_message_size = *options.max_message_size;
+  if (options.max_frame_size) o.max_frame_size = *options.max_frame_size;
+  if (options.idle_timeout) o.idle_timeout = *options.idle_timeout;
+  if (options.ping_interval) o.ping_interval = *options.ping_interval;
+  if (options.compression) o.compression = *options.compression;
+  if (options.max_backpressure) o.max_backpressure = *options.max_backpressure;
+  if (options.backpressure_policy) o.backpressure_policy = *options.backpressure_policy;
+  route->settings = detail::connection_settings(o);
+  detail::check_settings(route->settings, "uvws::RouteOptions");
+  route->protocol = protocol_options(o, false, "uvws::RouteOptions");
+  route->protocol_frame_mode = protocol_options(o, true, "uvws::RouteOptions");
+  route->keep_request = options.keep_request;
+  route->keep_headers = std::move(options.keep_headers);
+  impl_->shared.router.add(*route);  // throws for a duplicate or a conflict
+  impl_->shared.routes.push_back(std::move(route));
 }
 
 void Server::listen() {

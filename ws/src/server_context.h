@@ -19,6 +19,7 @@
 #include "loop_metrics.h"
 #include "memory_budget.h"
 #include "pubsub.h"
+#include "router.h"
 #include "topics.h"
 #include "uvws/handler.h"
 #include "uvws/net/loop.h"
@@ -32,24 +33,14 @@ struct LoopContext;
 
 struct ServerShared {
   ServerOptions options;
-  ConnectionSettings settings;                    // from options, for every route
-  ws::ServerProtocolOptions protocol;             // whole-message routes
-  ws::ServerProtocolOptions protocol_frame_mode;  // routes whose handler wants frames
-  std::vector<Endpoint> routes;
+  ConnectionSettings settings;                  // from options, until a route is found
+  ws::ServerProtocolOptions protocol;           // from options, until a route is found
+  std::vector<std::unique_ptr<Route>> routes;   // each with its own settings (router.h)
+  Router router;                                // over `routes`
   std::atomic<std::size_t> connections{0};      // accepted TCP connections, all loops
   std::atomic<std::size_t> open_websockets{0};  // from on_open to on_close, all loops
   std::vector<LoopContext*> loops;              // set by listen(), fixed afterwards
   TopicCounts topic_counts;
-
-  // The route for `path`: an exact match, else the catch-all route "*" if there is one.
-  const Endpoint* find_route(std::string_view path) const {
-    const Endpoint* fallback = nullptr;
-    for (const Endpoint& r : routes) {
-      if (r.path == path) return &r;
-      if (r.path == "*") fallback = &r;
-    }
-    return fallback;
-  }
 };
 
 // All loops' counters summed, with the server-wide gauges (Server::metrics()). Any thread.

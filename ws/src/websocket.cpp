@@ -64,19 +64,7 @@ std::string WebSocket::remote_address() const {
   return self().net::TCPConnection::remote_address();
 }
 
-std::string_view WebSocket::path() const {
-  const auto* endpoint = self().endpoint();
-  return endpoint != nullptr ? std::string_view(endpoint->path) : std::string_view();
-}
-std::string_view WebSocket::query() const {
-  const auto* request = self().request();
-  return request != nullptr ? request->query() : std::string_view();
-}
-std::string_view WebSocket::header(std::string_view name) const {
-  const auto* request = self().request();
-  if (request == nullptr) return {};
-  return request->header(name).value_or(std::string_view());
-}
+// path(), route(), param(), query() and header(): request_data.cpp.
 std::string_view WebSocket::subprotocol() const {
   return self().protocol().subprotocol();
 }

@@ -7,7 +7,8 @@
 // Each of `threads` loops runs on its own thread with its own SO_REUSEPORT listener; a
 // connection lives and dies on the loop that accepted it, and its Handler callbacks run
 // there. Plain HTTP requests go to Handler::on_http (426 by default); paths without a route
-// (and no "*" route) get 404.
+// (and no "*" route) get 404. Routes may have parameters (server.route("/rooms/:id", h)) and
+// options of their own (RouteOptions, uvws/route.h).
 //
 // Ownership: the Server owns its loops, listeners and connections; Handlers are the
 // application's and must outlive run(). Threads: construct, route() and listen() on one
@@ -29,6 +30,7 @@
 #include "uvws/handler.h"
 #include "uvws/metrics.h"
 #include "uvws/net/tls.h"
+#include "uvws/route.h"
 #include "uvws/ws/permessage_deflate.h"
 
 namespace uvws {
@@ -108,9 +110,22 @@ class UVWS_EXPORT Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Serves `handler` on `path`: an exact match of the request path (query ignored), or "*"
-  // for every path that no other route matches.
-  void route(std::string path, Handler& handler);
+  // Serves `handler` on the paths `pattern` matches (the request target without its query):
+  //   "/chat"        exactly that path;
+  //   "/rooms/:id"   any one non-empty segment in place of ":id" (WebSocket::param("id"),
+  //                  route_param() in on_http / on_upgrade);
+  //   "/files/*"     a trailing wildcard: every path under "/files/" (param("*") is the rest,
+  //                  possibly empty; "/files" itself is not matched);
+  //   "*"            the catch-all: every path no other route matches.
+  // Precedence, segment by segment from the left: an exact segment, then a parameter, then a
+  // wildcard; the catch-all last. A branch that fails further down falls back to the next
+  // choice, so "/rooms/new" and "/rooms/:id/log" may coexist. Matching costs O(segments).
+  // Segments are compared as sent (not percent-decoded; "/a/" is not "/a").
+  // `options` override the ServerOptions defaults for this route's connections.
+  // Throws std::invalid_argument for a malformed pattern, one registered twice, one whose
+  // parameter has another name than an earlier pattern's at the same place ("/r/:id" and
+  // "/r/:name/x"), or a bad option; std::logic_error after listen().
+  void route(std::string pattern, Handler& handler, RouteOptions options = {});
 
   // Binds the listeners now (run() does it if not done): throws std::system_error when the
   // address cannot be bound. After it, port() is the bound port.

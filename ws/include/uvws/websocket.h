@@ -127,13 +127,26 @@ class UVWS_EXPORT WebSocket {
 
   // The peer as "ip:port", "[ipv6]:port" or a Unix socket path; empty if unknown.
   std::string remote_address() const;
-  // The path of the route that accepted the connection (server side; empty on clients).
+  // The request's path (its target without the query), e.g. "/rooms/42" on the route
+  // "/rooms/:id" or on "*": during on_open; for the connection's whole life on routes with
+  // RouteOptions::keep_request (or keep_headers) and on exact routes (whose pattern is the
+  // path); empty otherwise, and on clients.
   std::string_view path() const;
-  // The request's query (after '?') and headers (case-insensitive; empty when absent). Only
-  // during on_open: the request is not kept afterwards, to keep an open connection small —
-  // copy what you need into your user data.
+  // The pattern of the route that accepted the connection, as registered ("/rooms/:id", "*");
+  // empty on clients.
+  std::string_view route() const;
+  // The value the route's pattern captured as `name` (":id" captures "id", a trailing "*"
+  // the rest of the path), or the `index`-th capture in path order; raw path bytes, not
+  // percent-decoded. During on_open, and for the whole life on routes with keep_request;
+  // empty otherwise or when there is no such capture. (In on_http / on_upgrade: route_param.)
+  std::string_view param(std::string_view name) const;
+  std::string_view param(std::size_t index) const;
+  // The request's query (after '?'); when path() is, except on exact routes: the request is
+  // not kept after on_open unless the route asks (RouteOptions::keep_request), to keep an open
+  // connection small — copy what you need into your user data.
   std::string_view query() const;
-  // A request header's value (case-insensitive name; empty when absent); during on_open only.
+  // A request header's value (case-insensitive name; empty when absent): during on_open, and
+  // for the whole life for the route's RouteOptions::keep_headers.
   std::string_view header(std::string_view name) const;
   // The negotiated subprotocol (empty if none).
   std::string_view subprotocol() const;
