@@ -26,6 +26,7 @@ expected_interop=(
   uvws_interop_chat_browser
   uvws_interop_node_ws
   uvws_interop_python_websockets
+  uvws_redis_cluster
 )
 check_interop_registered() {
   local got want

@@ -1,6 +1,5 @@
 #include "redis_bridge.h"
 
-#include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -10,6 +9,7 @@
 #include <random>
 
 #include "redis_envelope.h"
+#include "redis_libuv.h"
 #include "server_context.h"
 #include "uvws/core/log.h"
 #include "uvws/net/timer.h"
@@ -126,7 +126,7 @@ void RedisBridge::connect(Link& l) {
     return retry(l, why, false);
   }
   ac->data = &l;
-  if (redisLibuvAttach(ac, home_.loop.uv()) != REDIS_OK) {
+  if (!attach_redis_to_libuv(ac, home_.loop.uv())) {
     redisAsyncFree(ac);
     return retry(l, "cannot attach to the loop", false);
   }

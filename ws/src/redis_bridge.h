@@ -7,7 +7,7 @@
 // TopicCounts tells it, through a task posted to loop 0, when a topic gets its first
 // subscriber on this process or loses its last one.
 //
-// Two Redis connections (hiredis's async API on its libuv adapter, so nothing blocks the
+// Two Redis connections (hiredis's async API on libuv, redis_libuv.h, so nothing blocks the
 // loop): one in subscribe mode, one for PUBLISH. A publish becomes one PUBLISH of an
 // envelope (redis_envelope.h) to prefix + topic; hiredis writes everything appended during a
 // loop iteration with one write (a pipeline). A message from Redis is delivered to this
