@@ -7,7 +7,8 @@ Scenarios, each with its own redis-server (Debian's, started on a free port with
 --save '' --appendonly no, stopped by PID) and its own uvws-broadcast processes (--port 0,
 stopped by PID with SIGTERM, after which they must exit 0):
 
-  cluster    3 processes, 3 python-websockets clients on each, one publisher per process:
+  cluster    3 processes (one with 2 threads), 3 python-websockets clients on each, one
+             publisher per process:
              every client gets every other publisher's messages exactly once, in order; then
              one process is killed (-9) and the other two keep delivering to each other.
   raw        `redis-cli PUBLISH uvws:broadcast hello` (no envelope) reaches every client as a
@@ -116,9 +117,9 @@ class Broadcast:
         self.lost = 0
         self.reader = None
 
-    async def start(self, redis_port):
+    async def start(self, redis_port, threads=1):
         self.proc = await asyncio.create_subprocess_exec(
-            BINARY, "--port", "0", "--log-level", os.environ.get("UVWS_TEST_LOG", "warn"), "--redis",
+            BINARY, "--port", "0", "--threads", str(threads), "--log-level", os.environ.get("UVWS_TEST_LOG", "warn"), "--redis",
             f"redis://127.0.0.1:{redis_port}", stdout=asyncio.subprocess.PIPE)
         line = await asyncio.wait_for(self.proc.stdout.readline(), 15)
         match = LISTENING.match(line.decode(errors="replace"))
@@ -158,8 +159,8 @@ async def cluster():
     procs = [Broadcast() for _ in range(3)]
     await redis.start()
     try:
-        for p in procs:
-            await p.start(redis.port)
+        for i, p in enumerate(procs):
+            await p.start(redis.port, threads=2 if i == 1 else 1)  # loops 1.. go through loop 0
         assert redis.subscribers() == 0, "subscribed before any client"
         clients = [[await p.connect() for _ in range(3)] for p in procs]
         # A process subscribes in Redis when its first client subscribes (on open).

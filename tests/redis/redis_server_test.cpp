@@ -71,6 +71,8 @@ class RedisProcess {
     pid_ = -1;
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // SIGSTOP / SIGCONT: a Redis that reads nothing for a while.
+  void pause(bool paused) { ::kill(pid_, paused ? SIGSTOP : SIGCONT); }
 
  private:
   bool answers_ping() const {
@@ -149,6 +151,34 @@ TEST_CASE("while Redis is down publishes wait in a bounded queue; the rest are d
   // Redis comes: the bridge connects (the backoff is capped at 1 s).
   REQUIRE(redis.start());
   CHECK(wait_until([&] { return a.server().redis_stats().connected; }, 5s));
+}
+
+TEST_CASE("a Redis that reads nothing cannot make the bridge hold more than its bound",
+          "[redis][server]") {
+  RedisProcess redis(free_port());
+  REQUIRE(redis.start());
+  Subscribe handler;
+  ServerOptions o = ServerThread::options();
+  o.redis = redis.url();
+  o.redis_queue_bytes = 1u << 20;
+  ServerThread a(o, handler);
+  REQUIRE(wait_until([&] { return a.server().redis_stats().connected; }));
+  redis.pause(true);
+  // 64 MiB published to a Redis that reads nothing: what the kernel's socket buffers do not
+  // take stays with hiredis up to 1 MiB; the rest is dropped, and counted.
+  const std::string chunk(64 * 1024, 'x');
+  constexpr int count = 1024;
+  for (int i = 0; i < count; ++i) a.server().publish("news", chunk);
+  REQUIRE(wait_until([&] {
+    const RedisStats s = a.server().redis_stats();
+    return s.published + s.dropped == count;
+  }));
+  const RedisStats s = a.server().redis_stats();
+  CHECK(s.dropped > count / 2);
+  CHECK(s.connected);  // slow is not down
+  // The server still stops while Redis sleeps: the publish link's grace period (1 s) ends.
+  CHECK(a.stop(5s));
+  redis.pause(false);
 }
 
 TEST_CASE("a wrong password is a clear error in the log", "[redis][server]") {
