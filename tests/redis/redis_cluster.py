@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """uvws-broadcast processes sharing their topic through a real Redis (ServerOptions::redis).
 
-    /usr/bin/python3 redis_cluster.py path/to/uvws-broadcast [redis-server]
+    /usr/bin/python3 redis_cluster.py path/to/uvws-broadcast path/to/uvws-chat
 
 Scenarios, each with its own redis-server (Debian's, started on a free port with
 --save '' --appendonly no, stopped by PID) and its own uvws-broadcast processes (--port 0,
@@ -19,10 +19,13 @@ stopped by PID with SIGTERM, after which they must exit 0):
              messages that did not arrive.
   down       Redis down when the processes start: local pub/sub works; once Redis is started
              the bridges connect and messages cross processes.
+  chat       two uvws-chat --redis processes: a user on each joins one room; each sees the
+             other's join and message.
 
 Every wait is a poll with a deadline. Exits non-zero on failure.
 """
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -33,9 +36,10 @@ import time
 
 import websockets
 
-LISTENING = re.compile(r"^uvws-broadcast listening on ws://127\.0\.0\.1:(\d+)/")
+LISTENING = re.compile(r"^uvws-(?:broadcast|chat) listening on \w+://127\.0\.0\.1:(\d+)/")
 CHANNEL = "uvws:broadcast"
 BINARY = None
+CHAT = None
 REDIS_SERVER = "redis-server"
 
 
@@ -111,7 +115,8 @@ class Redis:
 class Broadcast:
     """One uvws-broadcast process; collects its "redis-gap" stdout lines."""
 
-    def __init__(self):
+    def __init__(self, binary=None):
+        self.binary = binary
         self.proc = None
         self.port = None
         self.lost = 0
@@ -119,7 +124,7 @@ class Broadcast:
 
     async def start(self, redis_port, threads=1):
         self.proc = await asyncio.create_subprocess_exec(
-            BINARY, "--port", "0", "--threads", str(threads), "--log-level", os.environ.get("UVWS_TEST_LOG", "warn"), "--redis",
+            self.binary or BINARY, "--port", "0", "--threads", str(threads), "--log-level", os.environ.get("UVWS_TEST_LOG", "warn"), "--redis",
             f"redis://127.0.0.1:{redis_port}", stdout=asyncio.subprocess.PIPE)
         line = await asyncio.wait_for(self.proc.stdout.readline(), 15)
         match = LISTENING.match(line.decode(errors="replace"))
@@ -133,8 +138,8 @@ class Broadcast:
             if fields[:1] == ["redis-gap"]:
                 self.lost += int(fields[2])
 
-    async def connect(self):
-        return await websockets.connect(f"ws://127.0.0.1:{self.port}/", max_size=None)
+    async def connect(self, path="/"):
+        return await websockets.connect(f"ws://127.0.0.1:{self.port}{path}", max_size=None)
 
     async def stop(self, expect_zero=True):
         if self.proc.returncode is None:
@@ -324,19 +329,58 @@ async def down():
         await redis.stop()
 
 
+async def chat():
+    redis = Redis(free_port())
+    a, b = Broadcast(CHAT), Broadcast(CHAT)
+    await redis.start()
+
+    async def next_of(ws, kind):
+        while True:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            if m["type"] == kind:
+                return m
+
+    try:
+        await a.start(redis.port)
+        await b.start(redis.port)
+        ada, bob = await a.connect("/chat"), await b.connect("/chat")
+        await ada.send(json.dumps({"type": "join", "room": "lobby", "nick": "ada"}))
+        assert (await next_of(ada, "joined"))["members"] == ["ada"]
+        # Joined on both processes: the room's topic subscribed in Redis by each.
+        await bob.send(json.dumps({"type": "join", "room": "lobby", "nick": "bob"}))
+        await next_of(bob, "joined")
+        await until("both chat processes subscribed",
+                    lambda: int(redis_command(redis.port, "PUBSUB", "NUMSUB",
+                                              "uvws:room:lobby")[1:]) == 2, 5)
+        await bob.send(json.dumps({"type": "message", "text": "hi from b"}))
+        m = await next_of(ada, "message")
+        assert (m["nick"], m["text"]) == ("bob", "hi from b"), m
+        assert (await next_of(bob, "message"))["nick"] == "bob"  # the chat echoes to the sender
+        await ada.send(json.dumps({"type": "message", "text": "hi from a"}))
+        m = await next_of(bob, "message")
+        assert (m["nick"], m["text"]) == ("ada", "hi from a"), m
+        await ada.close()
+        p = await next_of(bob, "presence")
+        assert (p["event"], p["nick"]) == ("leave", "ada"), p
+        await bob.close()
+        print("chat: two uvws-chat processes share a room", flush=True)
+    finally:
+        await a.stop()
+        await b.stop()
+        await redis.stop()
+
+
 async def main():
     started = time.monotonic()
-    for scenario in (cluster, raw, restart, down):
+    for scenario in (cluster, raw, restart, down, chat):
         await asyncio.wait_for(scenario(), 60)
     print(f"redis_cluster: ok ({time.monotonic() - started:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: redis_cluster.py path/to/uvws-broadcast [redis-server]")
-    BINARY = sys.argv[1]
-    if len(sys.argv) == 3:
-        REDIS_SERVER = sys.argv[2]
+    if len(sys.argv) != 3:
+        sys.exit("usage: redis_cluster.py path/to/uvws-broadcast path/to/uvws-chat")
+    BINARY, CHAT = sys.argv[1], sys.argv[2]
     if not shutil.which(REDIS_SERVER):
         sys.exit(f"FAIL: {REDIS_SERVER} not found (Debian package redis-server; "
                  "bash scripts/setup.sh --tests)")
