@@ -84,9 +84,8 @@ void RedisBridge::start() {
 void RedisBridge::close() {
   stopping_ = true;
   if (started_) home_.topics.set_remote(nullptr);
-  // redisAsyncFree runs on_disconnect (which forgets the context) and closes the poll handle.
-  if (sub_.ac != nullptr) redisAsyncFree(sub_.ac);
-  if (pub_.ac != nullptr) redisAsyncFree(pub_.ac);
+  free_link(sub_);
+  free_link(pub_);
   sub_.timer.reset();
   pub_.timer.reset();
   drop_queue();
@@ -99,17 +98,24 @@ void RedisBridge::shutdown() {
   sub_.timer->stop();
   pub_.timer->stop();
   drop_queue();
-  if (sub_.ac != nullptr) redisAsyncFree(sub_.ac);
-  if (pub_.ac != nullptr) {
-    // The publishes already handed to hiredis are written first (it closes once their replies
-    // are in); a Redis that does not answer gets a grace period.
+  free_link(sub_);
+  if (pub_.ready && pub_.ac->replies.head != nullptr) {
+    // The publishes already handed to hiredis are written first: it closes once their replies
+    // are in (on_disconnect), or a Redis that does not answer gets a grace period.
     redisAsyncDisconnect(pub_.ac);
-    if (pub_.ac != nullptr) {
-      pub_.timer->start(shutdown_grace_ms, [this] {
-        if (pub_.ac != nullptr) redisAsyncFree(pub_.ac);
-      });
-    }
+    pub_.timer->start(shutdown_grace_ms, [this] { free_link(pub_); });
+  } else {
+    free_link(pub_);
   }
+}
+
+void RedisBridge::free_link(Link& l) {
+  // hiredis runs on_disconnect only for a context that had connected: the pointer is
+  // forgotten here for the others (still connecting, or authenticating).
+  redisAsyncContext* ac = l.ac;
+  l.ac = nullptr;
+  l.ready = false;
+  if (ac != nullptr) redisAsyncFree(ac);
 }
 
 // ---------------------------------------------------------------------------------------

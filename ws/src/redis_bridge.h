@@ -101,6 +101,7 @@ class RedisBridge final : public RemotePublisher {
   static void on_subscribe_reply(redisAsyncContext* ac, void* reply, void* bridge);
 
   void connect(Link& link);
+  void free_link(Link& link);
   void retry(Link& link, std::string_view why, bool lost);
   void ready(Link& link);
   void send(std::string_view verb, std::string_view topic);
