@@ -21,7 +21,7 @@ namespace {
 constexpr std::uint64_t backoff_min_ms = 50;
 // The cap keeps a restarted Redis re-subscribed within about a second.
 constexpr std::uint64_t backoff_max_ms = 1000;
-// A link lost while the server was shutting down is given this long to write what it holds.
+// At shutdown the publish link is given this long to write what hiredis still holds.
 constexpr std::uint64_t shutdown_grace_ms = 1000;
 
 auto& logger() {
