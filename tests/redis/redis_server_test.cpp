@@ -95,7 +95,39 @@ class Subscribe final : public Handler {
   void on_open(WebSocket& ws) override { ws.subscribe("news"); }
 };
 
+// Subscribes to "a"; a message "switch" moves the connection to "b" in one callback.
+class Switch final : public Handler {
+ public:
+  void on_open(WebSocket& ws) override { ws.subscribe("a"); }
+  void on_message(WebSocket& ws, Message m) override {
+    if (m.text() != "switch") return;
+    ws.unsubscribe("a");
+    ws.subscribe("b");
+    ws.send_text("switched");
+  }
+};
+
 }  // namespace
+
+TEST_CASE("a topic subscribed while the last other one leaves (one callback)", "[redis][server]") {
+  // Redis may answer the UNSUBSCRIBE of "a" with a count of 0 while the SUBSCRIBE of "b" is on
+  // its way: the subscribe link stays in subscribe mode (its anchor channel, redis_bridge.cpp).
+  RedisProcess redis(free_port());
+  REQUIRE(redis.start());
+  Switch handler;
+  ServerOptions o = ServerThread::options();
+  o.redis = redis.url();
+  ServerThread a(o, handler), b(o, handler);
+  TestClient c;
+  REQUIRE(c.connect(a.port()) == 101);
+  REQUIRE(wait_until([&] { return a.server().redis_stats().connected; }));
+  REQUIRE(c.send_text("switch"));
+  REQUIRE(c.recv().is_message(ws::Opcode::text, "switched"));
+  CHECK(wait_until([&] {
+    b.server().publish("b", "to b");
+    return c.recv(50ms).is_message(ws::Opcode::text, "to b");
+  }));
+}
 
 TEST_CASE("Server::publish reaches another Server through Redis, once each", "[redis][server]") {
   RedisProcess redis(free_port());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -39,6 +40,13 @@ void append_number(std::string& out, std::size_t n) {
   out.append(digits, end);
 }
 
+std::string anchor_channel(std::uint64_t origin) {
+  char name[48];
+  std::snprintf(name, sizeof name, "__uvws_bridge__:%016llx",
+                static_cast<unsigned long long>(origin));
+  return name;
+}
+
 std::string_view reply_text(const redisReply* r) {
   return r->str != nullptr ? std::string_view(r->str, r->len) : std::string_view();
 }
@@ -51,7 +59,8 @@ RedisBridge::RedisBridge(ServerShared& shared, LoopContext& home)
       url_(parse_redis_url(shared.options.redis)),
       prefix_(shared.options.redis_prefix),
       limit_(shared.options.redis_queue_bytes),
-      origin_(random_origin()) {
+      origin_(random_origin()),
+      anchor_(anchor_channel(origin_)) {
   sub_.bridge = pub_.bridge = this;
   sub_.name = "subscribe";
   pub_.name = "publish";
@@ -221,6 +230,13 @@ void RedisBridge::ready(Link& l) {
   l.backoff_ms = 0;
   update_connected();
   if (&l == &pub_) return drain_queue();
+  // First the anchor: a channel of this process's own, subscribed as long as the link lives, so
+  // that the link never leaves subscribe mode. hiredis before 1.0 leaves it on an UNSUBSCRIBE
+  // reply whose count is 0 even when SUBSCRIBEs are still on their way (a topic subscribed
+  // while the last other one leaves), and then cannot route their replies and messages
+  // (hiredis 1.0 counts the pending ones).
+  channel_ = anchor_;
+  send_channel("SUBSCRIBE");
   // Every topic with subscribers here, one SUBSCRIBE each (pipelined by hiredis).
   std::vector<std::string> names;
   names.reserve(topics_.size());

@@ -105,6 +105,7 @@ class RedisBridge final : public RemotePublisher {
   void retry(Link& link, std::string_view why, bool lost);
   void ready(Link& link);
   void send(std::string_view verb, std::string_view topic);
+  void send_channel(std::string_view verb);  // channel_
   void received(std::string_view topic, std::span<const std::uint8_t> message);
   std::size_t pending_bytes() const;
   void drain_queue();
@@ -117,6 +118,7 @@ class RedisBridge final : public RemotePublisher {
   std::string prefix_;
   std::size_t limit_;
   std::uint64_t origin_;
+  std::string anchor_;  // the channel that keeps the subscribe link in subscribe mode
   bool started_ = false;
   bool stopping_ = false;
   bool publish_error_logged_ = false;

@@ -51,6 +51,10 @@ void RedisBridge::reconcile(std::string_view topic) {
 
 void RedisBridge::send(std::string_view verb, std::string_view topic) {
   channel_.assign(prefix_).append(topic);
+  send_channel(verb);
+}
+
+void RedisBridge::send_channel(std::string_view verb) {
   const std::string command = std::string(verb) + " %b";
   if (redisAsyncCommand(sub_.ac, &on_subscribe_reply, this, command.c_str(), channel_.data(),
                         channel_.size()) != REDIS_OK) {
@@ -69,7 +73,7 @@ void RedisBridge::on_subscribe_reply(redisAsyncContext*, void* r, void* bridge) 
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
   const std::string_view kind = reply_text(reply->element[0]);
   const std::string_view channel = reply_text(reply->element[1]);
-  if (!channel.starts_with(b.prefix_)) return;
+  if (channel == b.anchor_ || !channel.starts_with(b.prefix_)) return;
   const std::string_view topic = channel.substr(b.prefix_.size());
   if (kind == "message") {
     const redisReply* data = reply->element[2];
