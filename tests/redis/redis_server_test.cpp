@@ -90,6 +90,13 @@ class RedisProcess {
   pid_t pid_ = -1;
 };
 
+// The test servers' options, bridged to `redis`.
+ServerOptions with_redis(const RedisProcess& redis) {
+  ServerOptions o = ServerThread::options();
+  o.redis = redis.url();
+  return o;
+}
+
 class Subscribe final : public Handler {
  public:
   void on_open(WebSocket& ws) override { ws.subscribe("news"); }
@@ -115,8 +122,7 @@ TEST_CASE("a topic subscribed while the last other one leaves (one callback)", "
   RedisProcess redis(free_port());
   REQUIRE(redis.start());
   Switch handler;
-  ServerOptions o = ServerThread::options();
-  o.redis = redis.url();
+  ServerOptions o = with_redis(redis);
   ServerThread a(o, handler), b(o, handler);
   TestClient c;
   REQUIRE(c.connect(a.port()) == 101);
@@ -133,8 +139,7 @@ TEST_CASE("Server::publish reaches another Server through Redis, once each", "[r
   RedisProcess redis(free_port());
   REQUIRE(redis.start());
   Subscribe handler;
-  ServerOptions o = ServerThread::options();
-  o.redis = redis.url();
+  ServerOptions o = with_redis(redis);
   ServerThread a(o, handler), b(o, handler);
   TestClient ca, cb;
   REQUIRE(ca.connect(a.port()) == 101);
@@ -166,8 +171,7 @@ TEST_CASE("while Redis is down publishes wait in a bounded queue; the rest are d
           "[redis][server]") {
   RedisProcess redis(free_port());
   Subscribe handler;
-  ServerOptions o = ServerThread::options();
-  o.redis = redis.url();
+  ServerOptions o = with_redis(redis);
   o.redis_queue_bytes = 64 * 1024;
   ServerThread a(o, handler);
   const std::string kib(1024, 'x');
@@ -190,8 +194,7 @@ TEST_CASE("a Redis that reads nothing cannot make the bridge hold more than its 
   RedisProcess redis(free_port());
   REQUIRE(redis.start());
   Subscribe handler;
-  ServerOptions o = ServerThread::options();
-  o.redis = redis.url();
+  ServerOptions o = with_redis(redis);
   o.redis_queue_bytes = 1u << 20;
   ServerThread a(o, handler);
   REQUIRE(wait_until([&] { return a.server().redis_stats().connected; }));
