@@ -140,6 +140,7 @@ TEST_CASE("Server::publish reaches another Server through Redis, once each", "[r
   REQUIRE(redis.start());
   Subscribe handler;
   ServerOptions o = with_redis(redis);
+  o.threads = 2;  // loop 1's subscribers and publishes go through loop 0's bridge
   ServerThread a(o, handler), b(o, handler);
   TestClient ca, cb;
   REQUIRE(ca.connect(a.port()) == 101);
