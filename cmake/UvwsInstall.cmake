@@ -40,10 +40,11 @@ install(FILES ${PROJECT_BINARY_DIR}/uvwsConfig.cmake ${PROJECT_BINARY_DIR}/uvwsC
 
 # uvws.pc. The public headers include <uv.h> (net/loop.h) and spdlog (core/log.h) and call
 # them inline, so libuv and spdlog are always in Requires. The static library also needs
-# libssl, libcrypto and zlib at link time: for it they are in Requires too, so that a plain
-# `pkg-config --libs uvws` links; for the shared library they are Requires.private.
+# libssl, libcrypto, zlib and hiredis (the Redis bridge) at link time: for it they are in
+# Requires too, so that a plain `pkg-config --libs uvws` links; for the shared library they are
+# Requires.private.
 set(UVWS_PC_REQUIRES "libuv >= 1.44, spdlog >= 1.10")
-set(uvws_pc_link_only "libssl >= 3, libcrypto >= 3, zlib")
+set(uvws_pc_link_only "libssl >= 3, libcrypto >= 3, zlib, hiredis")
 if(BUILD_SHARED_LIBS)
   set(UVWS_PC_REQUIRES_PRIVATE "${uvws_pc_link_only}")
 else()
@@ -83,7 +84,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libuv1-dev (>= 1.44), libspdlog-dev (>= 1:1.10), libssl-dev (>= 3), zlib1g-dev")
+  "libuv1-dev (>= 1.44), libspdlog-dev (>= 1:1.10), libssl-dev (>= 3), zlib1g-dev, libhiredis-dev (>= 0.14)")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/uvws/uvws")
 # One package: the default install (every component but "debian"), then the "debian" component.
 set(CPACK_INSTALL_CMAKE_PROJECTS

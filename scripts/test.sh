@@ -29,6 +29,7 @@ expected_interop=(
   uvws_interop_python_websockets
   uvws_interop_routes_python
   uvws_interop_tls_python
+  uvws_redis_cluster
 )
 check_interop_registered() {
   local got want

@@ -2,8 +2,12 @@
 // client, in order. The smallest pub/sub server, and the fan-out benchmark's server.
 //
 //   uvws-broadcast [--host 127.0.0.1] [--port 9001] [--threads 1] [--log-level info]
+//                  [--redis redis://host:port] [--redis-prefix uvws:]
 //
-// GET /metrics serves the server's metrics for Prometheus.
+// GET /metrics serves the server's metrics for Prometheus. With --redis, every uvws-broadcast
+// on that Redis is one service: a message reaches every other client of every process
+// (docs/REDIS.md). Messages of other processes lost on the way (Redis restarted) are reported
+// on stdout as "redis-gap <topic> <count>" lines.
 #include <cstdio>
 #include <string>
 
@@ -28,7 +32,24 @@ class Broadcast final : public uvws::Handler {
 int main(int argc, char** argv) {
   uvws::ServerOptions options;
   options.host = "127.0.0.1";
-  examples::parse_server_args(argc, argv, "uvws-broadcast", options);
+  examples::parse_server_args(
+      argc, argv,
+      "uvws-broadcast [--redis redis://[user:password@]host:port] [--redis-prefix PREFIX]", options,
+      [&](std::string_view arg, const std::function<std::string()>& value) {
+        if (arg == "--redis") {
+          options.redis = value();
+        } else if (arg == "--redis-prefix") {
+          options.redis_prefix = value();
+        } else {
+          return false;
+        }
+        return true;
+      });
+  options.on_redis_gap = [](std::string_view gap_topic, std::uint64_t lost) {
+    std::printf("redis-gap %.*s %llu\n", static_cast<int>(gap_topic.size()), gap_topic.data(),
+                static_cast<unsigned long long>(lost));
+    std::fflush(stdout);
+  };
   try {
     uvws::Server server(options);
     Broadcast broadcast;

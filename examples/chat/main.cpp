@@ -3,6 +3,7 @@
 //   uvws-chat [--host 127.0.0.1] [--port 9001] [--threads 1] [--log-level info]
 //             [--max-rooms 1000] [--history 50] [--history-bytes 16384]
 //             [--history-seconds 600] [--max-text-chars 500] [--max-message-bytes 4096]
+//             [--redis redis://host:port] [--redis-prefix uvws:]
 //
 // GET / serves the page (with the limits in force), GET /stats the rooms and messages held
 // (JSON), GET /metrics the server's metrics for Prometheus; /chat is the WebSocket endpoint. The JSON protocol:
@@ -16,6 +17,12 @@
 // Everything the server keeps is bounded (chat_room.h): a join past the room cap and a message
 // past the character limit get an "error" message; a WebSocket message past
 // --max-message-bytes is closed with 1009 by uvws (RFC 6455 7.4.1).
+//
+// With --redis, chat processes on the same Redis share their rooms (docs/REDIS.md): a message
+// or a join/leave posted on one reaches the room's members on all. Each process still keeps its
+// own member list, history and nicknames: "joined" lists and replays this process's only, a
+// presence event carries the member list of the process it came from, and a nickname is unique
+// per process.
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -193,6 +200,7 @@ Limits parse_args(int argc, char** argv, uvws::ServerOptions& options) {
   const std::string usage =
       "uvws-chat [--max-rooms N] [--history N] [--history-bytes N] [--history-seconds N]\n"
       "                 [--max-text-chars N] [--max-message-bytes N]\n"
+      "                 [--redis redis://[user:password@]host:port] [--redis-prefix PREFIX]\n"
       "  limits (defaults): " +
       describe(limits) + "\n  --history-seconds 0 frees a room as soon as its last member leaves.";
   auto number = [](const std::function<std::string()>& value) {
@@ -212,6 +220,10 @@ Limits parse_args(int argc, char** argv, uvws::ServerOptions& options) {
                                   limits.max_text_chars = number(value);
                                 } else if (arg == "--max-message-bytes") {
                                   limits.max_message_bytes = number(value);
+                                } else if (arg == "--redis") {
+                                  options.redis = value();
+                                } else if (arg == "--redis-prefix") {
+                                  options.redis_prefix = value();
                                 } else {
                                   return false;
                                 }

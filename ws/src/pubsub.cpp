@@ -8,14 +8,37 @@
 
 namespace uvws::detail {
 
+namespace {
+
 void fan_out(const ServerShared& shared, LoopContext* here, std::string_view topic,
-             const SharedFrame& frame, const Subscriber* skip) {
-  if (here != nullptr) here->topics.publish(topic, frame, skip);
+             const SharedFrame& frame, const Subscriber* skip, bool forward) {
+  if (here != nullptr) {
+    here->topics.publish(topic, frame, skip);
+    // Loop 0's registry forwards (topics.h RemotePublisher); from loop 0 itself at once.
+    if (forward && here == shared.loops.front()) here->topics.forward(topic, frame);
+  }
   for (LoopContext* other : shared.loops) {
     if (other == here) continue;
-    other->loop.post(
-        [other, name = std::string(topic), frame] { other->topics.publish(name, frame, nullptr); });
+    // The forward rides on loop 0's task: no task more, and one publisher's messages reach
+    // other processes in the order they reach this one's loops.
+    const bool fwd = forward && other == shared.loops.front();
+    other->loop.post([other, name = std::string(topic), frame, fwd] {
+      other->topics.publish(name, frame, nullptr);
+      if (fwd) other->topics.forward(name, frame);
+    });
   }
+}
+
+}  // namespace
+
+void fan_out(const ServerShared& shared, LoopContext* here, std::string_view topic,
+             const SharedFrame& frame, const Subscriber* skip) {
+  fan_out(shared, here, topic, frame, skip, true);
+}
+
+void deliver_local(const ServerShared& shared, LoopContext* here, std::string_view topic,
+                   const SharedFrame& frame) {
+  fan_out(shared, here, topic, frame, nullptr, false);
 }
 
 void drain_to_connection(Subscriber& subscriber,

@@ -21,9 +21,13 @@ struct LoopContext;
 // `frame` to every subscriber of `topic` on every loop of the server. `here`: the calling
 // loop's context when the caller runs on a loop thread of this server (its subscribers except
 // `skip` get the frame now), or nullptr from any other thread (every loop gets a posted task).
+// Loop 0 also hands it to its registry's remote publisher (the Redis bridge), once.
 // Threads: any (`here` only from its own loop thread).
 void fan_out(const ServerShared& shared, LoopContext* here, std::string_view topic,
              const SharedFrame& frame, const Subscriber* skip);
+// The same to this process's subscribers only: a message that came from another process.
+void deliver_local(const ServerShared& shared, LoopContext* here, std::string_view topic,
+                   const SharedFrame& frame);
 
 // The TopicRegistry's DrainFn for server connections (Subscriber::owner is the Connection).
 void drain_to_connection(Subscriber& subscriber,

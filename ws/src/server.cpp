@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "connection.h"
+#include "redis_bridge.h"
 #include "server_context.h"
 #include "uvws/core/log.h"
 
@@ -19,6 +20,7 @@ struct Server::Impl {
   bool listening = false;
   bool running = false;
   std::shared_ptr<net::TlsContextHolder> tls;  // ServerOptions::tls; reload_tls() swaps it
+  std::unique_ptr<detail::RedisBridge> redis;  // ServerOptions::redis; made by listen()
 };
 
 namespace {
@@ -35,6 +37,8 @@ void validate(const ServerOptions& o) {
   require(o.memory_budget >= o.threads * std::size_t{1u << 20},
           "memory_budget must be at least 1 MiB per thread");
   detail::check_settings(detail::connection_settings(o), "uvws::ServerOptions");
+  if (!o.redis.empty()) detail::parse_redis_url(o.redis);  // throws std::invalid_argument
+  require(o.redis_queue_bytes > 0, "redis_queue_bytes must be > 0");
 }
 
 ws::ServerProtocolOptions protocol_options(const ServerOptions& o, bool frame_mode,
@@ -60,6 +64,7 @@ void close_loop(detail::LoopContext& ctx) {
 void begin_shutdown(detail::LoopContext& ctx) {
   if (ctx.shutting_down) return;
   ctx.shutting_down = true;
+  if (detail::RemotePublisher* redis = ctx.topics.remote()) redis->shutdown();
   if (ctx.listener) ctx.listener->close();
   if (ctx.lag) ctx.lag->stop();  // its timer would keep the loop running
   for (net::TCPConnection* c : ctx.loop.connections()) {
@@ -79,6 +84,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 }
 
 Server::~Server() {
+  if (impl_->redis) impl_->redis->close();
   // Loops that never ran (listen() without run()) are closed here, on the owning thread.
   for (auto& ctx : impl_->loops) close_loop(*ctx);
 }
@@ -150,6 +156,9 @@ void Server::listen() {
     ctx->lag = std::make_unique<detail::LoopLag>(ctx->loop, ctx->metrics);
     impl_->loops.push_back(std::move(ctx));
   }
+  if (!o.redis.empty()) {
+    impl_->redis = std::make_unique<detail::RedisBridge>(impl_->shared, *impl_->loops[0]);
+  }
   impl_->port.store(lo.port, std::memory_order_release);
   impl_->listening = true;
   if (o.handle_signals) {
@@ -186,6 +195,7 @@ void Server::run() {
   if (impl_->running) throw std::logic_error("uvws::Server::run: already running");
   impl_->running = true;
   auto& loops = impl_->loops;
+  if (impl_->redis) impl_->redis->start();  // on loop 0's thread, before any loop runs
   // A stop() that came before run() is honoured now.
   if (impl_->stop_requested.load()) {
     for (auto& ctx : loops) begin_shutdown(*ctx);
@@ -199,6 +209,7 @@ void Server::run() {
     });
   }
   loops[0]->loop.run();
+  if (impl_->redis) impl_->redis->close();
   close_loop(*loops[0]);
   for (auto& t : threads) t.join();
   impl_->running = false;
@@ -220,6 +231,10 @@ void Server::publish(std::string_view topic, std::span<const std::uint8_t> data,
 
 std::size_t Server::subscribers(std::string_view topic) const {
   return impl_->shared.topic_counts.get(topic);
+}
+
+RedisStats Server::redis_stats() const {
+  return impl_->redis ? impl_->redis->stats() : RedisStats{};
 }
 
 std::size_t Server::connection_count() const {

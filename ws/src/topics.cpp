@@ -15,14 +15,25 @@ SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload)
 }
 
 void TopicCounts::add(std::string_view topic, std::ptrdiff_t delta) {
-  std::lock_guard lock(mutex_);
-  auto it = counts_.find(std::string(topic));
-  if (it == counts_.end()) {
-    if (delta > 0) counts_.emplace(std::string(topic), static_cast<std::size_t>(delta));
-    return;
+  bool edge = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = counts_.find(std::string(topic));
+    if (it == counts_.end()) {
+      if (delta > 0) counts_.emplace(std::string(topic), static_cast<std::size_t>(delta));
+      edge = delta > 0;
+    } else {
+      it->second = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(it->second) + delta);
+      if (it->second == 0) {
+        counts_.erase(it);
+        edge = true;
+      }
+    }
   }
-  it->second = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(it->second) + delta);
-  if (it->second == 0) counts_.erase(it);
+  // Outside the lock: the hook posts to a loop (which takes that loop's queue lock). Hooks of
+  // two threads may run in either order, so the hook reads the count again rather than trust
+  // the order of its calls.
+  if (edge && edge_hook_) edge_hook_(topic);
 }
 
 std::size_t TopicCounts::get(std::string_view topic) const {

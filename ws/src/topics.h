@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -47,12 +48,29 @@ SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload)
 // Server-wide subscriber counts per topic. Any thread.
 class TopicCounts {
  public:
+  // `hook(topic)` runs, on the calling thread and outside the lock, each time a topic gets its
+  // first subscriber or loses its last one (the Redis bridge subscribes and unsubscribes
+  // there). Set it before any subscribe; it is read without a lock.
+  void set_edge_hook(std::function<void(std::string_view)> hook) { edge_hook_ = std::move(hook); }
   void add(std::string_view topic, std::ptrdiff_t delta);
   std::size_t get(std::string_view topic) const;
 
  private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::size_t> counts_;
+  std::function<void(std::string_view)> edge_hook_;
+};
+
+// What loop 0's registry hands every message published on this server to, for other
+// processes (the Redis bridge, redis_bridge.h). Loop 0's thread only.
+class RemotePublisher {
+ public:
+  virtual void publish(std::string_view topic, const SharedFrame& frame) = 0;
+  // The server begins its graceful shutdown.
+  virtual void shutdown() = 0;
+
+ protected:
+  ~RemotePublisher() = default;
 };
 
 struct Topic;
@@ -112,6 +130,15 @@ class TopicRegistry {
   // Subscribers of `topic` on this loop.
   std::size_t local_subscribers(std::string_view topic) const;
 
+  // Loop 0's registry only: where published messages also go (nullptr: nowhere). The server
+  // sets it before its loops run and clears it after they stopped.
+  void set_remote(RemotePublisher* remote) { remote_ = remote; }
+  RemotePublisher* remote() const { return remote_; }
+  // Hands a message published on this server to the remote publisher, if any.
+  void forward(std::string_view topic, const SharedFrame& frame) {
+    if (remote_ != nullptr) remote_->publish(topic, frame);
+  }
+
  private:
   Topic* find(std::string_view topic) const;
   // Empties `s`'s queue and takes it off the list of queues to write.
@@ -127,6 +154,7 @@ class TopicRegistry {
   std::unordered_map<std::string, std::unique_ptr<Topic>, Hash, std::equal_to<>> topics_;
   TopicCounts& counts_;
   DrainFn drain_;
+  RemotePublisher* remote_ = nullptr;
   // This iteration's published frames, and the subscribers with queued frames (nullptr once
   // dropped). Both keep their capacity: publishing allocates nothing once warm.
   std::vector<SharedFrame> frames_;

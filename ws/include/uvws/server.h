@@ -87,6 +87,18 @@ struct UVWS_EXPORT ServerOptions {
   // rebuilt at its next message); 0 = never.
   std::chrono::milliseconds compression_idle_release{10000};
 
+  // Scale-out through Redis (docs/REDIS.md): every process on the same Redis shares its
+  // topics. "redis://[user:password@]host[:port][/db]" or a Unix socket path; empty: off
+  // (nothing Redis-related starts). Channels are redis_prefix + topic.
+  std::string redis;
+  std::string redis_prefix = "uvws:";
+  // Publishes waiting for Redis (link down, or written more slowly than made), in bytes; past
+  // it a publish is dropped (RedisStats::dropped).
+  std::size_t redis_queue_bytes = 8u << 20;
+  // Messages of another process that never arrived (Redis restarted, a link cut): `lost` of
+  // them on `topic`. Runs on the server's first loop; also counted in RedisStats.
+  std::function<void(std::string_view topic, std::uint64_t lost)> on_redis_gap;
+
   bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
 
   // TLS on the listening port (wss:// and https://), off unless set: certificate and key files,
@@ -99,6 +111,18 @@ struct UVWS_EXPORT ServerOptions {
   // it must outlive the Server's loops (run() returns after closing them, else ~Server). With
   // a clock that stands still, stop() waits on it too: its close_timeout must pass on it.
   const net::Clock* clock = nullptr;
+};
+
+// The Redis bridge's counters (Server::redis_stats()); all zero when ServerOptions::redis is
+// empty.
+struct UVWS_EXPORT RedisStats {
+  bool connected = false;        // both links (subscribe, publish) up
+  std::uint64_t published = 0;   // messages of this process handed on to Redis
+  std::uint64_t received = 0;    // messages of other processes delivered here
+  std::uint64_t dropped = 0;     // publishes dropped: over redis_queue_bytes, or at shutdown
+  std::uint64_t gaps = 0;        // sequence gaps seen in other processes' messages
+  std::uint64_t lost = 0;        // the messages missing in those gaps
+  std::uint64_t reconnects = 0;  // links re-established after a loss
 };
 
 // A WebSocket server (see the file comment): routes, loops, listeners and connections.
@@ -172,6 +196,9 @@ class UVWS_EXPORT Server {
   // Subscribers of `topic` on all loops (any thread; exact between subscribe/unsubscribe
   // calls, which update it under a lock).
   std::size_t subscribers(std::string_view topic) const;
+
+  // The Redis bridge's counters (any thread).
+  RedisStats redis_stats() const;
 
   // The options the server was made with.
   const ServerOptions& options() const;
