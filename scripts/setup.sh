@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libuv1-dev libspdlog-dev catch2 libssl-dev
             zlib1g-dev node-llhttp libhiredis-dev nlohmann-json3-dev)
-test_pkgs=(python3-websockets chromium redis-server tinyproxy dante-server clang libclang-rt-14-dev
+test_pkgs=(python3-websockets chromium redis-server redis-tools tinyproxy dante-server clang libclang-rt-14-dev
            libwebsocketpp-dev libboost-dev libboost-system-dev gnuplot-nox procps util-linux
            stress doxygen lintian dpkg-dev file binutils llvm-14 python3-prometheus-client
            prometheus curl openssl)

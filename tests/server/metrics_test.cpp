@@ -142,3 +142,25 @@ TEST_CASE("keepalive pings measure their round trip", "[server][metrics]") {
   REQUIRE(wait_until([&] { return server.server().metrics().pongs_received == 2; }));
   CHECK(server.server().metrics().ping_rtt.count == 1);
 }
+
+TEST_CASE("pub/sub metrics: publishes, deliveries, topics, subscriptions", "[server][metrics]") {
+  RecordingHandler room;
+  room.echo = false;
+  room.open_hook = [](uvws::WebSocket& ws) { ws.subscribe("news"); };
+  ServerThread server(ServerThread::options(), {{"/", &room}});
+  TestClient a, b;
+  REQUIRE(a.connect(server.port()) == 101);
+  REQUIRE(b.connect(server.port()) == 101);
+  REQUIRE(wait_until([&] { return server.server().subscribers("news") == 2; }));
+  server.server().publish("news", "one");
+  server.server().publish("news", "two");
+  for (TestClient* c : {&a, &b}) {
+    CHECK(c->recv_data().is_message(Opcode::text, "one"));
+    CHECK(c->recv_data().is_message(Opcode::text, "two"));
+  }
+  const ServerMetrics m = server.server().metrics();
+  CHECK(m.publishes == 2);
+  CHECK(m.deliveries == 4);
+  CHECK(m.topics == 1);
+  CHECK(m.subscriptions == 2);
+}

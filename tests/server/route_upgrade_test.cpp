@@ -273,3 +273,26 @@ TEST_CASE("a deferred upgrade answered on the loop thread, inside on_upgrade its
   CHECK(h.answered);  // read after the connection closed on the loop: no race
   CHECK_FALSE(h.again);
 }
+
+TEST_CASE("a TypedHandler adopts the T its deferred upgrade built", "[server][route][upgrade]") {
+  struct Session {
+    std::string user = "nobody";
+  };
+  class Sessions : public uvws::TypedHandler<Session> {
+   public:
+    uvws::UpgradeDecision on_upgrade(const uvws::HTTPRequest& request) override {
+      auto pending = PendingUpgrade::defer(request);
+      pending.on_abandoned([](void* data) { delete static_cast<Session*>(data); });
+      answerer = std::thread([pending] { pending.accept({.user_data = new Session{"ada"}}); });
+      return {};
+    }
+    void message(uvws::WebSocket& ws, Session& s, uvws::Message) override { ws.send_text(s.user); }
+    std::thread answerer;  // one upgrade in this test; joined at its end
+  } h;
+  RouteServer server(ServerThread::options(), [&](Server& s) { s.route("/", h); });
+  TestClient c;
+  REQUIRE(c.connect(server.port(), "/") == 101);
+  REQUIRE(c.send_text("who?"));
+  CHECK(c.recv_data().is_message(uvws::ws::Opcode::text, "ada"));
+  h.answerer.join();
+}

@@ -59,6 +59,7 @@ ServerMetrics collect_metrics(const ServerShared& shared) {
   m.websockets_open = shared.open_websockets.load(std::memory_order_relaxed);
   m.tcp_connections = shared.connections.load(std::memory_order_relaxed);
   for (const LoopContext* ctx : shared.loops) ctx->metrics.add_to(m);
+  shared.topic_counts.totals(m.topics, m.subscriptions);
   return m;
 }
 

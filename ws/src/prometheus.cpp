@@ -167,8 +167,7 @@ std::string prometheus_text(const ServerMetrics& m) {
              "Connections closed, by the code on_close reported (1006: no close frame).", "code",
              m.closed);
 
-  w.single("uvws_publishes_total", "counter", "Messages published (per loop reached).",
-           m.publishes);
+  w.single("uvws_publishes_total", "counter", "Messages published to topics.", m.publishes);
   w.single("uvws_deliveries_total", "counter", "Published messages written to subscribers.",
            m.deliveries);
   w.single("uvws_topics", "gauge", "Topics with at least one subscriber.", m.topics);

@@ -12,7 +12,10 @@ namespace {
 
 void fan_out(const ServerShared& shared, LoopContext* here, std::string_view topic,
              const SharedFrame& frame, const Subscriber* skip, bool forward) {
+  // Counted once, on the loop that handles it first: the publisher's, or loop 0 for a publish
+  // from outside the loops (Server::publish).
   if (here != nullptr) {
+    here->metrics.publishes.add();
     here->topics.publish(topic, frame, skip);
     // Loop 0's registry forwards (topics.h RemotePublisher); from loop 0 itself at once.
     if (forward && here == shared.loops.front()) here->topics.forward(topic, frame);
@@ -22,7 +25,9 @@ void fan_out(const ServerShared& shared, LoopContext* here, std::string_view top
     // The forward rides on loop 0's task: no task more, and one publisher's messages reach
     // other processes in the order they reach this one's loops.
     const bool fwd = forward && other == shared.loops.front();
-    other->loop.post([other, name = std::string(topic), frame, fwd] {
+    const bool count = here == nullptr && other == shared.loops.front();
+    other->loop.post([other, name = std::string(topic), frame, fwd, count] {
+      if (count) other->metrics.publishes.add();
       other->topics.publish(name, frame, nullptr);
       if (fwd) other->topics.forward(name, frame);
     });

@@ -18,6 +18,7 @@ void TopicCounts::add(std::string_view topic, std::ptrdiff_t delta) {
   bool edge = false;
   {
     std::lock_guard lock(mutex_);
+    subscriptions_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(subscriptions_) + delta);
     auto it = counts_.find(std::string(topic));
     if (it == counts_.end()) {
       if (delta > 0) counts_.emplace(std::string(topic), static_cast<std::size_t>(delta));
@@ -40,6 +41,12 @@ std::size_t TopicCounts::get(std::string_view topic) const {
   std::lock_guard lock(mutex_);
   auto it = counts_.find(std::string(topic));
   return it == counts_.end() ? 0 : it->second;
+}
+
+void TopicCounts::totals(std::uint64_t& topics, std::uint64_t& subscriptions) const {
+  std::lock_guard lock(mutex_);
+  topics = counts_.size();
+  subscriptions = subscriptions_;
 }
 
 Topic* TopicRegistry::find(std::string_view topic) const {

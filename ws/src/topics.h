@@ -54,10 +54,13 @@ class TopicCounts {
   void set_edge_hook(std::function<void(std::string_view)> hook) { edge_hook_ = std::move(hook); }
   void add(std::string_view topic, std::ptrdiff_t delta);
   std::size_t get(std::string_view topic) const;
+  // Topics with subscribers, and subscriptions, all loops together (for the metrics).
+  void totals(std::uint64_t& topics, std::uint64_t& subscriptions) const;
 
  private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::size_t> counts_;
+  std::uint64_t subscriptions_ = 0;  // the sum of counts_
   std::function<void(std::string_view)> edge_hook_;
 };
 

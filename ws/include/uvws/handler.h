@@ -70,7 +70,10 @@ class UVWS_EXPORT Handler {
     reply.headers.emplace_back("Upgrade", "websocket");
   }
   // A valid WebSocket upgrade request, before it is answered: authenticate, pick a
-  // subprotocol, or refuse. Default: accept.
+  // subprotocol, or refuse. Default: accept. To answer later (after asking a database or
+  // another service) without blocking the loop, call PendingUpgrade::defer(request)
+  // (uvws/route.h) here and answer through it from any thread; what this returns is then
+  // ignored.
   virtual UpgradeDecision on_upgrade(const HTTPRequest& request) {
     (void)request;
     return {};
@@ -131,7 +134,9 @@ class UVWS_EXPORT Handler {
 };
 
 // A Handler with per-connection user data of type T: a T is constructed (by default) before
-// on_open and destroyed after on_close, owned by the connection.
+// on_open and destroyed after on_close, owned by the connection. A T built during the upgrade
+// is adopted instead: accept a PendingUpgrade with UpgradeAccept::user_data = new T(...) (its
+// on_abandoned deletes it if the connection never opens).
 template <class T>
 class TypedHandler : public Handler {
  public:
@@ -159,8 +164,10 @@ class TypedHandler : public Handler {
 
  private:
   void on_open(WebSocket& ws) final {
-    auto owned = std::make_unique<T>();
-    ws.set_user_data(owned.release());
+    if (ws.user_data() == nullptr) {  // else: a T given by the upgrade's accept
+      auto owned = std::make_unique<T>();
+      ws.set_user_data(owned.release());
+    }
     open(ws, data(ws));
   }
   void on_message(WebSocket& ws, Message m) final { message(ws, data(ws), m); }

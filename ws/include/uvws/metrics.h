@@ -75,7 +75,7 @@ struct UVWS_EXPORT ServerMetrics {
   std::map<int, std::uint64_t> close_received, close_sent, closed;
 
   // Pub/sub.
-  std::uint64_t publishes = 0;   // publish calls (each counted on every loop it reached once)
+  std::uint64_t publishes = 0;   // messages published (from a connection, Server::publish, Redis)
   std::uint64_t deliveries = 0;  // published messages written to subscribers
   std::uint64_t topics = 0;      // topics with at least one subscriber
   std::uint64_t subscriptions = 0;
