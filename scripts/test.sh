@@ -21,11 +21,15 @@ bash tests/interop/peers.sh check
 expected_interop=(
   uvws_client_cli
   uvws_client_interop_node
+  uvws_client_interop_node_tls
   uvws_client_interop_python
+  uvws_client_interop_python_tls
   uvws_interop_broadcast_python
   uvws_interop_chat_browser
+  uvws_interop_chat_browser_tls
   uvws_interop_metrics_prometheus
   uvws_interop_node_ws
+  uvws_interop_node_ws_tls
   uvws_interop_python_websockets
   uvws_interop_routes_python
   uvws_interop_tls_python

@@ -4,23 +4,34 @@
 // the page states the server's limits, and an over-long message is refused with an error on
 // the page.
 //
-//   node chat_browser.mjs path/to/uvws-chat
+//   node chat_browser.mjs path/to/uvws-chat [--tls path/to/make_certs.sh]
+//
+// With --tls, the script makes the test certificates in a temporary directory, uvws-chat runs
+// with --tls-cert/--tls-key, the pages load over https:// and chat over wss:// to their own
+// origin. Chromium trusts that one key only: --ignore-certificate-errors-spki-list with the
+// base64 SHA-256 of the certificate's SubjectPublicKeyInfo, computed with the openssl command.
 //
 // Run from tests/interop (node_modules). The screenshot of the second page is saved as
-// chat_browser.png in $ARTIFACT_DIR (or the working directory). Exits non-zero on failure.
+// chat_browser.png (chat_browser_tls.png with --tls) in $ARTIFACT_DIR (or the working
+// directory). Exits non-zero on failure.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { startServer, stopServer } from './server_process.mjs';
 
 const binary = process.argv[2];
-if (!binary) {
-  console.error('usage: node chat_browser.mjs path/to/uvws-chat');
+const tls = process.argv.length === 5 && process.argv[3] === '--tls';
+if (!binary || (process.argv.length !== 3 && !tls)) {
+  console.error('usage: node chat_browser.mjs path/to/uvws-chat [--tls path/to/make_certs.sh]');
   process.exit(2);
 }
 const timeout = 15000;  // every wait in a page
 const pageErrors = [];
+const sockets = [];  // the WebSocket URLs the pages opened
 let server = null;
 let browser = null;
 
@@ -36,6 +47,7 @@ async function openChat(url, nick, room) {
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
   page.on('pageerror', (e) => pageErrors.push(`${nick}: ${e.message}`));
+  page.on('websocket', (ws) => sockets.push(ws.url()));
   await page.goto(url);
   await page.waitForFunction(() => document.getElementById('status').textContent === 'connected');
   await page.fill('#nick', nick);
@@ -53,19 +65,39 @@ function messagesWith(page, text) {
   return page.locator('#messages li.message', { hasText: text });
 }
 
+// The test certificates (made by the --tls script in a temporary directory, removed at exit)
+// and the base64 SHA-256 of the server certificate's SPKI, as Chromium's flag wants it.
+function makeCerts(script) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uvws_tls_'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  execFileSync('sh', [script, dir], { stdio: 'inherit', timeout });
+  const spki = execFileSync('sh', ['-c',
+    'openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der | ' +
+    'openssl dgst -sha256 -binary | openssl base64 -A', 'spki', `${dir}/server.pem`],
+  { timeout }).toString().trim();
+  assert.match(spki, /^[A-Za-z0-9+/]{43}=$/, 'SPKI hash');
+  return { dir, spki };
+}
+
 let status = 1;
 try {
+  const certs = tls ? makeCerts(process.argv[4]) : null;
+  const scheme = tls ? 'https' : 'http';
   const started = await startServer(
-    binary, /^uvws-chat listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    binary, new RegExp(`^uvws-chat listening on ${scheme}://127\\.0\\.0\\.1:(\\d+)/`),
+    { args: tls ? ['--tls-cert', `${certs.dir}/server.pem`,
+                   '--tls-key', `${certs.dir}/server.key`] : [] });
   server = started.child;
-  const url = `http://127.0.0.1:${started.port}/`;
+  // Over TLS by the name the certificate carries (its DNS SAN).
+  const url = `${scheme}://${tls ? 'localhost' : '127.0.0.1'}:${started.port}/`;
   console.log(`uvws-chat (pid ${server.pid}) at ${url}`);
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           ...(tls ? [`--ignore-certificate-errors-spki-list=${certs.spki}`] : [])],
   });
   const ada = await openChat(url, 'ada', 'alpha');
   const bob = await openChat(url, 'bob', 'alpha');
@@ -116,7 +148,8 @@ try {
   assert.equal(await messagesWith(ada, tooLong).count(), 0);
   assert.equal(await bob.locator('#messages li.message').count(), 3);
 
-  const shot = path.resolve(process.env.ARTIFACT_DIR || process.cwd(), 'chat_browser.png');
+  const shot = path.resolve(process.env.ARTIFACT_DIR || process.cwd(),
+                            tls ? 'chat_browser_tls.png' : 'chat_browser.png');
   await bob.screenshot({ path: shot });
   console.log(`screenshot: ${shot}`);
 
@@ -128,6 +161,11 @@ try {
               .join(',') === 'ada2,bob');
   await ada.locator('#messages li.notice', { hasText: 'You joined alpha as ada2' }).waitFor();
   assert.deepEqual(await members(ada), ['ada2', 'bob']);
+
+  // Every page's socket went to its own origin: wss:// when the page came over https://.
+  assert.equal(sockets.length, 3, `sockets: ${sockets.join(' ')}`);
+  for (const ws of sockets) assert.ok(ws.startsWith(`${tls ? 'wss' : 'ws'}://`), ws);
+  if (tls) assert.equal(await ada.evaluate(() => window.isSecureContext), true);
 
   assert.deepEqual(pageErrors, []);
   status = 0;

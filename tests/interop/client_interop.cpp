@@ -1,7 +1,7 @@
 // uvws_client_interop: the uvws clients against a real WebSocket server that nobody here
 // wrote (python-websockets, npm ws).
 //
-// Usage: uvws_client_interop SERVER-COMMAND [ARGS...]
+// Usage: uvws_client_interop [--tls MAKE-CERTS-SCRIPT] SERVER-COMMAND [ARGS...]
 //
 // The server command runs as a child process. It must print "PORT <n>" on stdout once it
 // listens on 127.0.0.1:<n>; echo every message; answer the text "fragment" with the text
@@ -12,6 +12,13 @@
 // sends, close callbacks and permessage-deflate), prints one PASS or FAIL line per check,
 // stops the child by its PID (SIGTERM, then SIGKILL after a grace period), and exits 0 only if
 // every check passed. Every wait is bounded, and SIGALRM bounds the whole run.
+//
+// With --tls, the script (tests/tls/make_certs.sh) makes the test certificates in a temporary
+// directory whose path the server gets in $UVWS_INTEROP_TLS_DIR. The server then speaks TLS
+// with server.pem/server.key on PORT and must also print "PORT self <n>", "PORT expired <n>"
+// and "PORT other <n>": TLS listeners with self.pem, expired.pem and other.pem. The clients
+// connect to wss://localhost:<n>/ trusting ca.pem only, run the same checks, and each of the
+// three other certificates must fail the handshake with OpenSSL's reason.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,6 +36,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,7 +58,7 @@ using namespace std::chrono_literals;
 using uvws::Opcode;
 using Bytes = std::vector<std::uint8_t>;
 
-constexpr unsigned overall_limit_s = 60;
+constexpr unsigned overall_limit_s = 100;
 constexpr auto wait_limit = std::chrono::milliseconds(10s);
 constexpr std::string_view fragmented_text = "fragmented message \xE2\x82\xAC";  // ends in "€"
 
@@ -185,6 +193,23 @@ class ServerProcess {
     return port;
   }
 
+  // The port from the first "PORT <name> <n>" line, if one comes within `limit`.
+  std::optional<std::uint16_t> wait_named_port(std::string_view name,
+                                               std::chrono::milliseconds limit) {
+    const std::string prefix = "PORT " + std::string(name) + " ";
+    std::optional<std::uint16_t> port;
+    wait_line(limit, [&](std::string_view line) {
+      if (!line.starts_with(prefix)) return false;
+      std::uint16_t n = 0;
+      const auto* end = line.data() + line.size();
+      const auto [p, ec] = std::from_chars(line.data() + prefix.size(), end, n);
+      if (ec != std::errc() || p != end || n == 0) return false;
+      port = n;
+      return true;
+    });
+    return port;
+  }
+
   // Whether the server printed exactly `want`, now or within `limit`.
   bool saw_line(std::string_view want, std::chrono::milliseconds limit) {
     return wait_line(limit, [&](std::string_view line) { return line == want; });
@@ -308,8 +333,9 @@ std::string echo(uvws::BlockingClient& c, Opcode opcode, std::span<const std::ui
   return mismatch(opcode, data, m.opcode, m.data);
 }
 
-void blocking_checks(Report& r, ServerProcess& server, const std::string& url) {
-  auto c = uvws::connect(url);
+void blocking_checks(Report& r, ServerProcess& server, const std::string& url,
+                     const uvws::ClientOptions& options) {
+  auto c = uvws::connect(url, options);
   const auto text = [&](std::string_view s) { return echo(c, Opcode::text, bytes(s)); };
   const auto binary = [&](const Bytes& b) { return echo(c, Opcode::binary, b); };
 
@@ -332,6 +358,12 @@ void blocking_checks(Report& r, ServerProcess& server, const std::string& url) {
           [&] { return binary(pseudo_random(size, static_cast<std::uint32_t>(size))); });
   }
   r.run("blocking: 1 MiB binary echo", [&] { return binary(pseudo_random(1u << 20, 42)); });
+  r.run("blocking: 16 MiB binary echo", [&] {
+    const Bytes big = pseudo_random(16u << 20, 16);
+    c.send(big, Opcode::binary);
+    const auto m = c.recv(std::chrono::milliseconds(30s));
+    return mismatch(Opcode::binary, big, m.opcode, m.data);
+  });
   r.run("blocking: 100 pipelined messages come back in order", [&] {
     for (int i = 0; i < 100; ++i) c.send_text("message " + std::to_string(i));
     for (int i = 0; i < 100; ++i) {
@@ -363,7 +395,7 @@ void blocking_checks(Report& r, ServerProcess& server, const std::string& url) {
     return server.saw_line("CLOSED 4000 client-done", wait_limit) ? "" : "no such CLOSED line";
   });
 
-  auto closing = uvws::connect(url);
+  auto closing = uvws::connect(url, options);
   r.run("blocking: peer close 4321 \"bye-bye\" makes recv() throw ConnectionClosed", [&] {
     closing.send_text("close 4321 bye-bye");
     try {
@@ -537,7 +569,8 @@ std::string describe_end(const AsyncResult& a, std::uint16_t code, std::string_v
   return {};
 }
 
-void async_checks(Report& r, ServerProcess& server, const std::string& url) {
+void async_checks(Report& r, ServerProcess& server, const std::string& url,
+                  const uvws::ClientOptions& options) {
   // A text whose cut falls inside "€": UTF-8 is checked per message, not per frame (RFC 6455
   // 8.1), so the peer must accept it.
   const Bytes text = bytes("fragments from uvws \xE2\x82\xAC!");
@@ -554,13 +587,13 @@ void async_checks(Report& r, ServerProcess& server, const std::string& url) {
   script.push_back({"async: fragmented message from the peer received whole",
                     send_whole(Opcode::text, bytes("fragment")), Opcode::text,
                     bytes(fragmented_text)});
-  const auto plain = run_script(r, url, {}, std::move(script),
+  const auto plain = run_script(r, url, options, std::move(script),
                                 [](uvws::WebSocket& ws) { ws.send_text("close 4321 bye-bye"); });
   r.record("async: peer close 4321 \"bye-bye\" reaches on_close",
            describe_end(plain, 4321, "bye-bye"));
 
   // permessage-deflate (RFC 7692): both peers accept the offer.
-  uvws::ClientOptions deflate;
+  uvws::ClientOptions deflate = options;
   deflate.compression.enabled = true;
   const Bytes prose = [] {
     std::string s;
@@ -593,11 +626,102 @@ void async_checks(Report& r, ServerProcess& server, const std::string& url) {
   });
 }
 
+// --- TLS: the test certificates and the verification failures ------------------------------
+
+// Runs `argv` (a command and its arguments) and waits for it; "" when it exited with status 0.
+std::string run_command(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return std::string("fork: ") + std::strerror(errno);
+  if (pid == 0) {
+    execvp(args[0], args.data());
+    std::perror("uvws_client_interop: exec");
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  return argv[0] + " " + argv[1] + " failed (status " + std::to_string(status) + ")";
+}
+
+// A temporary directory with the test certificates, removed again by the destructor.
+class CertDir {
+ public:
+  explicit CertDir(const std::string& script) {
+    std::string templ = (std::filesystem::temp_directory_path() / "uvws_tls_XXXXXX").string();
+    if (mkdtemp(templ.data()) == nullptr) {
+      throw std::system_error(errno, std::system_category(), "mkdtemp");
+    }
+    path_ = templ;
+    const std::string failure = run_command({"sh", script, path_});
+    if (!failure.empty()) throw std::runtime_error(failure);
+  }
+  ~CertDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  CertDir(const CertDir&) = delete;
+  CertDir& operator=(const CertDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// "" when `got` contains `want`, else what came instead.
+std::string contains(const std::string& got, std::string_view want) {
+  if (got.find(want) != std::string::npos) return {};
+  return "got \"" + got + "\", expected \"" + std::string(want) + "\"";
+}
+
+// Each certificate the client must refuse, by the name of its "PORT <name> <n>" line, with the
+// reason OpenSSL gives (X509_verify_cert_error_string), through both clients.
+void verification_failures(Report& r, ServerProcess& server, const uvws::ClientOptions& options) {
+  struct Case {
+    std::string_view name;
+    std::string_view reason;
+  };
+  for (const Case c : {Case{"self", "certificate verify failed: self-signed certificate"},
+                       Case{"expired", "certificate verify failed: certificate has expired"},
+                       Case{"other", "certificate verify failed: hostname mismatch"}}) {
+    const auto port = server.wait_named_port(c.name, wait_limit);
+    const std::string what = "tls: " + std::string(c.name) + " certificate refused";
+    if (!port) {
+      r.record(what, "no \"PORT " + std::string(c.name) + " <n>\" line");
+      continue;
+    }
+    const std::string url = "wss://localhost:" + std::to_string(*port) + "/";
+    r.run(what + " by uvws::connect with \"" + std::string(c.reason) + "\"", [&] {
+      try {
+        auto ws = uvws::connect(url, options);
+        return std::string("connected");
+      } catch (const uvws::HandshakeError& e) {
+        if (e.status() != 0) return "HTTP status " + std::to_string(e.status());
+        if (e.code().category() != uvws::net::tls_category()) {
+          return "not a TLS error: " + e.code().message();
+        }
+        std::printf("      %s\n", e.what());
+        return contains(e.what(), c.reason) + contains(e.code().message(), c.reason);
+      }
+    });
+    const auto async = run_script(r, url, options, {}, [](uvws::WebSocket& ws) { ws.close(); });
+    r.record(what + " by uvws::Client (on_error)", !async.finished ? "timed out"
+                                                   : async.opened
+                                                       ? "opened"
+                                                       : contains(async.errors, c.reason));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SERVER-COMMAND [ARGS...]\n", argv[0]);
+  const bool tls = argc > 2 && std::string_view(argv[1]) == "--tls";
+  if (argc < (tls ? 4 : 2)) {
+    std::fprintf(stderr, "usage: %s [--tls MAKE-CERTS-SCRIPT] SERVER-COMMAND [ARGS...]\n", argv[0]);
     return 2;
   }
   struct sigaction alarm_action {};
@@ -607,19 +731,46 @@ int main(int argc, char** argv) {
 
   Report report;
   try {
-    ServerProcess server(argv + 1);
+    std::optional<CertDir> certs;
+    uvws::ClientOptions options;
+    if (tls) {
+      certs.emplace(argv[2]);
+      setenv("UVWS_INTEROP_TLS_DIR", certs->path().c_str(), 1);
+      options.tls.ca_file = certs->path() + "/ca.pem";
+    }
+    ServerProcess server(argv + (tls ? 3 : 1));
     const auto port = server.wait_port(std::chrono::milliseconds(15s));
     report.record("server printed its port", port ? "" : "no \"PORT <n>\" line");
     if (port) {
-      const std::string url = "ws://127.0.0.1:" + std::to_string(*port) + "/";
+      // Over TLS by name: the certificate's DNS SAN (localhost) is checked, and SNI is sent.
+      const std::string url =
+          (tls ? "wss://localhost:" : "ws://127.0.0.1:") + std::to_string(*port) + "/";
       report.run("blocking client checks ran to the end", [&] {
-        blocking_checks(report, server, url);
+        blocking_checks(report, server, url, options);
         return std::string();
       });
       report.run("async client checks ran to the end", [&] {
-        async_checks(report, server, url);
+        async_checks(report, server, url, options);
         return std::string();
       });
+      if (tls) {
+        report.run("tls: the IP SAN 127.0.0.1 verifies", [&] {
+          auto ws = uvws::connect("wss://127.0.0.1:" + std::to_string(*port) + "/", options);
+          return echo(ws, Opcode::text, bytes("by address"));
+        });
+        report.run("tls: without the test CA (system store) the handshake fails", [&] {
+          try {
+            auto ws = uvws::connect(url);
+            return std::string("connected");
+          } catch (const uvws::HandshakeError& e) {
+            return contains(e.what(), "unable to get local issuer certificate");
+          }
+        });
+        report.run("tls: verification failure checks ran to the end", [&] {
+          verification_failures(report, server, options);
+          return std::string();
+        });
+      }
     }
     report.record("server stopped by SIGTERM with status 0", server.stop());
   } catch (const std::exception& e) {

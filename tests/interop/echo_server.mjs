@@ -13,23 +13,54 @@
 //   - answers the text "close <code> <reason>" by closing with that code and reason;
 //   - prints "CLOSED <code> <reason>" when the connection ends.
 // SIGTERM stops it (exit status 0).
+//
+// With $UVWS_INTEROP_TLS_DIR set (the test certificates of tests/tls/make_certs.sh), the server
+// is an https.createServer with server.pem under the same ws server (wss://), and three more
+// TLS listeners with self.pem, expired.pem and other.pem print "PORT self <n>",
+// "PORT expired <n>" and "PORT other <n>": servers the uvws client must refuse to talk to.
+import fs from 'node:fs';
+import https from 'node:https';
 import { WebSocketServer } from 'ws';
 
 const FRAGMENTED = Buffer.from('fragmented message €', 'utf8');
 const cuts = [4, 11, FRAGMENTED.length - 2];
 
-const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port: 0,
-  perMessageDeflate: true,
-  maxPayload: 64 * 1024 * 1024,
-});
+const certs = process.env.UVWS_INTEROP_TLS_DIR;
+const options = { perMessageDeflate: true, maxPayload: 64 * 1024 * 1024 };
+// The https servers (none without TLS), closed on SIGTERM.
+const servers = [];
 
-wss.on('listening', () => {
-  console.log(`PORT ${wss.address().port}`);
-});
+function tlsServer(name) {
+  const server = https.createServer({
+    cert: fs.readFileSync(`${certs}/${name}.pem`),
+    key: fs.readFileSync(`${certs}/${name}.key`),
+  });
+  servers.push(server);
+  return server;
+}
 
-wss.on('connection', (ws) => {
+let wss;
+if (certs) {
+  const main = tlsServer('server');
+  wss = new WebSocketServer({ server: main, ...options });
+  // The refused listeners are listed after the echo server's PORT line.
+  main.listen(0, '127.0.0.1', () => {
+    console.log(`PORT ${main.address().port}`);
+    for (const name of ['self', 'expired', 'other']) {
+      const refused = tlsServer(name);
+      new WebSocketServer({ server: refused, ...options }).on('connection', echo);
+      refused.listen(0, '127.0.0.1', () => console.log(`PORT ${name} ${refused.address().port}`));
+    }
+  });
+} else {
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options });
+  wss.on('listening', () => {
+    console.log(`PORT ${wss.address().port}`);
+  });
+}
+wss.on('connection', echo);
+
+function echo(ws) {
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       const text = data.toString('utf8');
@@ -54,9 +85,14 @@ wss.on('connection', (ws) => {
   ws.on('close', (code, reason) => {
     console.log(`CLOSED ${code} ${reason.toString('utf8')}`);
   });
-});
+}
 
 process.on('SIGTERM', () => {
   for (const client of wss.clients) client.terminate();
+  // ws does not close a server it was given: the https servers are closed here.
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
   wss.close(() => process.exit(0));
 });

@@ -14,10 +14,18 @@ websockets.serve) and prints "PORT <n>" once it listens. For each connection it:
   - prints "CLOSED <code> <reason>" when the connection ends (the code and reason of the close
     frame it received, 1006 without one).
 SIGTERM stops it (exit status 0).
+
+With $UVWS_INTEROP_TLS_DIR set (the test certificates of tests/tls/make_certs.sh), it speaks
+TLS (Python's ssl module) with server.pem on PORT, and also listens with self.pem, expired.pem
+and other.pem, printing "PORT self <n>", "PORT expired <n>" and "PORT other <n>": servers the
+uvws client must refuse to talk to.
 """
 
 import asyncio
+import contextlib
+import os
 import signal
+import ssl
 
 import websockets
 
@@ -41,14 +49,28 @@ async def handler(ws):
         print(f"CLOSED {ws.close_code} {ws.close_reason}", flush=True)
 
 
+def tls_context(certs, name):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(f"{certs}/{name}.pem", f"{certs}/{name}.key")
+    return context
+
+
 async def main():
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     loop.add_signal_handler(signal.SIGTERM, stop.set_result, None)
-    async with websockets.serve(handler, "127.0.0.1", 0, max_size=64 * 2**20,
-                                ping_interval=None, compression="deflate") as server:
-        port = next(iter(server.sockets)).getsockname()[1]
-        print(f"PORT {port}", flush=True)
+    certs = os.environ.get("UVWS_INTEROP_TLS_DIR")
+    # (label, certificate): the echo server first, then the ones a client must refuse.
+    listeners = [("", "server")]
+    if certs:
+        listeners += [("self ", "self"), ("expired ", "expired"), ("other ", "other")]
+    async with contextlib.AsyncExitStack() as stack:
+        for label, cert in listeners:
+            server = await stack.enter_async_context(websockets.serve(
+                handler, "127.0.0.1", 0, max_size=64 * 2**20, ping_interval=None,
+                compression="deflate", ssl=tls_context(certs, cert) if certs else None))
+            port = next(iter(server.sockets)).getsockname()[1]
+            print(f"PORT {label}{port}", flush=True)
         await stop
 
 

@@ -1,14 +1,21 @@
 // Interop: the npm `ws` client (tests/interop/node_modules) against uvws-echo.
 //
-// Usage: node node_client.mjs PATH/TO/uvws-echo
+// Usage: node node_client.mjs PATH/TO/uvws-echo [--tls PATH/TO/make_certs.sh]
 //
 // Starts uvws-echo on 127.0.0.1 with --port 0 (plain, then with --compression so that
 // permessage-deflate is negotiated, RFC 7692), reads the port from its first stdout line, and
 // checks text, binary, 1 MiB, fragmented messages, ping/pong, invalid traffic (close codes
 // 1007 and 1002, RFC 6455 7.4.1) and a clean close. Exits non-zero on the first mismatch. The
 // server is stopped by its PID with SIGTERM (a graceful stop must exit 0) in every case.
-import { spawn } from 'node:child_process';
+//
+// With --tls, the script makes the test certificates in a temporary directory, uvws-echo runs
+// with --tls-cert/--tls-key, and the client connects to wss://localhost:<port>/ trusting the
+// test CA only ({ ca }); the checks also echo 16 MiB, and a client without the CA must fail.
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import WebSocket from 'ws';
 
@@ -56,7 +63,7 @@ function frame(opcode, payload, { fin = true, masked = true } = {}) {
 // A ws client whose events are queued, so that each one can be awaited in order.
 class Client {
   constructor(url, options = {}) {
-    this.ws = new WebSocket(url, { maxPayload: 64 << 20, ...options });
+    this.ws = new WebSocket(url, { maxPayload: 64 << 20, ...tlsOptions, ...options });
     this.queue = [];
     this.waiters = [];
     this.ws.on('message', (data, isBinary) => this.push({ type: 'message', data, isBinary }));
@@ -80,7 +87,8 @@ class Client {
   }
   async expectMessage(expected, isBinary, what) {
     const e = await this.next(what);
-    expect(e.type === 'message', `${what}: got a ${e.type}`);
+    const closed = e.type === 'close' ? ` ${e.code} ${e.reason}` : '';
+    expect(e.type === 'message', `${what}: got a ${e.type}${closed}`);
     expect(e.isBinary === isBinary, `${what}: ${isBinary ? 'binary' : 'text'} frame`);
     const got = isBinary ? e.data : e.data.toString('utf8');
     const same = isBinary ? Buffer.compare(got, expected) === 0 : got === expected;
@@ -93,6 +101,10 @@ class Client {
     return e;
   }
 }
+
+// The test certificates' directory with --tls (else null), and the client options it needs.
+let certs = null;
+let tlsOptions = {};
 
 async function runChecks(url, compression) {
   const c = new Client(url);
@@ -118,6 +130,11 @@ async function runChecks(url, compression) {
   const bigText = '0123456789abcdef'.repeat(1 << 16);
   c.ws.send(bigText);
   await c.expectMessage(bigText, false, '1 MiB text echo');
+  if (certs) {
+    const huge = crypto.randomBytes(16 << 20);
+    c.ws.send(huge);
+    await c.expectMessage(huge, true, '16 MiB binary echo');
+  }
 
   // RFC 6455 5.4: one message in three frames (fin: false on all but the last).
   c.ws.send('frag-one ', { fin: false });
@@ -160,6 +177,11 @@ async function runChecks(url, compression) {
 async function startServer(echo, compression) {
   const args = ['--host', '127.0.0.1', '--port', '0', '--log-level', 'warn'];
   if (compression) args.push('--compression');
+  // The 16 MiB echo needs more than the default 1 MiB limit (1009 otherwise).
+  if (certs) {
+    args.push('--tls-cert', `${certs}/server.pem`, '--tls-key', `${certs}/server.key`,
+              '--max-message-size', String(17 << 20));
+  }
   const child = spawn(echo, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   try {
@@ -169,9 +191,13 @@ async function startServer(echo, compression) {
       child.once('error', reject);
       child.once('exit', () => reject(new Mismatch('uvws-echo exited before listening')));
     }), 'uvws-echo first line');
-    const m = /^uvws-echo listening on (ws:\/\/127\.0\.0\.1:(\d+)\/)/.exec(line);
-    if (!m) throw new Mismatch(`unexpected first line from uvws-echo: '${line}'`);
-    return { child, exited, url: m[1] };
+    const m = /^uvws-echo listening on (wss?):\/\/127\.0\.0\.1:(\d+)\//.exec(line);
+    if (!m || (m[1] === 'wss') !== (certs !== null)) {
+      throw new Mismatch(`unexpected first line from uvws-echo: '${line}'`);
+    }
+    // Over TLS by name: ws checks the certificate's DNS SAN and sends SNI.
+    const url = certs ? `wss://localhost:${m[2]}/` : `ws://127.0.0.1:${m[2]}/`;
+    return { child, exited, url };
   } catch (err) {
     await stopServer({ child, exited });
     throw err;
@@ -191,6 +217,14 @@ async function stopServer({ child, exited }) {
   }
 }
 
+// Without the test CA, node's default trust store refuses the certificate.
+async function refusedWithoutCa(url) {
+  const c = new Client(url, { ca: undefined });
+  const e = await c.next('handshake without the test CA');
+  expect(e.type === 'error' && e.err.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+         `without the test CA: ${e.type === 'error' ? e.err.message : e.type}`);
+}
+
 async function main(echo) {
   for (const compression of [false, true]) {
     console.log(`--- uvws-echo${compression ? ' --compression' : ''}`);
@@ -198,6 +232,7 @@ async function main(echo) {
     let status;
     try {
       await runChecks(server.url, compression);
+      if (certs && !compression) await refusedWithoutCa(server.url);
     } finally {
       status = await stopServer(server);
     }
@@ -205,9 +240,16 @@ async function main(echo) {
   }
 }
 
-if (process.argv.length !== 3) {
-  console.error('usage: node node_client.mjs PATH/TO/uvws-echo');
+const tls = process.argv.length === 5 && process.argv[3] === '--tls';
+if (process.argv.length !== 3 && !tls) {
+  console.error('usage: node node_client.mjs PATH/TO/uvws-echo [--tls PATH/TO/make_certs.sh]');
   process.exit(2);
+}
+if (tls) {
+  certs = fs.mkdtempSync(path.join(os.tmpdir(), 'uvws_tls_'));
+  process.on('exit', () => fs.rmSync(certs, { recursive: true, force: true }));
+  execFileSync('sh', [process.argv[4], certs], { stdio: 'inherit', timeout: TIMEOUT });
+  tlsOptions = { ca: fs.readFileSync(`${certs}/ca.pem`) };
 }
 const overall = setTimeout(() => {
   console.error('FAIL: the interop run took over 100 s');
