@@ -40,6 +40,8 @@ TCPConnection::~TCPConnection() {
   --loop().connection_count_;
   if (side_ & side_tls) {
     delete reinterpret_cast<TlsSide*>(side_ & ~side_tls);
+  } else if (side_ & side_tunnel) {
+    delete_tunnel(reinterpret_cast<Tunnel*>(side_ & ~side_tunnel));
   } else {
     delete reinterpret_cast<WriteState*>(side_);
   }
@@ -75,7 +77,15 @@ void TCPConnection::alloc_cb(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 
 void TCPConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(stream));
-  if (nread > 0 && c.tls()) {
+  if (c.tunneling() && nread != 0) {
+    if (nread > 0) {
+      ++c.loop().stats_.reads;
+      c.tunnel_read(reinterpret_cast<std::uint8_t*>(buf->base), static_cast<std::size_t>(nread));
+    } else {
+      if (nread == UV_EOF) c.flags_ &= static_cast<std::uint16_t>(~f_reading);
+      c.tunnel_eof(uv_error(static_cast<int>(nread)));
+    }
+  } else if (nread > 0 && c.tls()) {
     ++c.loop().stats_.reads;
     c.tls_read(static_cast<std::size_t>(nread));
   } else if (nread > 0) {
