@@ -1,3 +1,6 @@
+// TCPConnection's reading, writing, shutdown and close. Over 400 lines: these share the flags,
+// the cork and the write state and read best together; TLS (tcp_connection_tls.cpp), the proxy
+// tunnel (tcp_connection_tunnel.cpp) and connecting (tcp_connect.cpp) live apart.
 #include "uvws/net/tcp_connection.h"
 
 #include <algorithm>
@@ -78,13 +81,7 @@ void TCPConnection::alloc_cb(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 void TCPConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(stream));
   if (c.tunneling() && nread != 0) {
-    if (nread > 0) {
-      ++c.loop().stats_.reads;
-      c.tunnel_read(reinterpret_cast<std::uint8_t*>(buf->base), static_cast<std::size_t>(nread));
-    } else {
-      if (nread == UV_EOF) c.flags_ &= static_cast<std::uint16_t>(~f_reading);
-      c.tunnel_eof(uv_error(static_cast<int>(nread)));
-    }
+    c.tunnel_read(nread, buf);  // a proxy handshake runs (tcp_connection_tunnel.cpp)
   } else if (nread > 0 && c.tls()) {
     ++c.loop().stats_.reads;
     c.tls_read(static_cast<std::size_t>(nread));

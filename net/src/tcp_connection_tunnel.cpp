@@ -67,7 +67,17 @@ std::error_code TCPConnection::start_tunnel(std::unique_ptr<ProxyHandshake> hand
   return {};
 }
 
-void TCPConnection::tunnel_read(std::uint8_t* bytes, std::size_t nread) noexcept {
+void TCPConnection::tunnel_read(ssize_t nread, const uv_buf_t* buf) noexcept {
+  if (nread > 0) {
+    ++loop().stats_.reads;
+    tunnel_bytes(reinterpret_cast<std::uint8_t*>(buf->base), static_cast<std::size_t>(nread));
+    return;
+  }
+  if (nread == UV_EOF) flags_ &= static_cast<std::uint16_t>(~f_reading);  // libuv stopped
+  tunnel_eof(uv_error(static_cast<int>(nread)));
+}
+
+void TCPConnection::tunnel_bytes(std::uint8_t* bytes, std::size_t nread) noexcept {
   auto& tunnel = *reinterpret_cast<Tunnel*>(side_ & ~side_tunnel);
   ProxyStep step = tunnel.handshake->feed({bytes, nread});
   switch (step.state) {

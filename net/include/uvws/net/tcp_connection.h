@@ -250,7 +250,8 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   void tls_close() noexcept;
   // Tunnel paths (tcp_connection_tunnel.cpp): a read during the proxy handshake, and the end of
   // the tunnel state (the write state in flight moves back into side_).
-  void tunnel_read(std::uint8_t* bytes, std::size_t nread) noexcept;
+  void tunnel_read(ssize_t nread, const uv_buf_t* buf) noexcept;
+  void tunnel_bytes(std::uint8_t* bytes, std::size_t nread) noexcept;
   void tunnel_eof(std::error_code ec) noexcept;
   std::unique_ptr<Tunnel> end_tunnel() noexcept;
   static void delete_tunnel(Tunnel* tunnel) noexcept;
