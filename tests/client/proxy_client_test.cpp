@@ -231,3 +231,34 @@ TEST_CASE("the proxy from the environment, as curl reads it", "[client][proxy][e
     CHECK(refused(url("ws", "127.0.0.1", server.port()), o).code == std::errc::connection_refused);
   }
 }
+
+TEST_CASE("Client: a proxy's refusal reaches on_error once, without a WebSocket",
+          "[client][proxy][tinyproxy]") {
+  RecordingHandler handler;
+  ServerThread server(ServerThread::options(), handler);
+  Tinyproxy proxy(static_cast<std::uint16_t>(server.port() == 1 ? 2 : 1));
+  uvws::test::ClientRun run(url("ws", "127.0.0.1", server.port()), through(proxy.url()));
+  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }));
+  uvws::test::run_for(run.loop, Ms(200));
+  REQUIRE(run.rec.errors.size() == 1);
+  CHECK_FALSE(run.rec.errors[0].with_ws);
+  CHECK(run.rec.errors[0].ec.message() == "proxy refused CONNECT: 403 Forbidden");
+  CHECK(run.rec.opens == 0);
+  CHECK(run.client->handshake_status() == 0);
+}
+
+TEST_CASE("Client: connect_timeout covers a proxy that never answers", "[client][proxy]") {
+  // Reads until the client gives up and closes.
+  nt::LoopbackServer silent([](int fd) {
+    char c;
+    while (::recv(fd, &c, 1, 0) > 0) {
+    }
+  });
+  uvws::ClientOptions o = through("socks5h://127.0.0.1:" + std::to_string(silent.port()));
+  o.connect_timeout = Ms(300);
+  uvws::test::ClientRun run("ws://localhost:9/", o);
+  const auto started = uvws::test::Clock::now();
+  REQUIRE(run.wait([&] { return !run.rec.errors.empty(); }));
+  CHECK(run.rec.errors[0].ec == std::errc::timed_out);
+  CHECK(uvws::test::Clock::now() - started >= Ms(250));
+}
