@@ -6,7 +6,8 @@
 //             [--redis redis://host:port] [--redis-prefix uvws:]
 //
 // GET / serves the page (with the limits in force), GET /stats the rooms and messages held
-// (JSON), GET /metrics the server's metrics for Prometheus; /chat is the WebSocket endpoint. The JSON protocol:
+// (JSON), GET /metrics the server's metrics for Prometheus; /chat is the WebSocket endpoint. The
+// JSON protocol:
 //   client -> server  {"type":"join","room":"lobby","nick":"ada"}
 //                     {"type":"message","text":"hello"}
 //   server -> client  {"type":"joined","room","nick","members":[...],"history":[...]}
