@@ -12,6 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
+# The clients read proxies from the environment as curl does (ClientOptions::proxy); the tests
+# talk to loopback peers directly and set their own proxies where they test them. (Unset after
+# setup.sh, which may need a proxy to reach the package archives.)
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY ws_proxy WS_PROXY \
+  wss_proxy WSS_PROXY no_proxy NO_PROXY
 # Every interop peer must be there now: a missing one would fail its tests later anyway; this
 # says so before the builds.
 bash tests/interop/peers.sh check

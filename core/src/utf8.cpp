@@ -353,7 +353,7 @@ bool valid_bulk(const std::uint8_t* p, std::size_t n) {
 
 }  // namespace
 
-bool Utf8Validator::feed(std::span<const std::uint8_t> bytes) {
+bool Utf8Validator::feed_chunk(std::span<const std::uint8_t> bytes) {
   const std::uint8_t* p = bytes.data();
   const std::size_t n = bytes.size();
   std::uint8_t state = state_;

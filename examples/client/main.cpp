@@ -50,9 +50,11 @@ enum Exit : int {
       "                              does not close)\n"
       "  --binary hex|length         how to print binary messages (default hex)\n"
       "  --compression               offer permessage-deflate\n"
-      "  --connect-timeout MS        lookup + TCP connect (default 10000)\n"
+      "  --connect-timeout MS        lookup + TCP connect + proxy (default 10000)\n"
       "  --cafile FILE               wss://: trust these CAs (PEM) instead of the system's\n"
       "  --insecure                  wss://: no certificate verification (warns)\n"
+      "  --proxy URL                 connect through http://, socks5:// or socks5h://\n"
+      "                              (\"\" = none; default: the environment, as curl)\n"
       "  --log-level LEVEL           trace|debug|info|warn|error|off (default warn)\n"
       "exit status: 0 closed with 1000/1005, 1 closed with another code, 2 usage,\n"
       "  3 could not connect, 4 handshake refused (TLS included), 5 connection lost (1006)\n");
@@ -105,6 +107,8 @@ Settings parse_args(int argc, char** argv) {
         s.options.tls.ca_file = value();
       } else if (arg == "--insecure") {
         s.options.tls.insecure = true;
+      } else if (arg == "--proxy") {
+        s.options.proxy = std::string(value());
       } else if (arg == "--log-level") {
         log_level = value();
       } else if (!arg.empty() && arg[0] == '-') {

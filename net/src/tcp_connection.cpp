@@ -1,3 +1,6 @@
+// TCPConnection's reading, writing, shutdown and close. Over 400 lines: these share the flags,
+// the cork and the write state and read best together; TLS (tcp_connection_tls.cpp), the proxy
+// tunnel (tcp_connection_tunnel.cpp) and connecting (tcp_connect.cpp) live apart.
 #include "uvws/net/tcp_connection.h"
 
 #include <algorithm>
@@ -40,6 +43,8 @@ TCPConnection::~TCPConnection() {
   --loop().connection_count_;
   if (side_ & side_tls) {
     delete reinterpret_cast<TlsSide*>(side_ & ~side_tls);
+  } else if (side_ & side_tunnel) {
+    delete_tunnel(reinterpret_cast<Tunnel*>(side_ & ~side_tunnel));
   } else {
     delete reinterpret_cast<WriteState*>(side_);
   }
@@ -75,7 +80,9 @@ void TCPConnection::alloc_cb(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 
 void TCPConnection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto& c = *from_handle(reinterpret_cast<uv_handle_t*>(stream));
-  if (nread > 0 && c.tls()) {
+  if (c.tunneling() && nread != 0) {
+    c.tunnel_read(nread, buf);  // a proxy handshake runs (tcp_connection_tunnel.cpp)
+  } else if (nread > 0 && c.tls()) {
     ++c.loop().stats_.reads;
     c.tls_read(static_cast<std::size_t>(nread));
   } else if (nread > 0) {

@@ -20,12 +20,15 @@ namespace uvws::net {
 
 TCPConnection::WriteState* TCPConnection::write_state() const noexcept {
   if (side_ & side_tls) return reinterpret_cast<TlsSide*>(side_ & ~side_tls)->write.get();
+  if (side_ & side_tunnel) return tunnel_write_state(side_ & ~side_tunnel).get();
   return reinterpret_cast<WriteState*>(side_);
 }
 
 void TCPConnection::set_write_state(std::unique_ptr<WriteState> state) noexcept {
   if (side_ & side_tls) {
     reinterpret_cast<TlsSide*>(side_ & ~side_tls)->write = std::move(state);
+  } else if (side_ & side_tunnel) {
+    tunnel_write_state(side_ & ~side_tunnel) = std::move(state);
   } else {
     delete reinterpret_cast<WriteState*>(side_);
     side_ = reinterpret_cast<std::uintptr_t>(state.release());
@@ -51,7 +54,8 @@ bool TCPConnection::tls_established() const noexcept {
 
 std::error_code TCPConnection::start_tls(std::shared_ptr<const TlsContext> context,
                                          const std::string& server_name) {
-  if (closing() || !(flags_ & f_handle) || tls() || !context || context->is_server()) {
+  if (closing() || !(flags_ & f_handle) || tls() || tunneling() || !context ||
+      context->is_server()) {
     return uv_error(UV_EINVAL);
   }
   try {

@@ -12,6 +12,7 @@
 
 #include "connection.h"
 #include "uvws/net/loop.h"
+#include "uvws/net/proxy_error.h"
 #include "uvws/ws/error.h"
 #include "uvws/ws/protocol.h"
 
@@ -206,8 +207,12 @@ BlockingClient connect(std::string_view url, ClientOptions options) {
   impl.reset();  // stops the thread
   const std::string what = "uvws: cannot connect to " + std::string(url) + ": " + ec.message();
   if (ec == std::errc::timed_out) throw TimeoutError(what);
-  // A TLS failure (certificate verification above all) is a failed handshake too.
-  if (ec == ws::Condition::handshake_failed || ec.category() == net::tls_category()) {
+  // A TLS failure (certificate verification above all) is a failed handshake too, and so is a
+  // proxy's refusal or a bad proxy URL (the handshake with the proxy, ClientOptions::proxy).
+  const std::error_category& category = ec.category();
+  if (ec == ws::Condition::handshake_failed || category == net::tls_category() ||
+      category == net::proxy_category() || category == net::proxy_http_category() ||
+      category == net::proxy_socks5_category()) {
     throw HandshakeError(what + (status != 0 ? " (HTTP " + std::to_string(status) + ")" : ""), ec,
                          status);
   }

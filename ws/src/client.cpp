@@ -1,4 +1,12 @@
 // Client: connects, reconnects, and reports one detail::Connection at a time (ClientLink).
+// Over 400 lines: one attempt's stages (proxy choice, lookups, connect, proxy tunnel, TLS,
+// upgrade) and the reconnect policy share the Impl's state and read best in one place.
+//
+// Proxies: the seam is net::TCPConnection::start_tunnel (net/src/tcp_connection_tunnel.cpp).
+// This file only picks the proxy (ClientOptions::proxy or the environment), resolves the proxy
+// (and, for socks5://, the target) and connects to the proxy; the connection runs the proxy
+// handshake below TLS and reports back once the tunnel is open, so detail::Connection never sees
+// a proxy byte and the upgrade starts exactly as on a direct connection.
 #include "uvws/client.h"
 
 #include <arpa/inet.h>
@@ -13,6 +21,8 @@
 #include "endpoint.h"
 #include "log.h"
 #include "uvws/core/random.h"
+#include "uvws/net/proxy.h"
+#include "uvws/net/proxy_handshake.h"
 #include "uvws/net/resolver.h"
 #include "uvws/net/timer.h"
 #include "uvws/version.h"
@@ -61,6 +71,17 @@ bool parse_ip(const std::string& host, std::uint16_t port, sockaddr_storage& out
   if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&out)) == 0) return true;
   out = {};
   return uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
+}
+
+// An address as text without the port (IPv6 unbracketed), as a SOCKS5 request carries it.
+std::string address_text(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET6) {
+    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&address), text, sizeof text);
+  } else {
+    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&address), text, sizeof text);
+  }
+  return text;
 }
 
 }  // namespace
@@ -146,21 +167,64 @@ struct Client::Impl final : detail::ClientLink {
       connect_next();
       return;
     }
-    sockaddr_storage literal;
-    if (parse_ip(url.host, url.port, literal)) {
-      addresses.push_back(literal);
-      connect_next();
+    std::error_code proxy_error;
+    proxy = choose_proxy(proxy_error);
+    if (proxy_error) {
+      // Reported from the loop, as every other failure of an attempt: connect() returns first.
+      timer.start(0, [this, proxy_error] { attempt_failed(proxy_error); });
       return;
     }
-    resolver.resolve(url.host, url.port, [this](std::error_code ec, auto found) {
-      if (ec) {
-        detail::logger().debug("client: cannot resolve {}: {}", url.host, ec.message());
+    target_host = url.host;
+    if (proxy && !net::proxy_resolves_names(*proxy)) {
+      // socks5://: the request carries the target's address, looked up here.
+      resolve(url.host, url.port, [this](std::vector<sockaddr_storage> found) {
+        target_host = address_text(found.front());
+        resolve(proxy->host, proxy->port, [this](auto at) { connect_first(std::move(at)); });
+      });
+      return;
+    }
+    if (proxy) {
+      resolve(proxy->host, proxy->port, [this](auto at) { connect_first(std::move(at)); });
+      return;
+    }
+    resolve(url.host, url.port, [this](auto at) { connect_first(std::move(at)); });
+  }
+
+  // The proxy for this attempt, or nullopt (none, or `error` set when its URL is bad).
+  std::optional<net::ProxyConfig> choose_proxy(std::error_code& error) const {
+    if (!options.proxy) {
+      const std::string_view scheme = url.tls ? "wss" : "ws";
+      if (options.proxy_env) return net::proxy_from_env(scheme, url.host, options.proxy_env, error);
+      return net::proxy_from_env(scheme, url.host, net::process_env, error);
+    }
+    if (options.proxy->empty()) return std::nullopt;
+    return net::parse_proxy_url(*options.proxy, error);
+  }
+
+  // Looks `host` up (an IP literal needs no lookup) and hands its addresses to `next`; a
+  // failed lookup ends the attempt.
+  template <class Next>
+  void resolve(const std::string& host, std::uint16_t port, Next next) {
+    stage = Stage::resolving;
+    sockaddr_storage literal;
+    if (parse_ip(host, port, literal)) {
+      next(std::vector<sockaddr_storage>{literal});
+      return;
+    }
+    resolver.resolve(host, port, [this, host, next](std::error_code ec, auto found) {
+      if (ec || found.empty()) {
+        if (!ec) ec = std::make_error_code(std::errc::host_unreachable);
+        detail::logger().debug("client: cannot resolve {}: {}", host, ec.message());
         attempt_failed(ec);
         return;
       }
-      addresses = std::move(found);
-      connect_next();
+      next(std::move(found));
     });
+  }
+
+  void connect_first(std::vector<sockaddr_storage> found) {
+    addresses = std::move(found);
+    connect_next();
   }
 
   // Connects to the next address (or the Unix socket); the connection reports back through
@@ -194,6 +258,36 @@ struct Client::Impl final : detail::ClientLink {
       }
       return;
     }
+    if (proxy) {
+      // Through the proxy first: the stream reaches the target once on_open runs.
+      auto on_open = [&c](std::error_code tunnel_ec) {
+        auto* self = static_cast<Impl*>(c.endpoint()->client);
+        if (self == nullptr) return;
+        if (tunnel_ec) {
+          self->proxy_failed(tunnel_ec);
+        } else {
+          self->tunnel_open(c);
+        }
+      };
+      if (const std::error_code tunnel_ec =
+              c.start_tunnel(net::make_proxy_handshake(*proxy, target_host, url.port), on_open)) {
+        proxy_failed(tunnel_ec);  // the connection is closing already
+      }
+      return;
+    }
+    tunnel_open(c);
+  }
+
+  // The proxy refused or failed: the connection closes, and the attempt ends with this error
+  // (the proxy's other addresses would hear the same request).
+  void proxy_failed(std::error_code ec) {
+    detail::logger().debug("client: proxy {}:{}: {}", proxy->host, proxy->port, ec.message());
+    last_error = ec;
+    next_address = addresses.size();
+  }
+
+  // The stream reaches the target (directly, or through the proxy's tunnel).
+  void tunnel_open(detail::Connection& c) {
     // wss://: TLS first; the upgrade request below waits in the session until it is up.
     if (tls) {
       if (const std::error_code tls_ec = c.start_tls(tls, url.host)) {
@@ -319,6 +413,8 @@ struct Client::Impl final : detail::ClientLink {
   ClientOptions options;
   ws::ClientProtocolOptions protocol;
   std::shared_ptr<const net::TlsContext> tls;  // wss:// only
+  std::optional<net::ProxyConfig> proxy;       // this attempt's proxy
+  std::string target_host;  // the target as sent to the proxy (an address for socks5://)
   detail::ConnectionSettings settings;
   detail::Endpoint endpoint{{}, nullptr, nullptr, nullptr};
   net::Resolver resolver;

@@ -104,11 +104,12 @@ void Connection::write_published(std::span<const std::span<const std::uint8_t>> 
     return;
   }
   if (!admit_bytes(frames.size(), bytes)) return;
-  write_shared(frames);
+  // Counted before the write: whoever sees the bytes arrive sees them counted.
   if (LoopMetrics* m = metrics()) {
     m->deliveries.add(frames.size());
     m->wire_out.add(bytes);
   }
+  write_shared(frames);
   status_after_send();
 }
 

@@ -57,7 +57,10 @@ class UVWS_EXPORT ConnectError : public WebSocketError {
   std::error_code code_;
 };
 
-// The server answered the upgrade request without accepting it.
+// The server answered the upgrade request without accepting it, the TLS handshake failed, or
+// the proxy refused the tunnel (code() in net::proxy_http_category(), the HTTP status, or
+// net::proxy_socks5_category(), the SOCKS5 reply code; status() is 0 then) or its URL is bad
+// (net::ProxyErrc).
 class UVWS_EXPORT HandshakeError : public ConnectError {
  public:
   // `status` is the HTTP status of the server's answer.

@@ -14,8 +14,17 @@
 // the URL's host name or IP address, a failure reported to on_error with OpenSSL's reason.
 //
 // A host name resolves to every address it has (IPv6 and IPv4); they are tried in order until
-// one connects. connect_timeout bounds the lookup and the TCP connect together;
-// handshake_timeout the HTTP upgrade after it.
+// one connects. connect_timeout bounds the lookup, the TCP connect and the proxy handshake
+// together; handshake_timeout the HTTP upgrade after it.
+//
+// Proxies (ClientOptions::proxy): an HTTP CONNECT proxy (http://, Basic auth from the URL) or a
+// SOCKS5 proxy (socks5:// resolves the target here, socks5h:// lets the proxy resolve it), by
+// default from the environment as curl reads it (net/proxy.h: ws_proxy / http_proxy for ws://,
+// wss_proxy / https_proxy / HTTPS_PROXY for wss://, then all_proxy / ALL_PROXY; no_proxy). The
+// client connects to the proxy, and TLS (checked against the target's name) and the upgrade
+// (Host: the target) start once the tunnel is open. A refusal reaches on_error with its code:
+// net::proxy_http_category() (the status) or net::proxy_socks5_category() (the reply code).
+// ws+unix:// never uses a proxy.
 //
 // Reconnect on request: after a connection is lost (or fails to open) the client waits
 // initial_delay, multiplied by `multiplier` after each failed attempt up to max_delay, each
@@ -34,6 +43,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -81,7 +91,8 @@ struct UVWS_EXPORT ClientOptions {
   // The most response headers accepted.
   std::size_t max_headers = 100;
 
-  std::chrono::milliseconds connect_timeout{10000};    // name lookup + TCP connect
+  // Name lookup + TCP connect + proxy handshake.
+  std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds handshake_timeout{10000};  // request sent, no 101 yet
   std::chrono::milliseconds close_timeout{5000};       // close sent, server silent
   std::chrono::milliseconds ping_interval{0};  // keepalive ping when idle this long; 0 = off
@@ -107,6 +118,15 @@ struct UVWS_EXPORT ClientOptions {
   // certificate, or `insecure` (no verification; a warning is logged on every connection).
   // Bad files make the constructor throw std::invalid_argument with OpenSSL's reason.
   net::TlsClientConfig tls;
+
+  // The proxy to connect through: nullopt = from the environment (see the file comment), "" =
+  // none, else a proxy URL "http://[user:password@]host[:port]", "socks5://..." or
+  // "socks5h://..." (port 1080 by default). Read at each connect(): a URL that does not parse
+  // reaches on_error with a net::ProxyErrc code.
+  std::optional<std::string> proxy;
+  // How the environment is read when `proxy` is nullopt (tests inject one); empty = the process
+  // environment (std::getenv).
+  std::function<std::optional<std::string>(std::string_view name)> proxy_env;
 };
 
 // A parsed ws://, wss:// or ws+unix:// address. parse() throws std::invalid_argument on

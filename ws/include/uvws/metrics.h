@@ -48,21 +48,30 @@ struct UVWS_EXPORT ServerMetrics {
   std::uint64_t tcp_accepted = 0;     // accepted since start
   std::uint64_t tcp_refused = 0;      // accepted and closed: over max_connections
   // Upgrade requests by the HTTP status answered (101: opened; 0: another status than
-  // 100..599), and those never answered (handshake timeout, the peer left).
+  // 100..599).
   std::map<int, std::uint64_t> handshakes;
-  std::uint64_t handshakes_unanswered = 0;
+  std::uint64_t handshakes_unanswered = 0;  // handshake timeouts, and peers that left first
   // Plain HTTP requests (Handler::on_http, 404s) by status.
   std::map<int, std::uint64_t> http_responses;
 
-  // Data messages by opcode, and control frames.
-  TrafficSnapshot text_received, binary_received, text_sent, binary_sent;
-  std::uint64_t pings_received = 0, pongs_received = 0, pings_sent = 0, pongs_sent = 0;
+  // Data messages and their payload bytes (uncompressed), by opcode and direction.
+  TrafficSnapshot text_received;
+  TrafficSnapshot binary_received;   // see text_received
+  TrafficSnapshot text_sent;         // direct sends (published messages are deliveries)
+  TrafficSnapshot binary_sent;       // see text_sent
+  std::uint64_t pings_received = 0;  // control frames received
+  std::uint64_t pongs_received = 0;  // see pings_received
+  std::uint64_t pings_sent = 0;      // control frames sent (automatic pongs included)
+  std::uint64_t pongs_sent = 0;      // see pings_sent
   // WebSocket bytes (frames, headers included) read and written.
-  std::uint64_t wire_bytes_received = 0, wire_bytes_sent = 0;
+  std::uint64_t wire_bytes_received = 0;
+  std::uint64_t wire_bytes_sent = 0;  // see wire_bytes_received
   // On connections with permessage-deflate: payload bytes (uncompressed) and wire bytes. The
   // compression ratio is payload / wire.
-  std::uint64_t deflate_payload_received = 0, deflate_wire_received = 0;
-  std::uint64_t deflate_payload_sent = 0, deflate_wire_sent = 0;
+  std::uint64_t deflate_payload_received = 0;
+  std::uint64_t deflate_wire_received = 0;  // see deflate_payload_received
+  std::uint64_t deflate_payload_sent = 0;   // see deflate_payload_received
+  std::uint64_t deflate_wire_sent = 0;      // see deflate_payload_received
 
   // Flow control and limits.
   std::uint64_t backpressure_events = 0;     // sends that returned SendStatus::backpressure
@@ -70,20 +79,20 @@ struct UVWS_EXPORT ServerMetrics {
   std::uint64_t dropped_messages = 0;        // dropped by the drop policy (Handler::on_dropped)
   std::uint64_t memory_budget_failures = 0;  // connections failed by ServerOptions::memory_budget
 
-  // Close codes (0: outside 1000..4999): of the peer's close frames, of ours, and what
-  // on_close reported (1006 when TCP ended without a close frame).
-  std::map<int, std::uint64_t> close_received, close_sent, closed;
+  // Close codes (0: outside 1000..4999) of the peer's close frames.
+  std::map<int, std::uint64_t> close_received;
+  std::map<int, std::uint64_t> close_sent;  // of our close frames
+  std::map<int, std::uint64_t> closed;  // what on_close reported (1006: TCP ended without close)
 
   // Pub/sub.
   std::uint64_t publishes = 0;   // messages published (from a connection, Server::publish, Redis)
   std::uint64_t deliveries = 0;  // published messages written to subscribers
   std::uint64_t topics = 0;      // topics with at least one subscriber
-  std::uint64_t subscriptions = 0;
+  std::uint64_t subscriptions = 0;  // (connection, topic) pairs
 
-  // Per loop (index = loop): how late a 100 ms tick ran (a busy loop delays everything on it);
-  // all loops: the round-trip time of keepalive pings (ServerOptions::ping_interval).
+  // Per loop (index = loop): how late a 100 ms tick ran (a busy loop delays everything on it).
   std::vector<HistogramSnapshot> loop_lag;
-  HistogramSnapshot ping_rtt;
+  HistogramSnapshot ping_rtt;  // all loops: the round trip of keepalive pings (ping_interval)
 };
 
 // `m` in the Prometheus text exposition format 0.0.4 (names prefixed uvws_).

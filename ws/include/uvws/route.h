@@ -42,13 +42,13 @@ using ws::HTTPRequest;
 // field of the same name for the route's connections; an unset one keeps the server's. Checked
 // as ServerOptions are: Server::route throws std::invalid_argument naming a bad field.
 struct UVWS_EXPORT RouteOptions {
-  std::optional<std::size_t> max_message_size{};
-  std::optional<std::size_t> max_frame_size{};
+  std::optional<std::size_t> max_message_size{};             // a larger message closes with 1009
+  std::optional<std::size_t> max_frame_size{};               // a larger frame closes with 1009
   std::optional<std::chrono::milliseconds> idle_timeout{};   // 0 = off
   std::optional<std::chrono::milliseconds> ping_interval{};  // 0 = off
   std::optional<ws::DeflateOptions> compression{};           // permessage-deflate for this route
-  std::optional<std::size_t> max_backpressure{};
-  std::optional<BackpressurePolicy> backpressure_policy{};
+  std::optional<std::size_t> max_backpressure{};             // bytes queued before the policy
+  std::optional<BackpressurePolicy> backpressure_policy{};   // drop, or close with 1008
 
   // Keep the request's path, query and the pattern's parameters for the connection's whole
   // life (WebSocket::path(), query(), param()), instead of during on_open only. Costs one
@@ -66,6 +66,7 @@ struct UVWS_EXPORT RouteOptions {
 // capture, or when `request` is not the one being answered on this thread. Values are the raw
 // path bytes (not percent-decoded). Inside on_open and later, use WebSocket::param().
 UVWS_EXPORT std::string_view route_param(const HTTPRequest& request, std::string_view name);
+// The `index`-th capture of `request`'s path, in path order (see the overload above).
 UVWS_EXPORT std::string_view route_param(const HTTPRequest& request, std::size_t index);
 
 // How a PendingUpgrade accepts: as UpgradeDecision, plus the connection's user data.
@@ -82,9 +83,9 @@ struct UVWS_EXPORT UpgradeAccept {
 // How a PendingUpgrade refuses: a whole HTTP response, after which the connection closes.
 struct UVWS_EXPORT UpgradeReject {
   int status = 403;  // 200..999 (else std::invalid_argument); not 101
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body = "refused\n";
-  std::vector<std::pair<std::string, std::string>> headers{};
+  std::string content_type = "text/plain; charset=utf-8";      // of the body
+  std::string body = "refused\n";                              // the response body
+  std::vector<std::pair<std::string, std::string>> headers{};  // extra response headers
 };
 
 // An upgrade whose answer comes later, from any thread (see the file comment). Made by

@@ -91,7 +91,7 @@ struct UVWS_EXPORT ServerOptions {
   // topics. "redis://[user:password@]host[:port][/db]" or a Unix socket path; empty: off
   // (nothing Redis-related starts). Channels are redis_prefix + topic.
   std::string redis;
-  std::string redis_prefix = "uvws:";
+  std::string redis_prefix = "uvws:";  // the Redis channel of topic t is redis_prefix + t
   // Publishes waiting for Redis (link down, or written more slowly than made), in bytes; past
   // it a publish is dropped (RedisStats::dropped).
   std::size_t redis_queue_bytes = 8u << 20;

@@ -2,7 +2,8 @@
 // check_frame -> message-level checks), control frames and the close handshake, and the data
 // path (in-place delivery, reassembly, UTF-8 validation, inflating). Everything a received
 // byte owes the peer is appended to the `out` the caller gave (see protocol.h).
-// Construction, state, failure and sending are in protocol.cpp.
+// Construction, state, failure and sending are in protocol.cpp; the fast path for a whole
+// frame that arrived in one read is in protocol_whole_frame.cpp.
 #include "uvws/ws/protocol.h"
 
 #include <algorithm>
@@ -98,7 +99,13 @@ bool Protocol::receive_handshake(core::Buffer& out) {
 void Protocol::parse(core::Buffer& out) {
   if (state_ == State::connecting && !receive_handshake(out)) return;
   while ((state_ == State::open || state_ == State::closing) && !receive_paused_) {
-    if (!in_frame_ && !parse_frame_header(out)) return;
+    if (!in_frame_) {
+      if (const auto whole = read_whole_frame(out)) {
+        if (!*whole) return;
+        continue;
+      }
+      if (!parse_frame_header(out)) return;
+    }
     const bool done = is_control(frame_opcode_) ? read_control_frame(out) : read_data_payload(out);
     if (!done) return;
   }

@@ -65,6 +65,20 @@ class UVWS_EXPORT StreamReader {
   // The next `n` bytes without consuming them, or nullopt if fewer are available.
   std::optional<std::span<std::uint8_t>> peek(std::size_t n) { return gather(n); }
 
+  // The bytes readable without gathering (the kept ones when there are any, else the lent
+  // ones), not consumed: a parser looks at them in place and then skip()s what it used, so
+  // that a whole frame in one read costs no copy and no gather.
+  std::span<std::uint8_t> contiguous() { return own_.empty() ? lent_rest() : own_.span(); }
+  // Consumes the first `n` bytes of contiguous(). Precondition: n <= contiguous().size().
+  // Spans from contiguous() stay valid as for reads.
+  void skip(std::size_t n) {
+    if (!own_.empty()) {
+      own_.consume(n);
+    } else {
+      lent_pos_ += static_cast<std::uint32_t>(n);
+    }
+  }
+
   // The result of read_line() and read_to_eof().
   struct Line {
     // ok: `bytes` holds the result; need_more: feed more; too_long: over the limit; eof: EOF came

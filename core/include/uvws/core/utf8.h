@@ -15,7 +15,8 @@
 //
 // Speed: whole multi-byte sequences are checked 32 bytes at a time with AVX2 when the CPU has
 // it (chosen once at run time), otherwise by a portable scalar path; both skip ASCII a block
-// at a time. The bytes of a sequence split between two chunks go through a small DFA.
+// at a time. The bytes of a sequence split between two chunks go through a small DFA. A short
+// all-ASCII chunk (the usual small text message) is cleared inline, without a call.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +34,15 @@ class UVWS_EXPORT Utf8Validator {
   // Returns false when the bytes fed so far can no longer be completed into valid UTF-8
   // (including when an earlier call already failed), true otherwise. `bytes` is only read
   // during the call.
-  bool feed(std::span<const std::uint8_t> bytes);
+  bool feed(std::span<const std::uint8_t> bytes) {
+    // Most text messages are short and ASCII, and arrive whole: between sequences, such a
+    // chunk is valid as it is, and a few word tests here cost less than the call that
+    // feed_chunk() would be.
+    if (state_ == 0 && bytes.size() < short_chunk && all_ascii(bytes.data(), bytes.size())) {
+      return true;
+    }
+    return feed_chunk(bytes);
+  }
 
   // True when the bytes fed so far are valid UTF-8 that does not end inside a sequence: a text
   // message is valid once its final fragment was fed and complete() holds.
@@ -49,6 +58,21 @@ class UVWS_EXPORT Utf8Validator {
   static constexpr std::uint8_t reject_state = 1;
 
  private:
+  // Chunks shorter than this are first tested for ASCII inline (longer ones go to the block
+  // tests of feed_chunk() at once).
+  static constexpr std::size_t short_chunk = 64;
+
+  // True when none of the n bytes at p has its top bit set. A plain byte loop: the compiler
+  // turns it into word or vector operations, and it cannot read past the chunk.
+  static bool all_ascii(const std::uint8_t* p, std::size_t n) {
+    std::uint8_t bits = 0;
+    for (std::size_t i = 0; i < n; ++i) bits = static_cast<std::uint8_t>(bits | p[i]);
+    return (bits & 0x80) == 0;
+  }
+
+  // feed() for every chunk that is not short ASCII between sequences.
+  bool feed_chunk(std::span<const std::uint8_t> bytes);
+
   std::uint8_t state_ = 0;  // 0: between sequences; else which bytes the next one may be
 };
 

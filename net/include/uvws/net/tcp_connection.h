@@ -16,6 +16,9 @@
 // TLS: a connection may carry a TlsSession (one pointer; tcp_connection_tls.cpp). Then the read
 // path decrypts before on_data() and the write path encrypts at flush, so subclasses see
 // plaintext only; a TLS failure calls on_error() with a tls_category() error and closes.
+// Proxy tunnel: a client connection may first run a ProxyHandshake (start_tunnel(),
+// tcp_connection_tunnel.cpp) whose state hangs off the same word only until the tunnel is up, so
+// neither the subclass nor TLS ever sees the proxy's bytes.
 #pragma once
 
 #include <uv.h>
@@ -36,6 +39,7 @@
 
 namespace uvws::net {
 
+class ProxyHandshake;
 class TCPListener;
 class TlsContext;
 class TlsContextHolder;
@@ -161,6 +165,19 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
                             const std::string& server_name);
   // True if the connection speaks TLS.
   bool tls() const noexcept { return (side_ & side_tls) != 0; }
+
+  // --- Proxy tunnel (client side, tcp_connection_tunnel.cpp) -------------------------------------
+  // Runs `handshake` (HTTP CONNECT, SOCKS5) on a connected socket, typically in the connect
+  // callback of a connect() to the proxy: writes its start() bytes and feeds it every read
+  // instead of on_data(). Once the proxy opened the tunnel, `on_open` runs with no error (start
+  // TLS or write the request there) and the bytes that followed the proxy's answer then take the
+  // normal read path (decrypted first when TLS was started). When the proxy refuses, misbehaves
+  // or closes, `on_open` runs with the error (a proxy_error.h code, or the read error) and the
+  // connection then closes itself; on_error() is not called. A close() meanwhile drops `on_open`
+  // unrun. EINVAL (and no callback) if closing, not connected, TLS or a tunnel already started.
+  std::error_code start_tunnel(std::unique_ptr<ProxyHandshake> handshake, ConnectCallback on_open);
+  // True while a proxy handshake runs.
+  bool tunneling() const noexcept { return (side_ & side_tunnel) != 0; }
   // True once the TLS handshake completed (false without TLS).
   bool tls_established() const noexcept;
 
@@ -191,6 +208,7 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   friend class TCPListener;
   struct WriteState;
   struct TlsSide;
+  struct Tunnel;
 
   enum Flag : std::uint16_t {
     f_handle = 1 << 0,         // uv_tcp_init() done
@@ -230,6 +248,15 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // close() without a write in flight: one attempt for the corked plaintext, encrypted, and a
   // close_notify.
   void tls_close() noexcept;
+  // Tunnel paths (tcp_connection_tunnel.cpp): a read during the proxy handshake, and the end of
+  // the tunnel state (the write state in flight moves back into side_).
+  void tunnel_read(ssize_t nread, const uv_buf_t* buf) noexcept;
+  void tunnel_bytes(std::uint8_t* bytes, std::size_t nread) noexcept;
+  void tunnel_eof(std::error_code ec) noexcept;
+  std::unique_ptr<Tunnel> end_tunnel() noexcept;
+  static void delete_tunnel(Tunnel* tunnel) noexcept;
+  // The write state slot of the Tunnel that `side` (side_ without its tag) points to.
+  static std::unique_ptr<WriteState>& tunnel_write_state(std::uintptr_t side) noexcept;
   void send(core::Buffer& bytes) noexcept;
   // One uv_try_write of `bytes`; returns how many the kernel took.
   std::size_t try_write(std::span<const std::uint8_t> bytes) noexcept;
@@ -244,7 +271,9 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // One word for two states that most connections never have, to stay within the budget: the
   // write state (only while a uv_write is in flight) and the TLS session (only on a TLS
   // connection). Without side_tls it is a WriteState* or 0; with it, a TlsSide* holding both.
+  // With side_tunnel (only during a proxy handshake) it is a Tunnel* holding the write state.
   static constexpr std::uintptr_t side_tls = 1;
+  static constexpr std::uintptr_t side_tunnel = 2;
   std::uintptr_t side_ = 0;
   WriteState* write_state() const noexcept;
   void set_write_state(std::unique_ptr<WriteState> state) noexcept;

@@ -41,19 +41,19 @@ enum class ClientCertMode {
 // One certificate with its private key, both PEM files (the certificate file may hold the
 // chain: the leaf first, then its intermediates).
 struct UVWS_EXPORT TlsCertificate {
-  std::string cert_file;
-  std::string key_file;
+  std::string cert_file;  // the certificate (chain), PEM
+  std::string key_file;   // its private key, PEM
 };
 
 // A certificate chosen by the host name the client sends (SNI, RFC 6066 3).
 struct UVWS_EXPORT TlsSniCertificate {
-  std::string host;  // exact name, case-insensitive, or "*.example.com" for one label
-  TlsCertificate certificate;
+  std::string host;            // exact name, case-insensitive, or "*.example.com" for one label
+  TlsCertificate certificate;  // served to clients that ask for `host`
 };
 
 // Protocol knobs shared by both sides; the defaults are safe.
 struct UVWS_EXPORT TlsProtocolConfig {
-  TlsVersion min_version = TlsVersion::tls1_2;
+  TlsVersion min_version = TlsVersion::tls1_2;  // the oldest version accepted
   // TLS 1.2 cipher list (OpenSSL syntax); empty: forward-secret AEAD suites only.
   std::string ciphers;
   // TLS 1.3 ciphersuites (OpenSSL syntax); empty: OpenSSL's default (all AEAD).
@@ -67,15 +67,15 @@ struct UVWS_EXPORT TlsServerConfig {
   TlsProtocolConfig protocol;              // versions and ciphers
   bool session_tickets = true;             // stateless resumption (RFC 8446 4.6.1, RFC 5077)
   std::size_t session_cache_size = 20000;  // stateful resumption cache entries; 0: none
-  ClientCertMode client_certs = ClientCertMode::none;
+  ClientCertMode client_certs = ClientCertMode::none;  // mTLS: none, optional or required
   std::string client_ca_file;  // the CAs client certificates must chain to (PEM)
 };
 
 // What a TLS client needs.
 struct UVWS_EXPORT TlsClientConfig {
   // Trust: the system store unless ca_file or ca_dir is given (then only those).
-  std::string ca_file;
-  std::string ca_dir;
+  std::string ca_file;  // trusted CAs in one PEM file
+  std::string ca_dir;   // a directory of trusted CAs (OpenSSL's hashed names, c_rehash)
   // No verification at all (test setups only): every connection logs a warning.
   bool insecure = false;
   TlsCertificate client_certificate;  // optional: both files, or neither

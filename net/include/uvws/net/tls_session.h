@@ -33,6 +33,8 @@ namespace detail {
 struct SessionBio;
 }
 
+// One TLS connection without I/O (see the file comment): ciphertext in, plaintext out, and the
+// reverse, through memory BIOs.
 class UVWS_EXPORT TlsSession {
  public:
   // A plaintext record holds at most 2^14 bytes (RFC 8446 5.1); a partial record carried over

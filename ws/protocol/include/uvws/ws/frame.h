@@ -4,7 +4,9 @@
 // Parsing here is only the header; payloads are streamed by the protocol (protocol.h) so that
 // a frame that arrived whole is used in place and a large one is validated as it arrives. The
 // protocol reads a frame as: parse_header() -> check_frame() -> the checks that depend on the
-// frames before it (continuations, sizes), which are its own.
+// frames before it (continuations, sizes), which are its own. (A whole text or binary frame
+// that arrived in one read takes the protocol's one-pass fast path, which makes the same checks
+// and leaves every frame that fails one to this sequence.)
 // Pure functions and plain structs; any thread.
 #pragma once
 

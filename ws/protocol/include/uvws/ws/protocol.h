@@ -265,6 +265,9 @@ class UVWS_EXPORT Protocol {
   // close answer, the close frame of a failure); false stops parsing.
   void parse(core::Buffer& out);
   bool parse_frame_header(core::Buffer& out);
+  // The fast path for a whole unfragmented text or binary frame in reader_'s contiguous bytes:
+  // nullopt when not taken (nothing consumed), else what read_data_payload() would return.
+  std::optional<bool> read_whole_frame(core::Buffer& out);
   bool read_control_frame(core::Buffer& out);
   bool read_data_payload(core::Buffer& out);
   bool accept_data(std::span<std::uint8_t> chunk, core::Buffer& out);
