@@ -5,7 +5,8 @@
 # Settings (environment): BUILD_DIR (default build/release), SERVER_CPU (0), CLIENT_CPU (1),
 # NICE (0; e.g. -10 as root, so that other work on the machine disturbs the figures less),
 # SERVERS (default "uvws websocketpp beast ws epoll"; add "uvws-base" for an A/B run against
-# the uvws programs under BASE_BUILD_DIR, e.g. a build of the previous commit), NODE (the Node.js program for the `ws`
+# the uvws programs under BASE_BUILD_DIR, e.g. a build of the previous commit, or
+# "uvws-nometrics": the same uvws-echo with ServerOptions::metrics off), NODE (the Node.js program for the `ws`
 # peer, default node), WS_MODULE_DIR (where the `ws` package is installed, default
 # tests/interop, see bench/peers/ws_echo.mjs).
 
@@ -57,6 +58,9 @@ server_command() {
   local mode=${2:-echo} program args bin dir=$BUILD_DIR
   case "$1/$mode" in
     uvws/echo | uvws-base/echo) program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn" ;;
+    uvws-nometrics/echo)
+      program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn --no-metrics"
+      ;;
     uvws/broadcast | uvws-base/broadcast)
       program=uvws-broadcast args="--host 127.0.0.1 --port 0 --log-level warn"
       ;;
@@ -106,6 +110,7 @@ server_label() {
     ws) echo "ws (Node.js)" ;;
     epoll) echo "raw epoll floor" ;;
     uvws-base) echo "uvws (base: ${BASE_BUILD_DIR:-?})" ;;
+    uvws-nometrics) echo "uvws --no-metrics" ;;
     *) echo "$1" ;;
   esac
 }

@@ -1,5 +1,5 @@
 // The command line shared by the example servers:
-//   --host ADDR  --port N  --threads N  --log-level LEVEL  --help
+//   --host ADDR  --port N  --threads N  --log-level LEVEL  --no-metrics  --help
 //   --tls-cert FILE --tls-key FILE  (both or neither: TLS, i.e. wss:// and https://)
 //   --tls-sni HOST,CERT,KEY         (repeatable: another certificate for SNI host name HOST)
 // plus whatever the example adds through `extra`. Header-only: examples link nothing else.
@@ -26,7 +26,7 @@ inline void parse_server_args(
     std::fprintf(
         status == 0 ? stdout : stderr,
         "usage: %s\n  common: [--host ADDR] [--port N] [--threads N] "
-        "[--log-level trace|debug|info|warn|error|off]\n"
+        "[--log-level trace|debug|info|warn|error|off] [--no-metrics]\n"
         "          [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-sni HOST,CHAIN.pem,KEY.pem]]\n",
         usage_line);
     std::exit(status);
@@ -56,6 +56,8 @@ inline void parse_server_args(
         const auto a = v.find(','), b = v.find(',', a + 1);
         if (a == std::string::npos || b == std::string::npos) usage(2);
         sni.push_back({v.substr(0, a), {v.substr(a + 1, b - a - 1), v.substr(b + 1)}});
+      } else if (arg == "--no-metrics") {
+        options.metrics = false;
       } else if (arg == "--log-level") {
         log_level = value();
       } else if (arg == "--help" || arg == "-h") {

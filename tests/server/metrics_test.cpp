@@ -164,3 +164,50 @@ TEST_CASE("pub/sub metrics: publishes, deliveries, topics, subscriptions", "[ser
   CHECK(m.topics == 1);
   CHECK(m.subscriptions == 2);
 }
+
+TEST_CASE("data messages are counted by the time the loop answers the next read",
+          "[server][metrics]") {
+  // The loop counts data messages in plain integers and publishes them once per iteration
+  // (LoopMetrics::publish): the echo may reach the peer first, the pong of a later read may not.
+  RecordingHandler echo;
+  ServerThread server(ServerThread::options(), echo);
+  TestClient a;
+  REQUIRE(a.connect(server.port()) == 101);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(a.send_text("abcd"));
+    CHECK(a.recv_data().is_message(Opcode::text, "abcd"));
+  }
+  REQUIRE(a.ping("p"));
+  CHECK(a.recv().kind == Received::Kind::pong);
+  const ServerMetrics m = server.server().metrics();
+  CHECK(m.text_received.messages == 3);
+  CHECK(m.text_received.bytes == 12);
+  CHECK(m.text_sent.messages == 3);
+  CHECK(m.wire_bytes_sent == 3 * 6 + 3);  // the echoes, then the pong
+}
+
+TEST_CASE("ServerOptions::metrics off: no traffic is counted, connections are",
+          "[server][metrics]") {
+  RecordingHandler echo;
+  auto options = ServerThread::options();
+  options.metrics = false;
+  ServerThread server(options, echo);
+  {
+    TestClient a;
+    REQUIRE(a.connect(server.port()) == 101);
+    REQUIRE(a.send_text("hello"));
+    CHECK(a.recv_data().is_message(Opcode::text, "hello"));
+    REQUIRE(a.close(1000, ""));
+    CHECK(a.recv().kind == Received::Kind::close);
+  }
+  REQUIRE(wait_until([&] { return echo.count_closes() == 1; }));
+  const ServerMetrics m = server.server().metrics();
+  CHECK(m.tcp_accepted == 1);
+  CHECK(at(m.handshakes, 101) == 1);
+  CHECK(m.text_received.messages == 0);
+  CHECK(m.text_sent.messages == 0);
+  CHECK(m.wire_bytes_received == 0);
+  CHECK(m.closed.empty());
+  CHECK(m.loop_lag.size() == 1);
+  CHECK(m.loop_lag[0].count == 0);  // no lag timer
+}

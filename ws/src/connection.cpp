@@ -60,22 +60,8 @@ Connection::~Connection() {
   }
 }
 
-ws::Protocol& Connection::protocol() {
-  if (client_) return slot_.client;
-  return slot_.server;
-}
-
-const ws::Protocol& Connection::protocol() const {
-  if (client_) return slot_.client;
-  return slot_.server;
-}
-
 const ws::HTTPRequest* Connection::request() const {
   return client_ ? nullptr : slot_.server.request();
-}
-
-const ConnectionSettings& Connection::settings() const {
-  return endpoint_ != nullptr ? *endpoint_->settings : ctx().shared.settings;
 }
 
 Connection::Extras& Connection::extras() {

@@ -100,7 +100,11 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
     return stage_ == Stage::open || stage_ == Stage::close_sent || stage_ == Stage::closed;
   }
   bool is_open() const { return protocol().state() == ws::State::open; }
-  const ws::Protocol& protocol() const;
+  // Inline, as settings(): the message path asks for both several times per message.
+  const ws::Protocol& protocol() const {
+    if (client_) return slot_.client;
+    return slot_.server;
+  }
   // The server side's handshake request while on_open runs (nullptr otherwise and on clients).
   const ws::HTTPRequest* request() const;
   // The server side's route, or the client's endpoint (nullptr before a route is found).
@@ -276,14 +280,20 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // is over it. After every read, send, drain and close.
   void account_held_bytes();
 
-  // The counters of this connection's loop; nullptr on a client (a Client has no metrics).
-  LoopMetrics* metrics() const { return client_ ? nullptr : &ctx().metrics; }
+  // The traffic counters of this connection's loop; nullptr on a client (a Client has no
+  // metrics) and when ServerOptions::metrics is off.
+  LoopMetrics* metrics() const { return client_ ? nullptr : ctx().traffic; }
   // The server state of this connection's loop (Loop::context()). Server side only.
   LoopContext& ctx() const { return *static_cast<LoopContext*>(loop().context()); }
   ClientLink* link() const { return endpoint_ != nullptr ? endpoint_->client : nullptr; }
   // The timeouts and limits in force (the server's until a route is found).
-  const ConnectionSettings& settings() const;
-  ws::Protocol& protocol();
+  const ConnectionSettings& settings() const {
+    return endpoint_ != nullptr ? *endpoint_->settings : ctx().shared.settings;
+  }
+  ws::Protocol& protocol() {
+    if (client_) return slot_.client;
+    return slot_.server;
+  }
   ws::ServerProtocol& server_protocol() { return slot_.server; }
   ws::ClientProtocol& client_protocol() { return slot_.client; }
 

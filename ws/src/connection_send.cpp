@@ -61,17 +61,15 @@ SendStatus Connection::send_fragment(Opcode opcode, std::span<const std::uint8_t
   if (!admit_send(1, data.size())) return SendStatus::dropped;
   core::Buffer& out = send_buffer();
   const std::size_t before = out.size();
-  const bool sent = fragment ? protocol().send_fragment(opcode, data, fin, out)
-                             : protocol().send_message(opcode, data, out);
+  ws::Protocol& p = protocol();
+  const bool sent =
+      fragment ? p.send_fragment(opcode, data, fin, out) : p.send_message(opcode, data, out);
   if (!sent) return SendStatus::dropped;
   if (LoopMetrics* m = metrics()) {
-    const std::size_t wire = out.size() - before;
-    m->data_out(opcode, data.size(), fin);
-    m->wire_out.add(wire);
-    if (protocol().compression_enabled()) {
-      m->deflate_payload_out.add(data.size());
-      m->deflate_wire_out.add(wire);
-    }
+    TrafficTally::Slot& s = m->tally.out[TrafficTally::slot(p.compression_enabled(), opcode)];
+    s.messages += fin;
+    s.bytes += data.size();
+    s.wire += out.size() - before;
   }
   return status_after_send();
 }

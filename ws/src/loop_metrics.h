@@ -3,10 +3,14 @@
 //
 // Each counter is written by its loop's thread only and read by any thread (a scrape): a
 // relaxed atomic load and store, which compile to plain moves — no lock and no atomic
-// read-modify-write on the message path. A snapshot sums the loops' counters; it is exact for
-// each counter, not across counters (they are read one after the other while loops run).
+// read-modify-write on the message path. The counters of every data message (TrafficTally)
+// are cheaper still: plain integers of the loop's thread, one add each, published into their
+// atomic mirrors once per loop iteration (publish(), from the loop's flush hook). A snapshot
+// sums the loops' counters; it is exact for each counter up to the loops' last iteration, not
+// across counters (they are read one after the other while loops run).
 //
-// Ownership: one per LoopContext. Threads: add()/observe() on the loop's thread; get() any.
+// Ownership: one per LoopContext. Threads: add()/observe()/tally/publish() on the loop's
+// thread; get() any.
 #pragma once
 
 #include <array>
@@ -27,6 +31,7 @@ class Counter {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   std::uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
+  void set(std::uint64_t n) noexcept { value_.store(n, std::memory_order_relaxed); }
 
  private:
   std::atomic<std::uint64_t> value_{0};
@@ -92,10 +97,22 @@ class CodeCounters {
   std::array<Counter, High - Low + 2> counters_{};
 };
 
-// Messages and their payload bytes of one opcode.
-struct TrafficCounters {
-  Counter messages;
-  Counter bytes;
+// The counters of the data messages, received and sent: the message path's only counting.
+// Plain integers, written and read by the loop's thread alone (LoopMetrics::publish() copies
+// them for other threads), so that each count is one add and none a branch: the slot is
+// computed from the opcode and whether the connection compresses.
+struct TrafficTally {
+  struct Slot {
+    std::uint64_t messages = 0;  // ended by a frame with FIN (frame mode: fragments count 0)
+    std::uint64_t bytes = 0;     // payload bytes, uncompressed
+    std::uint64_t wire = 0;      // frame bytes, headers included (sent only)
+  };
+  // 0 text, 1 binary; plus 2 on a connection that negotiated permessage-deflate.
+  static std::size_t slot(bool compressed, ws::Opcode opcode) noexcept {
+    return 2u * compressed + (opcode == ws::Opcode::binary);
+  }
+  std::array<Slot, 4> in{};
+  std::array<Slot, 4> out{};
 };
 
 struct LoopMetrics {
@@ -105,12 +122,11 @@ struct LoopMetrics {
   Counter handshakes_unanswered;          // timed out, or the peer left first
   CodeCounters<100, 599> http_responses;  // plain HTTP requests by answer
 
-  TrafficCounters text_in, binary_in, text_out, binary_out;
+  TrafficTally tally;  // the data messages: loop thread only, see publish()
   Counter pings_in, pongs_in, pings_out, pongs_out;
-  Counter wire_in, wire_out;  // WebSocket bytes (frames) read and written
-  // The same, on connections that negotiated permessage-deflate: payload (uncompressed)
-  // against wire bytes gives the compression ratio.
-  Counter deflate_payload_in, deflate_wire_in, deflate_payload_out, deflate_wire_out;
+  // WebSocket bytes (frames) read, and written besides the data messages of `tally`.
+  Counter wire_in, wire_out;
+  Counter deflate_wire_in;  // read on connections that negotiated permessage-deflate
 
   Counter backpressure;                     // sends that returned SendStatus::backpressure
   Counter dropped;                          // messages dropped by the drop policy (drop_reports.h)
@@ -126,20 +142,20 @@ struct LoopMetrics {
   Histogram<loop_lag_bounds.size()> loop_lag{loop_lag_bounds};
   Histogram<ping_rtt_bounds.size()> ping_rtt{ping_rtt_bounds};
 
-  // Counts a data frame sent: its payload bytes, and a message when `fin` ends it.
-  void data_out(ws::Opcode opcode, std::size_t bytes, bool fin) noexcept {
-    TrafficCounters& c = opcode == ws::Opcode::text ? text_out : binary_out;
-    c.bytes.add(bytes);
-    if (fin) c.messages.add();
-  }
-  // The same for a data frame received (frame mode delivers fragments).
-  void data_in(ws::Opcode opcode, std::size_t bytes, bool fin) noexcept {
-    TrafficCounters& c = opcode == ws::Opcode::text ? text_in : binary_in;
-    c.bytes.add(bytes);
-    if (fin) c.messages.add();
-  }
+  // Copies `tally` where other threads read it. On the loop's thread: once per iteration before
+  // its writes go out (the flush hook), before a publish reaches other loops, and at the end.
+  void publish() noexcept;
   // Adds this loop's counters to `m` (counters only; gauges come from the server).
   void add_to(ServerMetrics& m) const;
+
+ private:
+  struct PublishedSlot {
+    Counter messages;
+    Counter bytes;
+    Counter wire;
+  };
+  std::array<PublishedSlot, 4> in_;  // tally.in as of the last publish()
+  std::array<PublishedSlot, 4> out_;
 };
 
 }  // namespace uvws::detail

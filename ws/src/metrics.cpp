@@ -11,30 +11,46 @@
 namespace uvws {
 namespace detail {
 
+void LoopMetrics::publish() noexcept {
+  for (std::size_t i = 0; i < 4; ++i) {
+    in_[i].messages.set(tally.in[i].messages);
+    in_[i].bytes.set(tally.in[i].bytes);
+    out_[i].messages.set(tally.out[i].messages);
+    out_[i].bytes.set(tally.out[i].bytes);
+    out_[i].wire.set(tally.out[i].wire);
+  }
+}
+
 void LoopMetrics::add_to(ServerMetrics& m) const {
   m.tcp_accepted += accepted.get();
   m.tcp_refused += refused.get();
   handshakes.add_to(m.handshakes);
   m.handshakes_unanswered += handshakes_unanswered.get();
   http_responses.add_to(m.http_responses);
-  const auto traffic = [](const TrafficCounters& c, TrafficSnapshot& s) {
-    s.messages += c.messages.get();
-    s.bytes += c.bytes.get();
-  };
-  traffic(text_in, m.text_received);
-  traffic(binary_in, m.binary_received);
-  traffic(text_out, m.text_sent);
-  traffic(binary_out, m.binary_sent);
+  // Slots 0 and 2 are text, 1 and 3 binary; 2 and 3 on compressing connections.
+  for (std::size_t i = 0; i < 4; ++i) {
+    const bool binary = i % 2 != 0;
+    const bool compressed = i >= 2;
+    TrafficSnapshot& received = binary ? m.binary_received : m.text_received;
+    TrafficSnapshot& sent = binary ? m.binary_sent : m.text_sent;
+    received.messages += in_[i].messages.get();
+    received.bytes += in_[i].bytes.get();
+    sent.messages += out_[i].messages.get();
+    sent.bytes += out_[i].bytes.get();
+    m.wire_bytes_sent += out_[i].wire.get();
+    if (compressed) {
+      m.deflate_payload_received += in_[i].bytes.get();
+      m.deflate_payload_sent += out_[i].bytes.get();
+      m.deflate_wire_sent += out_[i].wire.get();
+    }
+  }
   m.pings_received += pings_in.get();
   m.pongs_received += pongs_in.get();
   m.pings_sent += pings_out.get();
   m.pongs_sent += pongs_out.get();
   m.wire_bytes_received += wire_in.get();
   m.wire_bytes_sent += wire_out.get();
-  m.deflate_payload_received += deflate_payload_in.get();
   m.deflate_wire_received += deflate_wire_in.get();
-  m.deflate_payload_sent += deflate_payload_out.get();
-  m.deflate_wire_sent += deflate_wire_out.get();
   m.backpressure_events += backpressure.get();
   m.dropped_messages += dropped.get();
   m.read_pauses += read_pauses.get();

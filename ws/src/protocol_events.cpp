@@ -67,10 +67,12 @@ void Connection::handshake_accepted() {
 }
 
 void Connection::count_received(Opcode opcode, std::size_t bytes, bool fin) {
-  LoopMetrics* m = metrics();
-  if (m == nullptr) return;
-  m->data_in(opcode, bytes, fin);
-  if (protocol().compression_enabled()) m->deflate_payload_in.add(bytes);
+  if (LoopMetrics* m = metrics()) {
+    TrafficTally::Slot& s =
+        m->tally.in[TrafficTally::slot(protocol().compression_enabled(), opcode)];
+    s.messages += fin;
+    s.bytes += bytes;
+  }
 }
 
 void Connection::message_received(Opcode opcode, std::span<std::uint8_t> data) {

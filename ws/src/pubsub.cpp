@@ -16,6 +16,9 @@ void fan_out(const ServerShared& shared, LoopContext* here, std::string_view top
   // from outside the loops (Server::publish).
   if (here != nullptr) {
     here->metrics.publishes.add();
+    // Other loops may deliver it before this one's iteration ends: what led to it (the message
+    // received) is counted first.
+    if (shared.loops.size() > 1) here->metrics.publish();
     here->topics.publish(topic, frame, skip);
     // Loop 0's registry forwards (topics.h RemotePublisher); from loop 0 itself at once.
     if (forward && here == shared.loops.front()) here->topics.forward(topic, frame);

@@ -59,6 +59,7 @@ void close_loop(detail::LoopContext& ctx) {
   if (auto ec = ctx.loop.close_all()) {
     core::log(core::Layer::ws).error("a loop did not close cleanly: {}", ec.message());
   }
+  ctx.metrics.publish();  // the last iteration's messages (the flush hook is gone)
 }
 
 void begin_shutdown(detail::LoopContext& ctx) {
@@ -131,6 +132,7 @@ void Server::listen() {
     ctx->budget.limit = o.memory_budget / o.threads;
     // Published frames go out once per iteration, one writev per subscriber (topics.h).
     ctx->loop.set_flush_hook([raw] {
+      raw->metrics.publish();  // before this iteration's writes: what a peer sees is counted
       raw->topics.flush();
       raw->drops.report();
     });
@@ -153,7 +155,7 @@ void Server::listen() {
     // With port 0 the first listener picks the port; the others share it (SO_REUSEPORT).
     if (i == 0) lo.port = ctx->listener->port();
     impl_->shared.loops.push_back(ctx.get());
-    ctx->lag = std::make_unique<detail::LoopLag>(ctx->loop, ctx->metrics);
+    if (o.metrics) ctx->lag = std::make_unique<detail::LoopLag>(ctx->loop, ctx->metrics);
     impl_->loops.push_back(std::move(ctx));
   }
   if (!o.redis.empty()) {

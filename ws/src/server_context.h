@@ -50,7 +50,8 @@ struct LoopContext {
   explicit LoopContext(ServerShared& s)
       : shared(s),
         loop(net::LoopOptions{.clock = s.options.clock}),
-        topics(s.topic_counts, &drain_to_connection) {}
+        topics(s.topic_counts, &drain_to_connection),
+        traffic(s.options.metrics ? &metrics : nullptr) {}
   ServerShared& shared;
   net::Loop loop;
   TopicRegistry topics;
@@ -58,6 +59,7 @@ struct LoopContext {
   MemoryBudget budget;              // loop thread only
   DropReports drops;                // loop thread only
   LoopMetrics metrics;              // written by the loop thread, read by any (metrics())
+  LoopMetrics* traffic;             // &metrics, or nullptr when ServerOptions::metrics is off
   std::unique_ptr<LoopLag> lag;     // from listen(); stopped by the graceful shutdown
   std::size_t open_websockets = 0;  // loop thread only
   bool shutting_down = false;       // loop thread only

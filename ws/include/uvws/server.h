@@ -99,6 +99,12 @@ struct UVWS_EXPORT ServerOptions {
   // them on `topic`. Runs on the server's first loop; also counted in RedisStats.
   std::function<void(std::string_view topic, std::uint64_t lost)> on_redis_gap;
 
+  // Count traffic for Server::metrics() and MetricsHandler: messages, bytes, control frames,
+  // closes, deliveries, backpressure, and each loop's iteration lag: at most about 1.3 % of the
+  // CPU per echoed message (docs/guide/11-metrics.md). false: only connections and handshakes
+  // are counted.
+  bool metrics = true;
+
   bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
 
   // TLS on the listening port (wss:// and https://), off unless set: certificate and key files,

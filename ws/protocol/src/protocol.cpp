@@ -43,10 +43,6 @@ void Protocol::release_idle() {
   if (compression_enabled()) extras_->deflate->release_idle();
 }
 
-bool Protocol::compression_enabled() const {
-  return extras_ && extras_->deflate;
-}
-
 std::string_view Protocol::close_reason_received() const {
   return extras_ ? std::string_view(extras_->close_reason) : std::string_view();
 }
@@ -78,6 +74,7 @@ void Protocol::enable_deflate(const DeflateParams& params) {
       params,
       role_ == Role::server ? PerMessageDeflate::Role::server : PerMessageDeflate::Role::client,
       options_->deflate);
+  compressing_ = true;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -204,8 +204,8 @@ class UVWS_EXPORT Protocol {
 
   // The negotiated subprotocol (empty if none) and whether permessage-deflate is on.
   std::string_view subprotocol() const;
-  // permessage-deflate was negotiated.
-  bool compression_enabled() const;
+  // permessage-deflate was negotiated. Inline: the server counts compressed traffic per message.
+  bool compression_enabled() const { return compressing_; }
   // Bytes of memory held for input not yet delivered: a message spanning reads or frames (its
   // reassembly buffer's capacity) and an incomplete frame's bytes. Zero between messages that
   // arrive whole. What a server's memory budget counts (ServerOptions::memory_budget).
@@ -296,6 +296,7 @@ class UVWS_EXPORT Protocol {
   bool sending_fragmented_ = false;
   bool receive_paused_ = false;  // set_receive_paused()
   bool parsing_ = false;         // inside parse_buffered(): receive_held() waits for it
+  bool compressing_ = false;     // enable_deflate() ran: extras_->deflate is set for good
   std::uint16_t close_received_ = 0;
   std::uint16_t close_sent_ = 0;
 };
