@@ -222,7 +222,8 @@ class ChatHandler final : public uvws::TypedHandler<User> {
     const bool renamed = joined["room"] == user.room;
     leave(ws, user);
     // Renamed in the same room: the list taken by join() still had the old nick.
-    if (renamed && cluster_ == nullptr) joined["members"] = rooms_.members(user.room);
+    if (renamed && cluster_ == nullptr)
+      joined["members"] = rooms_.members(joined["room"].get<std::string>());
     user.room = joined["room"];
     user.nick = joined["nick"];
     ws.subscribe(topic_of(user.room));
@@ -399,22 +400,27 @@ int main(int argc, char** argv) {
     }
     server.listen();
     // Cluster mode stops on SIGINT/SIGTERM itself (handle_signals is off): the Redis link and
-    // its timer close first, on loop 0, then the server stops as it would on the signal.
-    uv_signal_t signals[2];
-    std::pair<uvws::Server*, chat::Cluster*> stopping{&server, cluster.get()};
+    // its timer close first, on loop 0, then the server stops as it would on the signal. Both
+    // watchers stop at the first signal: the other one would keep loop 0 running.
+    struct Stopping {
+      uvws::Server* server;
+      chat::Cluster* cluster;
+      uv_signal_t signals[2];
+    } stopping{&server, cluster.get(), {}};
     if (cluster) {
-      server.post(0, [&server, &cluster, &signals, &stopping] {
-        cluster->start();
+      server.post(0, [&server, &stopping] {
+        stopping.cluster->start();
         const int numbers[2] = {SIGINT, SIGTERM};
         for (int i = 0; i < 2; ++i) {
-          uv_signal_init(server.loop(0).uv(), &signals[i]);
-          signals[i].data = &stopping;
-          uv_signal_start_oneshot(
-              &signals[i],
+          uv_signal_init(server.loop(0).uv(), &stopping.signals[i]);
+          stopping.signals[i].data = &stopping;
+          uv_signal_start(
+              &stopping.signals[i],
               [](uv_signal_t* s, int) {
-                auto* both = static_cast<std::pair<uvws::Server*, chat::Cluster*>*>(s->data);
-                both->second->stop();
-                both->first->stop();
+                auto* st = static_cast<Stopping*>(s->data);
+                for (uv_signal_t& h : st->signals) uv_signal_stop(&h);
+                st->cluster->stop();
+                st->server->stop();
               },
               numbers[i]);
         }
