@@ -24,6 +24,7 @@ bash tests/interop/peers.sh check
 # The interop tests a build with the examples registers (tests/interop/*.cmake), by name: a
 # test lost to a CMake condition fails the run instead of silently shrinking it.
 expected_interop=(
+  uvws_chat_browser_cluster
   uvws_chat_cluster
   uvws_client_cli
   uvws_client_interop_node

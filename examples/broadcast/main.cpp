@@ -32,19 +32,7 @@ class Broadcast final : public uvws::Handler {
 int main(int argc, char** argv) {
   uvws::ServerOptions options;
   options.host = "127.0.0.1";
-  examples::parse_server_args(
-      argc, argv,
-      "uvws-broadcast [--redis redis://[user:password@]host:port] [--redis-prefix PREFIX]", options,
-      [&](std::string_view arg, const std::function<std::string()>& value) {
-        if (arg == "--redis") {
-          options.redis = value();
-        } else if (arg == "--redis-prefix") {
-          options.redis_prefix = value();
-        } else {
-          return false;
-        }
-        return true;
-      });
+  examples::parse_server_args(argc, argv, "uvws-broadcast", options);
   options.on_redis_gap = [](std::string_view gap_topic, std::uint64_t lost) {
     std::printf("redis-gap %.*s %llu\n", static_cast<int>(gap_topic.size()), gap_topic.data(),
                 static_cast<unsigned long long>(lost));

@@ -320,8 +320,7 @@ Limits parse_args(int argc, char** argv, uvws::ServerOptions& options,
   const std::string usage =
       "uvws-chat [--max-rooms N] [--history N] [--history-bytes N] [--history-seconds N]\n"
       "                 [--max-text-chars N] [--max-message-bytes N]\n"
-      "                 [--redis redis://[user:password@]host:port] [--redis-prefix PREFIX]\n"
-      "                 [--presence-ttl-seconds N]\n"
+      "                 [--presence-ttl-seconds N (with --redis)]\n"
       "  limits (defaults): " +
       describe(limits) + "\n  --history-seconds 0 frees a room as soon as its last member leaves.";
   auto number = [](const std::function<std::string()>& value) {
@@ -341,10 +340,6 @@ Limits parse_args(int argc, char** argv, uvws::ServerOptions& options,
                                   limits.max_text_chars = number(value);
                                 } else if (arg == "--max-message-bytes") {
                                   limits.max_message_bytes = number(value);
-                                } else if (arg == "--redis") {
-                                  options.redis = value();
-                                } else if (arg == "--redis-prefix") {
-                                  options.redis_prefix = value();
                                 } else if (arg == "--presence-ttl-seconds") {
                                   presence_ttl = std::chrono::seconds(number(value));
                                 } else {

@@ -2,6 +2,7 @@
 //   --host ADDR  --port N  --threads N  --log-level LEVEL  --no-metrics  --help
 //   --tls-cert FILE --tls-key FILE  (both or neither: TLS, i.e. wss:// and https://)
 //   --tls-sni HOST,CERT,KEY         (repeatable: another certificate for SNI host name HOST)
+//   --redis URL --redis-prefix P    (scale-out through Redis, docs/REDIS.md)
 // plus whatever the example adds through `extra`. Header-only: examples link nothing else.
 #pragma once
 
@@ -27,7 +28,9 @@ inline void parse_server_args(
         status == 0 ? stdout : stderr,
         "usage: %s\n  common: [--host ADDR] [--port N] [--threads N] "
         "[--log-level trace|debug|info|warn|error|off] [--no-metrics]\n"
-        "          [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-sni HOST,CHAIN.pem,KEY.pem]]\n",
+        "          [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-sni HOST,CHAIN.pem,KEY.pem]]\n"
+        "          [--redis redis://[user:password@]host:port | /path/redis.sock] "
+        "[--redis-prefix PREFIX]\n",
         usage_line);
     std::exit(status);
   };
@@ -56,6 +59,10 @@ inline void parse_server_args(
         const auto a = v.find(','), b = v.find(',', a + 1);
         if (a == std::string::npos || b == std::string::npos) usage(2);
         sni.push_back({v.substr(0, a), {v.substr(a + 1, b - a - 1), v.substr(b + 1)}});
+      } else if (arg == "--redis") {
+        options.redis = value();
+      } else if (arg == "--redis-prefix") {
+        options.redis_prefix = value();
       } else if (arg == "--no-metrics") {
         options.metrics = false;
       } else if (arg == "--log-level") {

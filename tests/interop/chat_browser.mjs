@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
+import { members, membersAre, messagesWith, openChat as openPage } from './chat_page.mjs';
 import { startServer, stopServer } from './server_process.mjs';
 
 const binary = process.argv[2];
@@ -42,27 +43,8 @@ const watchdog = setTimeout(async () => {
   process.exit(1);
 }, 100000);
 
-async function openChat(url, nick, room) {
-  const context = await browser.newContext({ viewport: { width: 900, height: 560 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(timeout);
-  page.on('pageerror', (e) => pageErrors.push(`${nick}: ${e.message}`));
-  page.on('websocket', (ws) => sockets.push(ws.url()));
-  await page.goto(url);
-  await page.waitForFunction(() => document.getElementById('status').textContent === 'connected');
-  await page.fill('#nick', nick);
-  await page.fill('#room', room);
-  await page.click('#join');
-  await page.waitForFunction((r) => document.getElementById('room-name').textContent === r, room);
-  return page;
-}
-
-function members(page) {
-  return page.$$eval('#members li', (items) => items.map((li) => li.textContent).sort());
-}
-
-function messagesWith(page, text) {
-  return page.locator('#messages li.message', { hasText: text });
+function openChat(url, nick, room) {
+  return openPage(browser, url, nick, room, { pageErrors, sockets, timeout });
 }
 
 // The test certificates (made by the --tls script in a temporary directory, removed at exit)
@@ -104,9 +86,7 @@ try {
   const cy = await openChat(url, 'cy', 'beta');
 
   // Presence: ada's member list gains bob (published to the room when he joined).
-  await ada.waitForFunction(
-    () => [...document.querySelectorAll('#members li')].map((li) => li.textContent).sort()
-              .join(',') === 'ada,bob');
+  await membersAre(ada, 'ada,bob');
   assert.deepEqual(await members(ada), ['ada', 'bob']);
   assert.deepEqual(await members(bob), ['ada', 'bob']);
   assert.deepEqual(await members(cy), ['cy']);
@@ -156,9 +136,7 @@ try {
   // Renamed in the same room: both member lists show the new nick only.
   await ada.fill('#nick', 'ada2');
   await ada.click('#join');
-  await bob.waitForFunction(
-    () => [...document.querySelectorAll('#members li')].map((li) => li.textContent).sort()
-              .join(',') === 'ada2,bob');
+  await membersAre(bob, 'ada2,bob');
   await ada.locator('#messages li.notice', { hasText: 'You joined alpha as ada2' }).waitFor();
   assert.deepEqual(await members(ada), ['ada2', 'bob']);
 

@@ -6,12 +6,12 @@
 #   peers.sh run PEER... -- COMMAND   checks PEER..., then runs COMMAND in place of this shell
 #
 # PEER is one of: python3, python-websockets, node, npm-ws, playwright-core, chromium,
-# prometheus-client, prometheus, curl, openssl.
+# prometheus-client, prometheus, curl, openssl, redis-server.
 # A missing peer is a failure, never a skip: a run that lacks one cannot pass with fewer tests.
 set -euo pipefail
 interop_dir=$(cd "$(dirname "$0")" && pwd)
 all_peers=(python3 python-websockets node npm-ws playwright-core chromium prometheus-client
-           prometheus curl openssl)
+           prometheus curl openssl redis-server)
 
 # Debian's python3-websockets is visible to /usr/bin/python3 only (not to other pythons on PATH).
 present() {
@@ -26,6 +26,7 @@ present() {
     prometheus) command -v prometheus >/dev/null 2>&1 ;;
     curl) command -v curl >/dev/null 2>&1 ;;
     openssl) command -v openssl >/dev/null 2>&1 ;;
+    redis-server) command -v redis-server >/dev/null 2>&1 ;;
     *) echo "peers.sh: unknown peer '$1' (known: ${all_peers[*]})" >&2; exit 2 ;;
   esac
 }
@@ -42,6 +43,7 @@ what() {
     prometheus) echo "the Prometheus server (Debian package prometheus)" ;;
     curl) echo "curl on PATH (Debian package curl)" ;;
     openssl) echo "the openssl command, for test certificates (Debian package openssl)" ;;
+    redis-server) echo "redis-server on PATH (Debian package redis-server)" ;;
   esac
 }
 

@@ -168,6 +168,33 @@ TEST_CASE("Server::publish reaches another Server through Redis, once each", "[r
   CHECK(b.server().redis_stats().lost == 0);
 }
 
+TEST_CASE("the bridge over a Unix socket (no TCP keepalive there)", "[redis][server]") {
+  const std::uint16_t port = free_port();
+  const std::string socket =
+      "/tmp/uvws_redis_test_" + std::to_string(::getpid()) + "_" + std::to_string(port) + ".sock";
+  struct Unlink {  // after Redis stops (SIGKILL leaves the socket file behind)
+    std::string path;
+    ~Unlink() { ::unlink(path.c_str()); }
+  } unlink_socket{socket};
+  RedisProcess redis(port);
+  REQUIRE(redis.start({"--unixsocket", socket}));
+  Subscribe handler;
+  ServerOptions o = ServerThread::options();
+  o.redis = socket;
+  ServerThread a(o, handler), b(o, handler);
+  TestClient cb;
+  REQUIRE(cb.connect(b.port()) == 101);
+  REQUIRE(wait_until([&] { return a.server().redis_stats().connected; }));
+  REQUIRE(wait_until([&] {
+    a.server().publish("news", "over the socket");
+    return cb.recv(50ms).is_message(ws::Opcode::text, "over the socket");
+  }));
+  // Still up: a link that failed after connecting would be counted as a reconnect.
+  CHECK(a.server().redis_stats().connected);
+  CHECK(a.server().redis_stats().reconnects == 0);
+  CHECK(b.server().redis_stats().reconnects == 0);
+}
+
 TEST_CASE("while Redis is down publishes wait in a bounded queue; the rest are dropped",
           "[redis][server]") {
   RedisProcess redis(free_port());

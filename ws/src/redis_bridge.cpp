@@ -171,7 +171,9 @@ void RedisBridge::on_connect(const redisAsyncContext* c, int status) {
     l.ac = nullptr;  // hiredis frees it after this callback
     return b.retry(l, c->errstr, false);
   }
-  redisEnableKeepAlive(&l.ac->c);  // a peer gone without a word is noticed too
+  // TCP: a peer gone without a word is noticed too. Not on a Unix socket, which has no
+  // keepalive: the call would fail the link (EOPNOTSUPP).
+  if (b.url_.unix_path.empty()) redisEnableKeepAlive(&l.ac->c);
   if (b.url_.password.empty()) return b.ready(l);
   const RedisUrl& u = b.url_;
   if (u.user.empty()) {
