@@ -122,6 +122,7 @@ void Cluster::start() {
 }
 
 void Cluster::stop() {
+  if (stopped_) return;  // a second signal
   stopped_ = true;
   if (timer_) timer_->stop();
   if (ctx_ == nullptr) return;

@@ -40,7 +40,6 @@
 #include <string_view>
 #include <utility>
 
-#include <uv.h>
 #include <nlohmann/json.hpp>
 
 #include "../common/cli.h"
@@ -395,30 +394,14 @@ int main(int argc, char** argv) {
     }
     server.listen();
     // Cluster mode stops on SIGINT/SIGTERM itself (handle_signals is off): the Redis link and
-    // its timer close first, on loop 0, then the server stops as it would on the signal. Both
-    // watchers stop at the first signal: the other one would keep loop 0 running.
-    struct Stopping {
-      uvws::Server* server;
-      chat::Cluster* cluster;
-      uv_signal_t signals[2];
-    } stopping{&server, cluster.get(), {}};
+    // its timer close first, on loop 0, then the server stops as it would on the signal.
     if (cluster) {
-      server.post(0, [&server, &stopping] {
-        stopping.cluster->start();
-        const int numbers[2] = {SIGINT, SIGTERM};
-        for (int i = 0; i < 2; ++i) {
-          uv_signal_init(server.loop(0).uv(), &stopping.signals[i]);
-          stopping.signals[i].data = &stopping;
-          uv_signal_start(
-              &stopping.signals[i],
-              [](uv_signal_t* s, int) {
-                auto* st = static_cast<Stopping*>(s->data);
-                for (uv_signal_t& h : st->signals) uv_signal_stop(&h);
-                st->cluster->stop();
-                st->server->stop();
-              },
-              numbers[i]);
-        }
+      server.post(0, [&server, &cluster] {
+        cluster->start();
+        server.loop(0).watch_signals({SIGINT, SIGTERM}, [&server, &cluster](int) {
+          cluster->stop();
+          server.stop();
+        });
       });
     }
     const char* http = examples::http_scheme(options);

@@ -11,12 +11,17 @@ a fragmented message, close codes (1000 echoed, 1007 for invalid UTF-8, RFC 6455
 host name and IP SAN checks of the client, plain HTTP on the TLS port refused at once,
 https pages through curl, the certificate SNI picks (--tls-sni), renegotiation refused
 (openssl s_client over TLS 1.2), and uvws-client over wss:// (--cafile, --insecure, and its exit
-status 4 with OpenSSL's reason when the certificate does not verify). Servers are stopped by PID (SIGTERM; a graceful stop must exit 0).
+status 4 with OpenSSL's reason when the certificate does not verify), and SIGHUP reloading the
+certificate files (new connections get the new one, open ones keep echoing, bad files are
+refused). Servers are stopped by PID (SIGTERM; a graceful stop must exit 0).
 Exits non-zero on the first mismatch.
 """
 
 import asyncio
+import os
 import re
+import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -163,6 +168,64 @@ def curl(url, certs):
     return out.stdout.strip()
 
 
+async def reload_checks(echo, certs, context):
+    """SIGHUP re-reads the certificate files: a new connection gets the new certificate while
+    one opened before keeps echoing on the old; bad files are refused and the last good ones
+    kept."""
+    live = f"{certs}/live"
+    shutil.copy(f"{certs}/server.pem", f"{live}.pem")
+    shutil.copy(f"{certs}/server.key", f"{live}.key")
+    args = [echo, "--host", "127.0.0.1", "--port", "0", "--log-level", "error",
+            "--tls-cert", f"{live}.pem", "--tls-key", f"{live}.key"]
+    # Its log (errors only) is read below: the refused reload must be reported.
+    proc = await asyncio.create_subprocess_exec(*args, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE)
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), TIMEOUT)).decode()
+        m = re.search(r"listening on wss://127\.0\.0\.1:(\d+)/", line)
+        expect(m is not None, f"uvws-echo (reload) listening line: {line!r}")
+        url = f"wss://127.0.0.1:{m.group(1)}/"
+        connect = lambda name: websockets.connect(  # noqa: E731
+            url, ssl=context, server_hostname=name, ping_interval=None, open_timeout=TIMEOUT,
+            close_timeout=TIMEOUT)
+
+        async def serves(name):
+            try:
+                async with connect(name) as ws:
+                    await ws.send(name)
+                    return await recv(ws) == name
+            except ssl.SSLCertVerificationError:
+                return False
+
+        async with connect("localhost") as old:
+            # The new files name other.test (and not localhost).
+            shutil.copy(f"{certs}/other.pem", f"{live}.pem")
+            shutil.copy(f"{certs}/other.key", f"{live}.key")
+            expect(not await serves("other.test"), "other.test is not served before SIGHUP")
+            os.kill(proc.pid, signal.SIGHUP)
+            # The signal is handled on the server's loop: poll, bounded, until it has been.
+            deadline = asyncio.get_running_loop().time() + TIMEOUT
+            while not await serves("other.test"):
+                expect(asyncio.get_running_loop().time() < deadline,
+                       "SIGHUP did not swap the certificate within 10 s")
+            expect(not await serves("localhost"), "new connections get the new certificate only")
+            await old.send("still here")
+            expect(await recv(old) == "still here", "a connection from before the reload echoes")
+
+            # A bad certificate file: refused, the last good certificate stays.
+            with open(f"{live}.pem", "w") as f:
+                f.write("not a certificate\n")
+            os.kill(proc.pid, signal.SIGHUP)
+            logged = (await asyncio.wait_for(proc.stderr.readline(), TIMEOUT)).decode()
+            expect("SIGHUP: TLS certificates kept" in logged, f"the bad files reported: {logged!r}")
+            await old.send("after a bad reload")
+            expect(await recv(old) == "after a bad reload", "echo after a refused reload")
+            expect(await serves("other.test"), "the last good certificate stays after it")
+    finally:
+        status = await stop_server(proc)
+    expect(status == 0, f"uvws-echo (reload) exited with {status} after SIGTERM")
+
+
 async def main(echo, chat, client, make_certs):
     with tempfile.TemporaryDirectory(prefix="uvws-tls-") as certs:
         subprocess.run(["sh", make_certs, certs], check=True)
@@ -182,6 +245,8 @@ async def main(echo, chat, client, make_certs):
         finally:
             status = await stop_server(proc)
         expect(status == 0, f"uvws-echo exited with {status} after SIGTERM")
+
+        await reload_checks(echo, certs, context)
 
         proc, port = await start(chat, certs)
         try:

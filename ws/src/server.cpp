@@ -171,6 +171,18 @@ void Server::listen() {
       core::log(core::Layer::ws).info("signal {}: closing gracefully", signum);
       stop();
     });
+    // SIGHUP re-reads the certificate files, as servers conventionally do; new connections get
+    // them. The files are read on loop 0, once per signal.
+    if (impl_->tls) {
+      impl_->loops[0]->loop.watch_signals({SIGHUP}, [this](int) {
+        try {
+          reload_tls();
+          core::log(core::Layer::ws).info("SIGHUP: TLS certificates reloaded");
+        } catch (const std::exception& e) {
+          core::log(core::Layer::ws).error("SIGHUP: TLS certificates kept: {}", e.what());
+        }
+      });
+    }
   }
   core::log(core::Layer::ws)
       .info("listening on {} ({} thread{})",

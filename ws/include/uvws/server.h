@@ -105,7 +105,9 @@ struct UVWS_EXPORT ServerOptions {
   // are counted.
   bool metrics = true;
 
-  bool handle_signals = true;  // run() stops gracefully on SIGINT / SIGTERM
+  // run() stops gracefully on SIGINT / SIGTERM; with `tls`, SIGHUP reloads its certificate
+  // files (reload_tls(); bad new files are logged and the old certificates kept).
+  bool handle_signals = true;
 
   // TLS on the listening port (wss:// and https://), off unless set: certificate and key files,
   // SNI certificates, versions, ciphers, client certificates (uvws/net/tls.h). The files are
