@@ -28,8 +28,11 @@
 # <!-- bench:redis-fanout:begin --> and <!-- bench:redis-fanout:end -->) and the JSON lines
 # next to it.
 #
+# For scale, each round also runs the fixed rate on the raw epoll floor (bench-echo-epoll
+# --broadcast, one process with every subscriber, no Redis; FLOOR=no skips it).
+#
 # Environment: SUBSCRIBERS, SIZE, ROUNDS (3), SECONDS (5), RATE (10), REDIS_FANOUT_SERVERS
-# (default "uvws socketio"), REDIS_SERVER (/usr/bin/redis-server), RUN_TIMEOUT (120),
+# (default "uvws socketio"), FLOOR (yes), REDIS_SERVER (/usr/bin/redis-server), RUN_TIMEOUT (120),
 # BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE, NODE (lib.sh), OUT.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -44,6 +47,8 @@ RATE=${RATE:-10}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 REDIS_FANOUT_SERVERS=${REDIS_FANOUT_SERVERS:-"uvws socketio"}
 REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
+FLOOR=${FLOOR:-yes}
+[[ $FLOOR != yes || -n $(server_command epoll broadcast) ]] || FLOOR=no
 OUT=${OUT:-$bench_dir/results/redis_fanout.md}
 scenario=redis_fanout$SUBSCRIBERS
 rate_scenario=redis_fanout${SUBSCRIBERS}_rate$RATE
@@ -137,7 +142,24 @@ start_all() {
   return 1
 }
 
+# The fixed-rate run on the raw epoll floor (one process, every subscriber on it, no Redis):
+# what this machine's loopback costs at that rate with nothing but the relay in the way.
+floor_rate() {
+  local server=epoll
+  if ! start_server epoll "$tmp/floor.log" broadcast; then
+    json_failure "$raw" "$rate_scenario" epoll "$round" "server $SERVER_ERROR"
+    return
+  fi
+  pin_prefix "$CLIENT_CPU"
+  result=$(timeout -k 10 "$((measure_seconds + RUN_TIMEOUT))" "${PIN[@]}" "$client" \
+    --port "$SERVER_PORT" --subscribers "$SUBSCRIBERS" --size "$SIZE" --seconds "$measure_seconds" \
+    --server-pid "$SERVER_PID" --rate "$RATE" 2>"$tmp/client.err" | tail -n 1) || true
+  stop_server
+  record "$rate_scenario" latency_p99_us "$result"
+}
+
 for ((round = 1; round <= ROUNDS; round++)); do
+  [[ $FLOOR != yes ]] || floor_rate
   for server in "${servers[@]}"; do
     start_all || continue
     saturated=$(run_client)
@@ -228,7 +250,9 @@ done
   echo "does its work per message, not per subscriber). Latency: from the publisher's send time in"
   echo "the payload to the subscriber's read, microseconds. Median over the rounds (min - max)."
   echo "Fixed rate: $RATE messages per second, $((RATE * SUBSCRIBERS)) deliveries per second, on"
-  echo "the same processes right after."
+  echo "the same processes right after. For scale, the raw epoll floor (bench-echo-epoll"
+  echo "--broadcast: one process, all the subscribers, no Redis, the least a relay can do) at the"
+  echo "same rate: below its latency nothing on this machine can go."
   echo
   echo "<!-- bench:redis-fanout:begin -->"
   echo "| server | deliveries/s | vs uvws | server CPU per delivery (µs, A + B) | vs uvws | Redis CPU per delivery (µs) | p50 / p99 latency (µs) | runs |"
@@ -240,6 +264,17 @@ done
   echo "| server | deliveries/s | p50 latency (µs) | p99 latency (µs) | p99 vs uvws | server CPU per delivery (µs) | runs |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rate_rows[@]}"
+  if [[ $FLOOR == yes ]]; then
+    read -r fp50 fp50lo fp50hi <<<"$(stat "$rate_scenario" epoll latency_p50_us)"
+    read -r fp99 fp99lo fp99hi <<<"$(stat "$rate_scenario" epoll latency_p99_us)"
+    read -r fcpu _ _ <<<"$(stat "$rate_scenario" epoll server_cpu_ns_per_delivery)"
+    awk -v ok="$(values "$rate_scenario" epoll latency_p99_us | wc -l)" -v n="$ROUNDS" \
+      -v a="$fp50" -v alo="$fp50lo" -v ahi="$fp50hi" -v b="$fp99" -v blo="$fp99lo" \
+      -v bhi="$fp99hi" -v c="$fcpu" -v r="$((RATE * SUBSCRIBERS))" 'BEGIN {
+      if (a == "nan") { printf "| raw epoll floor (1 process, no Redis) | failed | - | - | - | - | 0/%d |\n", n; exit }
+      printf "| raw epoll floor (1 process, no Redis) | %d | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | - | %.2f | %d/%d |\n",
+        r, a, alo, ahi, b, blo, bhi, c / 1000, ok, n }'
+  fi
   if [[ ${#notes[@]} -gt 0 ]]; then
     echo
     printf '%s\n' "${notes[@]}"
