@@ -5,7 +5,8 @@
 # uvws-broadcast --redis against Socket.IO with @socket.io/redis-adapter
 # (bench/peers/socketio_server.mjs; `npm ci` in bench/peers installs its pinned packages).
 #
-#   BUILD_DIR=build/bench ROUNDS=3 SECONDS=5 bash bench/redis_fanout.sh
+#   (cd bench/peers && npm ci)
+#   BUILD_DIR=build/bench ROUNDS=5 SECONDS=5 NICE=-10 bash bench/redis_fanout.sh
 #
 # Each run starts a fresh redis-server (/usr/bin/redis-server, a free port, --save ""
 # --appendonly no) and two fresh servers, and stops them by PID. uvws-fanout

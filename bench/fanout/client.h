@@ -91,9 +91,12 @@ class Client final : public ws::ProtocolListener {
           return;
         case socketio::Packet::other:
           return;
-        case socketio::Packet::event:
-          text = *socketio::unwrap(text);
+        case socketio::Packet::event: {
+          const auto inner = socketio::unwrap(text);
+          if (!inner) die(R"(a Socket.IO event that is not ["m","PAYLOAD"])");
+          text = *inner;
           break;
+        }
       }
     }
     if (deliveries_ == nullptr) return;

@@ -13,10 +13,10 @@
 // instead, whatever the subscribers do. Each payload holds its sequence number and the
 // publisher's CLOCK_MONOTONIC send time (client.h); each subscriber parses its stream with
 // uvws's own sans-I/O ClientProtocol, checks that messages arrive in publish order and records
-// the publish-to-receive latency (the read time is taken once per socket read). Before the
-// measured window, messages are published one at a time until every subscriber has received
-// one (a server that subscribes to Redis late must not count as losing messages); after it, every
-// subscriber must receive every message published, within 5 s, or the run fails.
+// the publish-to-receive latency (the read time is taken once per readiness event of a socket).
+// Before the measured window, messages are published one at a time until every subscriber has
+// received one (a server that subscribes to Redis late must not count as losing messages); after
+// it, every subscriber must receive every message published, within 5 s, or the run fails.
 //
 // --socketio speaks Socket.IO (Engine.IO 4 over WebSocket, socketio.h) instead of plain
 // WebSocket messages: the same payload, as the argument of event "m".
