@@ -210,8 +210,8 @@ for server in "${servers[@]}"; do
       if (r[1] == "nan") { printf "| %s | failed | - | - | - | - | - | - | 0/%d |", s, n; exit }
       rr = (urate == "nan" || urate + 0 == 0) ? "-" : sprintf("%.2f×", r[1] / urate)
       cr = (ucpu == "nan" || ucpu + 0 == 0) ? "-" : sprintf("%.2f×", c[1] / ucpu)
-      printf "| %s | %.0f (%.0f - %.0f) | %s | %.2f (%.2f - %.2f) | %s | %.2f | %.0f / %.0f | %d/%d |",
-        s, r[1], r[2], r[3], rr, c[1] / 1000, c[2] / 1000, c[3] / 1000, cr, q[1] / 1000,
+      printf "| %s | %.0f (%.0f - %.0f) | %s | %.2f (%.2f - %.2f) | %s | %.0f (%.0f - %.0f) | %.0f / %.0f | %d/%d |",
+        s, r[1], r[2], r[3], rr, c[1] / 1000, c[2] / 1000, c[3] / 1000, cr, q[1], q[2], q[3],
         a[1], b[1], ok, n }')")
   rate_rows+=("$(awk -v s="$label" -v ok="$ok_rate" -v n="$ROUNDS" -v u="$uvws_p99" \
     -v rate="$(stat "$rate_scenario" "$server" deliveries_per_s)" \
@@ -247,16 +247,20 @@ done
   echo
   echo "Saturation: the publisher stays at most 16 messages ahead of the slowest subscriber."
   echo "CPU per delivery: the CPU time of A and B together (utime + stime, all threads, 10 ms"
-  echo "ticks) over the measured window divided by the deliveries in it; Redis's separately (it"
-  echo "does its work per message, not per subscriber). Latency: from the publisher's send time in"
-  echo "the payload to the subscriber's read, microseconds. Median over the rounds (min - max)."
+  echo "ticks) over the measured window divided by the deliveries in it; Redis's separately, in"
+  echo "nanoseconds (it does its work per message, not per subscriber: a few ticks per window, so"
+  echo "a coarse figure). Latency: from the publisher's send time in the payload to the"
+  echo "subscriber's read, microseconds (at saturation it includes the 16-message window's"
+  echo "queueing). Median over the rounds (min - max)."
   echo "Fixed rate: $RATE messages per second, $((RATE * SUBSCRIBERS)) deliveries per second, on"
   echo "the same processes right after. For scale, the raw epoll floor (bench-echo-epoll"
   echo "--broadcast: one process, all the subscribers, no Redis, the least a relay can do) at the"
-  echo "same rate: below its latency nothing on this machine can go."
+  echo "same rate: below its latency nothing on this machine can go. At such a rate each delivery"
+  echo "is a write system call of its own on the server, so the last subscriber of a message waits"
+  echo "for about $SUBSCRIBERS of them: the p99 is set by what one loopback write costs here."
   echo
   echo "<!-- bench:redis-fanout:begin -->"
-  echo "| server | deliveries/s | vs uvws | server CPU per delivery (µs, A + B) | vs uvws | Redis CPU per delivery (µs) | p50 / p99 latency (µs) | runs |"
+  echo "| server | deliveries/s | vs uvws | server CPU per delivery (µs, A + B) | vs uvws | Redis CPU per delivery (ns) | p50 / p99 latency (µs) | runs |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${saturation_rows[@]}"
   echo
