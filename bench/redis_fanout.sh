@@ -217,12 +217,14 @@ for server in "${servers[@]}"; do
     -v rate="$(stat "$rate_scenario" "$server" deliveries_per_s)" \
     -v p50="$(stat "$rate_scenario" "$server" latency_p50_us)" \
     -v p99="$(stat "$rate_scenario" "$server" latency_p99_us)" \
-    -v cpu="$(stat "$rate_scenario" "$server" server_cpu_ns_per_delivery)" 'BEGIN {
+    -v cpu="$(stat "$rate_scenario" "$server" server_cpu_ns_per_delivery)" \
+    -v own="$(stat "$rate_scenario" "$server" client_cpu_ns_per_delivery)" 'BEGIN {
       split(rate, r, " "); split(p50, a, " "); split(p99, b, " "); split(cpu, c, " ")
-      if (r[1] == "nan") { printf "| %s | failed | - | - | - | - | 0/%d |", s, n; exit }
+      split(own, d, " ")
+      if (r[1] == "nan") { printf "| %s | failed | - | - | - | - | - | 0/%d |", s, n; exit }
       ratio = (u == "nan" || u + 0 == 0) ? "-" : sprintf("%.2f×", b[1] / u)
-      printf "| %s | %.0f | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | %s | %.2f | %d/%d |",
-        s, r[1], a[1], a[2], a[3], b[1], b[2], b[3], ratio, c[1] / 1000, ok, n }')")
+      printf "| %s | %.0f | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | %s | %.2f | %.2f | %d/%d |",
+        s, r[1], a[1], a[2], a[3], b[1], b[2], b[3], ratio, c[1] / 1000, d[1] / 1000, ok, n }')")
 done
 
 {
@@ -257,7 +259,9 @@ done
   echo "--broadcast: one process, all the subscribers, no Redis, the least a relay can do) at the"
   echo "same rate: below its latency nothing on this machine can go. At such a rate each delivery"
   echo "is a write system call of its own on the server, so the last subscriber of a message waits"
-  echo "for about $SUBSCRIBERS of them: the p99 is set by what one loopback write costs here."
+  echo "for about $SUBSCRIBERS of them: the p99 is set by what one loopback write costs here. The"
+  echo "client, one thread, likewise reads the subscribers' sockets one after the other: its own CPU"
+  echo "time per delivery (getrusage) is in the table, and $SUBSCRIBERS times it bounds the p99 too."
   echo
   echo "<!-- bench:redis-fanout:begin -->"
   echo "| server | deliveries/s | vs uvws | server CPU per delivery (µs, A + B) | vs uvws | Redis CPU per delivery (ns) | p50 / p99 latency (µs) | runs |"
@@ -266,19 +270,20 @@ done
   echo
   echo "At $((RATE * SUBSCRIBERS)) deliveries/s ($RATE messages/s):"
   echo
-  echo "| server | deliveries/s | p50 latency (µs) | p99 latency (µs) | p99 vs uvws | server CPU per delivery (µs) | runs |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| server | deliveries/s | p50 latency (µs) | p99 latency (µs) | p99 vs uvws | server CPU per delivery (µs) | uvws-fanout CPU per delivery (µs) | runs |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rate_rows[@]}"
   if [[ $FLOOR == yes ]]; then
     read -r fp50 fp50lo fp50hi <<<"$(stat "$rate_scenario" epoll latency_p50_us)"
     read -r fp99 fp99lo fp99hi <<<"$(stat "$rate_scenario" epoll latency_p99_us)"
     read -r fcpu _ _ <<<"$(stat "$rate_scenario" epoll server_cpu_ns_per_delivery)"
+    read -r fown _ _ <<<"$(stat "$rate_scenario" epoll client_cpu_ns_per_delivery)"
     awk -v ok="$(values "$rate_scenario" epoll latency_p99_us | wc -l)" -v n="$ROUNDS" \
       -v a="$fp50" -v alo="$fp50lo" -v ahi="$fp50hi" -v b="$fp99" -v blo="$fp99lo" \
-      -v bhi="$fp99hi" -v c="$fcpu" -v r="$((RATE * SUBSCRIBERS))" 'BEGIN {
-      if (a == "nan") { printf "| raw epoll floor (1 process, no Redis) | failed | - | - | - | - | 0/%d |\n", n; exit }
-      printf "| raw epoll floor (1 process, no Redis) | %d | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | - | %.2f | %d/%d |\n",
-        r, a, alo, ahi, b, blo, bhi, c / 1000, ok, n }'
+      -v bhi="$fp99hi" -v c="$fcpu" -v d="$fown" -v r="$((RATE * SUBSCRIBERS))" 'BEGIN {
+      if (a == "nan") { printf "| raw epoll floor (1 process, no Redis) | failed | - | - | - | - | - | 0/%d |\n", n; exit }
+      printf "| raw epoll floor (1 process, no Redis) | %d | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | - | %.2f | %.2f | %d/%d |\n",
+        r, a, alo, ahi, b, blo, bhi, c / 1000, d / 1000, ok, n }'
   fi
   if [[ ${#notes[@]} -gt 0 ]]; then
     echo
