@@ -185,6 +185,22 @@ values() { grep -F "\"scenario\":\"$1\",\"server\":\"$2\"," "$raw" | grep -F '"r
 # "median min max" of field $3 of scenario $1 for server $2.
 stat() { values "$@" | median_min_max; }
 
+# One row of the fixed-rate table: label $1, server $2, its p99 against $3 (none if empty).
+rate_row() {
+  awk -v s="$1" -v ok="$(values "$rate_scenario" "$2" latency_p99_us | wc -l)" -v n="$ROUNDS" \
+    -v u="${3:-nan}" -v rate="$(stat "$rate_scenario" "$2" deliveries_per_s)" \
+    -v p50="$(stat "$rate_scenario" "$2" latency_p50_us)" \
+    -v p99="$(stat "$rate_scenario" "$2" latency_p99_us)" \
+    -v cpu="$(stat "$rate_scenario" "$2" server_cpu_ns_per_delivery)" \
+    -v own="$(stat "$rate_scenario" "$2" client_cpu_ns_per_delivery)" 'BEGIN {
+      split(rate, r, " "); split(p50, a, " "); split(p99, b, " "); split(cpu, c, " ")
+      split(own, d, " ")
+      if (r[1] == "nan") { printf "| %s | failed | - | - | - | - | - | 0/%d |\n", s, n; exit }
+      ratio = (u == "nan" || u + 0 == 0) ? "-" : sprintf("%.2f×", b[1] / u)
+      printf "| %s | %.0f | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | %s | %.2f | %.2f | %d/%d |\n",
+        s, r[1], a[1], a[2], a[3], b[1], b[2], b[3], ratio, c[1] / 1000, d[1] / 1000, ok, n }'
+}
+
 read -r uvws_cpu _ _ <<<"$(stat "$scenario" uvws server_cpu_ns_per_delivery)"
 read -r uvws_rate _ _ <<<"$(stat "$scenario" uvws deliveries_per_s)"
 read -r uvws_p99 _ _ <<<"$(stat "$rate_scenario" uvws latency_p99_us)"
@@ -194,7 +210,6 @@ notes=()
 for server in "${servers[@]}"; do
   label=$(server_label "$server")
   ok=$(values "$scenario" "$server" deliveries_per_s | wc -l)
-  ok_rate=$(values "$rate_scenario" "$server" latency_p99_us | wc -l)
   for s in "$scenario" "$rate_scenario"; do
     failed=$(jsonl_failures "$raw" "$s" "$server")
     [[ -z $failed ]] || notes+=("- $label ($s): failed: $(table_cell "$failed")")
@@ -213,18 +228,7 @@ for server in "${servers[@]}"; do
       printf "| %s | %.0f (%.0f - %.0f) | %s | %.2f (%.2f - %.2f) | %s | %.0f (%.0f - %.0f) | %.0f / %.0f | %d/%d |",
         s, r[1], r[2], r[3], rr, c[1] / 1000, c[2] / 1000, c[3] / 1000, cr, q[1], q[2], q[3],
         a[1], b[1], ok, n }')")
-  rate_rows+=("$(awk -v s="$label" -v ok="$ok_rate" -v n="$ROUNDS" -v u="$uvws_p99" \
-    -v rate="$(stat "$rate_scenario" "$server" deliveries_per_s)" \
-    -v p50="$(stat "$rate_scenario" "$server" latency_p50_us)" \
-    -v p99="$(stat "$rate_scenario" "$server" latency_p99_us)" \
-    -v cpu="$(stat "$rate_scenario" "$server" server_cpu_ns_per_delivery)" \
-    -v own="$(stat "$rate_scenario" "$server" client_cpu_ns_per_delivery)" 'BEGIN {
-      split(rate, r, " "); split(p50, a, " "); split(p99, b, " "); split(cpu, c, " ")
-      split(own, d, " ")
-      if (r[1] == "nan") { printf "| %s | failed | - | - | - | - | - | 0/%d |", s, n; exit }
-      ratio = (u == "nan" || u + 0 == 0) ? "-" : sprintf("%.2f×", b[1] / u)
-      printf "| %s | %.0f | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | %s | %.2f | %.2f | %d/%d |",
-        s, r[1], a[1], a[2], a[3], b[1], b[2], b[3], ratio, c[1] / 1000, d[1] / 1000, ok, n }')")
+  rate_rows+=("$(rate_row "$label" "$server" "$uvws_p99")")
 done
 
 {
@@ -273,18 +277,7 @@ done
   echo "| server | deliveries/s | p50 latency (µs) | p99 latency (µs) | p99 vs uvws | server CPU per delivery (µs) | uvws-fanout CPU per delivery (µs) | runs |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rate_rows[@]}"
-  if [[ $FLOOR == yes ]]; then
-    read -r fp50 fp50lo fp50hi <<<"$(stat "$rate_scenario" epoll latency_p50_us)"
-    read -r fp99 fp99lo fp99hi <<<"$(stat "$rate_scenario" epoll latency_p99_us)"
-    read -r fcpu _ _ <<<"$(stat "$rate_scenario" epoll server_cpu_ns_per_delivery)"
-    read -r fown _ _ <<<"$(stat "$rate_scenario" epoll client_cpu_ns_per_delivery)"
-    awk -v ok="$(values "$rate_scenario" epoll latency_p99_us | wc -l)" -v n="$ROUNDS" \
-      -v a="$fp50" -v alo="$fp50lo" -v ahi="$fp50hi" -v b="$fp99" -v blo="$fp99lo" \
-      -v bhi="$fp99hi" -v c="$fcpu" -v d="$fown" -v r="$((RATE * SUBSCRIBERS))" 'BEGIN {
-      if (a == "nan") { printf "| raw epoll floor (1 process, no Redis) | failed | - | - | - | - | - | 0/%d |\n", n; exit }
-      printf "| raw epoll floor (1 process, no Redis) | %d | %.0f (%.0f - %.0f) | %.0f (%.0f - %.0f) | - | %.2f | %.2f | %d/%d |\n",
-        r, a, alo, ahi, b, blo, bhi, c / 1000, d / 1000, ok, n }'
-  fi
+  [[ $FLOOR != yes ]] || rate_row "raw epoll floor (1 process, no Redis)" epoll
   if [[ ${#notes[@]} -gt 0 ]]; then
     echo
     printf '%s\n' "${notes[@]}"
