@@ -51,9 +51,24 @@ ws_available() {
   [[ $WS_AVAILABLE == yes ]]
 }
 
-# The command line of server $1 (uvws, websocketpp, beast, ws or epoll) in mode $2 (echo, the
-# default, or broadcast: every message to every other client, for bench/fanout.sh), listening
-# on any free loopback port; empty when it is not available (see server_unavailable).
+# Whether Node.js and the packages of bench/peers/package.json (Socket.IO, its Redis adapter,
+# node-redis) resolve from bench/peers (cached).
+socketio_available() {
+  if [[ -z ${SOCKETIO_AVAILABLE:-} ]]; then
+    SOCKETIO_AVAILABLE=no
+    if command -v "$NODE" >/dev/null 2>&1 &&
+      (cd "$bench_dir/peers" && "$NODE" -e 'for (const m of ["socket.io", "@socket.io/redis-adapter", "redis"]) require.resolve(m)') \
+        >/dev/null 2>&1; then
+      SOCKETIO_AVAILABLE=yes
+    fi
+  fi
+  [[ $SOCKETIO_AVAILABLE == yes ]]
+}
+
+# The command line of server $1 (uvws, websocketpp, beast, ws, epoll or socketio) in mode $2
+# (echo, the default; broadcast: every message to every other client, for bench/fanout.sh; or
+# redis: the same through the Redis at REDIS_URL, for bench/redis_fanout.sh), listening on any
+# free loopback port; empty when it is not available (see server_unavailable).
 server_command() {
   local mode=${2:-echo} program args bin dir=$BUILD_DIR
   case "$1/$mode" in
@@ -63,6 +78,15 @@ server_command() {
       ;;
     uvws/broadcast | uvws-base/broadcast)
       program=uvws-broadcast args="--host 127.0.0.1 --port 0 --log-level warn"
+      ;;
+    uvws/redis)
+      program=uvws-broadcast
+      args="--host 127.0.0.1 --port 0 --log-level warn --redis ${REDIS_URL:-}"
+      ;;
+    socketio/redis)
+      if ! socketio_available; then return 0; fi
+      echo "$NODE $bench_dir/peers/socketio_server.mjs --port 0 --redis ${REDIS_URL:-}"
+      return 0
       ;;
     websocketpp/echo) program=bench-echo-websocketpp args="--port 0" ;;
     beast/echo) program=bench-echo-beast args="--port 0" ;;
@@ -97,6 +121,7 @@ server_unavailable() {
         echo "the ws package is not installed under $WS_MODULE_DIR (scripts/setup.sh --tests)"
       fi
       ;;
+    socketio/*) echo "Node.js ($NODE) or the packages of bench/peers are not installed (npm ci there)" ;;
     websocketpp/broadcast | beast/broadcast) echo "this peer has no broadcast mode" ;;
     uvws-base/*) echo "not built under BASE_BUILD_DIR (${BASE_BUILD_DIR:-not set})" ;;
     *) echo "not built under $BUILD_DIR" ;;
@@ -108,6 +133,7 @@ server_label() {
   case "$1" in
     beast) echo "Boost.Beast" ;;
     ws) echo "ws (Node.js)" ;;
+    socketio) echo "Socket.IO + redis-adapter (Node.js)" ;;
     epoll) echo "raw epoll floor" ;;
     uvws-base) echo "uvws (base: ${BASE_BUILD_DIR:-?})" ;;
     uvws-nometrics) echo "uvws --no-metrics" ;;
@@ -156,15 +182,20 @@ start_server() {
 # Stops the server started last: SIGTERM, then SIGKILL after 10 s.
 stop_server() {
   [[ -n ${SERVER_PID:-} ]] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  stop_pid "$SERVER_PID"
+  SERVER_PID=
+}
+
+# Stops process $1 (a child of this shell): SIGTERM, then SIGKILL after 10 s.
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
   local i
   for ((i = 0; i < 100; i++)); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
+    kill -0 "$1" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
 
 # Field $2 of the flat JSON object $1 (a number, true/false or null).
