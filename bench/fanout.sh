@@ -18,7 +18,8 @@
 # <!-- bench:fanout:end --> for bench/update_readme.sh) and the JSON lines next to it.
 #
 # Environment: SUBSCRIBERS, SIZE, ROUNDS (3), SECONDS (5), FANOUT_SERVERS (default
-# "uvws ws epoll"), RUN_TIMEOUT (120), BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE, NODE (lib.sh),
+# "uvws ws epoll"; "uvws-deflate" adds uvws-broadcast with permessage-deflate and compressing
+# subscribers: SIZE 64 or more, or nothing is compressed), RUN_TIMEOUT (120), BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE, NODE (lib.sh),
 # OUT.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -46,10 +47,14 @@ for ((round = 1; round <= ROUNDS; round++)); do
       continue
     fi
     pin_prefix "$CLIENT_CPU"
+    client_args=()
+    # Compressing subscribers for the compressing server (every published message compressed
+    # once for all of them).
+    if [[ $server == uvws-deflate ]]; then client_args+=(--deflate); fi
     result=$(timeout -k 10 "$((measure_seconds + RUN_TIMEOUT))" "${PIN[@]}" "$client" \
       --port "$SERVER_PORT" --subscribers "$SUBSCRIBERS" --size "$SIZE" \
-      --seconds "$measure_seconds" --server-pid "$SERVER_PID" 2>"$tmp/client.err" |
-      tail -n 1) || true
+      --seconds "$measure_seconds" --server-pid "$SERVER_PID" "${client_args[@]}" \
+      2>"$tmp/client.err" | tail -n 1) || true
     server_alive=yes
     kill -0 "$SERVER_PID" 2>/dev/null || server_alive=no
     stop_server

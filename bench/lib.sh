@@ -73,6 +73,10 @@ server_command() {
   local mode=${2:-echo} program args bin dir=$BUILD_DIR
   case "$1/$mode" in
     uvws/echo | uvws-base/echo) program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn" ;;
+    uvws-deflate/broadcast)
+      program=uvws-broadcast
+      args="--host 127.0.0.1 --port 0 --log-level warn --compression --no-context-takeover"
+      ;;
     uvws-nometrics/echo)
       program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn --no-metrics"
       ;;
@@ -137,6 +141,7 @@ server_label() {
     epoll) echo "raw epoll floor" ;;
     uvws-base) echo "uvws (base: ${BASE_BUILD_DIR:-?})" ;;
     uvws-nometrics) echo "uvws --no-metrics" ;;
+    uvws-deflate) echo "uvws, permessage-deflate (--compression --no-context-takeover)" ;;
     *) echo "$1" ;;
   esac
 }

@@ -4,7 +4,7 @@
 //
 //   uvws-fanout --port P [--sub-ports P1,P2,...] [--subscribers 1000] [--size 20 (at least 20)]
 //               [--window 16 | --rate MESSAGES_PER_S] [--seconds 5] [--socketio]
-//               [--server-pid PID[,PID...]] [--redis-pid PID]
+//               [--server-pid PID[,PID...]] [--redis-pid PID] [--deflate]
 //
 // The publisher connects to --port; subscriber i to the (i mod n)-th of --sub-ports (default:
 // --port). By default it sends small text messages as fast as the slowest subscriber allows:
@@ -19,7 +19,9 @@
 // it, every subscriber must receive every message published, within 5 s, or the run fails.
 //
 // --socketio speaks Socket.IO (Engine.IO 4 over WebSocket, socketio.h) instead of plain
-// WebSocket messages: the same payload, as the argument of event "m".
+// WebSocket messages: the same payload, as the argument of event "m". --deflate offers
+// permessage-deflate on every connection (a server that accepts it sends compressed frames,
+// which the subscribers inflate).
 //
 // Prints one JSON line: deliveries per second; with --server-pid, the servers' CPU time summed
 // (utime + stime from /proc/PID/stat, all threads) per delivery over the measured window; with
@@ -66,6 +68,7 @@ struct Options {
   double rate = 0;  // messages per second; 0: window-limited
   double seconds = 5;
   bool socketio = false;
+  bool deflate = false;  // every client offers permessage-deflate (and inflates what it gets)
   std::vector<int> server_pids;
   int redis_pid = 0;
 };
@@ -123,6 +126,8 @@ Options parse(int argc, char** argv) {
       o.rate = std::stod(next());
     else if (a == "--seconds")
       o.seconds = std::stod(next());
+    else if (a == "--deflate")
+      o.deflate = true;
     else if (a == "--socketio")
       o.socketio = true;
     else if (a == "--server-pid")
@@ -143,6 +148,7 @@ Options parse(int argc, char** argv) {
 class Fanout {
  public:
   explicit Fanout(const Options& o) : payload_(o.size, 'x') {
+    options_.deflate.enabled = o.deflate;
     ep_ = ::epoll_create1(EPOLL_CLOEXEC);
     for (std::size_t i = 0; i < o.subscribers; ++i) {
       add(std::make_unique<Client>(options_, o.sub_ports[i % o.sub_ports.size()], o.socketio,

@@ -3,6 +3,9 @@
 //   --tls-cert FILE --tls-key FILE  (both or neither: TLS, i.e. wss:// and https://)
 //   --tls-sni HOST,CERT,KEY         (repeatable: another certificate for SNI host name HOST)
 //   --redis URL --redis-prefix P    (scale-out through Redis, docs/REDIS.md)
+//   --compression [--no-context-takeover]  (permessage-deflate; the second flag resets the
+//                                   server's compressor after each message, so that published
+//                                   messages are compressed once for all subscribers)
 // plus whatever the example adds through `extra`. Header-only: examples link nothing else.
 #pragma once
 
@@ -30,7 +33,8 @@ inline void parse_server_args(
         "[--log-level trace|debug|info|warn|error|off] [--no-metrics]\n"
         "          [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-sni HOST,CHAIN.pem,KEY.pem]]\n"
         "          [--redis redis://[user:password@]host:port | /path/redis.sock] "
-        "[--redis-prefix PREFIX]\n",
+        "[--redis-prefix PREFIX]\n"
+        "          [--compression [--no-context-takeover]]\n",
         usage_line);
     std::exit(status);
   };
@@ -63,6 +67,10 @@ inline void parse_server_args(
         options.redis = value();
       } else if (arg == "--redis-prefix") {
         options.redis_prefix = value();
+      } else if (arg == "--compression") {
+        options.compression.enabled = true;
+      } else if (arg == "--no-context-takeover") {
+        options.compression.server_no_context_takeover = true;
       } else if (arg == "--no-metrics") {
         options.metrics = false;
       } else if (arg == "--log-level") {
@@ -77,6 +85,7 @@ inline void parse_server_args(
     }
   }
   if (!uvws::core::set_log_level(log_level)) usage(2);
+  if (options.compression.server_no_context_takeover && !options.compression.enabled) usage(2);
   if (tls_cert.empty() != tls_key.empty() || (tls_cert.empty() && !sni.empty())) usage(2);
   if (!tls_cert.empty()) {
     options.tls.emplace();

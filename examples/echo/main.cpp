@@ -24,7 +24,7 @@
 namespace {
 
 constexpr const char* usage =
-    "uvws-echo [--max-message-size BYTES] [--compression] [--compression-idle-release-ms N]\n"
+    "uvws-echo [--max-message-size BYTES] [--compression-idle-release-ms N]\n"
     "          [--handshake-timeout-ms N] [--idle-timeout-ms N] [--close-timeout-ms N]\n"
     "  --compression-idle-release-ms: a compressing connection quiet this long gives its zlib\n"
     "    state back (default 10000; 0 = never)\n"
@@ -51,8 +51,6 @@ int main(int argc, char** argv) {
                                 if (arg == "--max-message-size") {
                                   options.max_message_size = std::stoull(value());
                                   options.max_frame_size = options.max_message_size;
-                                } else if (arg == "--compression") {
-                                  options.compression.enabled = true;
                                 } else if (arg == "--compression-idle-release-ms") {
                                   options.compression_idle_release = ms();
                                 } else if (arg == "--handshake-timeout-ms") {

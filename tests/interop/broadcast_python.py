@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """uvws-broadcast against python-websockets: three clients send at once; each message of
 one reaches the other two, in the order it was sent, and never comes back to its sender.
+Twice: plain, then with --compression --no-context-takeover (permessage-deflate, the server's
+compressor reset after each message), where every published message is compressed once and
+the same compressed frame goes to its receivers (fewer wire bytes than payload, /metrics).
 
     /usr/bin/python3 broadcast_python.py path/to/uvws-broadcast
 
@@ -13,6 +16,7 @@ import os
 import re
 import signal
 import sys
+import urllib.request
 
 import websockets
 
@@ -26,9 +30,9 @@ def payload(sender, seq):
     return f"{sender}:{seq}:" + "x" * ((seq * 37) % 300)
 
 
-async def start(binary):
+async def start(binary, extra=()):
     proc = await asyncio.create_subprocess_exec(
-        binary, "--port", "0", "--log-level", "warn", stdout=asyncio.subprocess.PIPE)
+        binary, "--port", "0", "--log-level", "warn", *extra, stdout=asyncio.subprocess.PIPE)
     try:
         line = await asyncio.wait_for(proc.stdout.readline(), 15)
     except asyncio.TimeoutError:
@@ -64,11 +68,18 @@ async def send_all(ws, me):
         await ws.send(payload(me, seq))
 
 
-async def run(port):
+async def run(port, compressed):
     uri = f"ws://127.0.0.1:{port}/"
     # The server subscribes a connection before it answers the handshake: once connect()
-    # returns, the client gets everything published afterwards.
+    # returns, the client gets everything published afterwards. python-websockets offers
+    # permessage-deflate by default.
     clients = [await websockets.connect(uri, max_size=None) for _ in range(CLIENTS)]
+    for ws in clients:
+        agreed = ws.response_headers.get("Sec-WebSocket-Extensions", "")
+        if compressed:
+            assert "server_no_context_takeover" in agreed, f"extensions: {agreed!r}"
+        else:
+            assert agreed == "", f"extensions without --compression: {agreed!r}"
     try:
         everyone = range(CLIENTS)
         await asyncio.wait_for(asyncio.gather(
@@ -93,11 +104,44 @@ async def run(port):
         assert ws.close_code == 1000, f"close code {ws.close_code}"
 
 
+def metric(port, name):
+    """One unlabelled sample of the server's /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
+def delivered_payload_bytes():
+    """The payload bytes the run delivers: each client's messages to the other two, the blob
+    and the marker."""
+    own = sum(len(payload(0, seq)) for seq in range(MESSAGES))
+    return CLIENTS * own * (CLIENTS - 1) + 2 * 256 * 300 + 2 * len("marker")
+
+
 async def main(binary):
-    proc, port = await start(binary)
-    print(f"uvws-broadcast (pid {proc.pid}) on port {port}", flush=True)
+    for compressed in (False, True):
+        await scenario(binary, compressed)
+    print(f"broadcast_python: ok ({CLIENTS} clients x {MESSAGES} messages, plain and compressed)",
+          flush=True)
+
+
+async def scenario(binary, compressed):
+    extra = ["--compression", "--no-context-takeover"] if compressed else []
+    proc, port = await start(binary, extra)
+    print(f"uvws-broadcast {' '.join(extra)} (pid {proc.pid}) on port {port}", flush=True)
     try:
-        await run(port)
+        await run(port, compressed)
+        # Published messages went out compressed (each compressed once, shared by its
+        # receivers): far fewer bytes on the wire than their payloads. Plain, never fewer.
+        wire = await asyncio.to_thread(metric, port, "uvws_wire_bytes_sent_total")
+        payload_bytes = delivered_payload_bytes()
+        print(f"wire bytes sent {wire:.0f} for {payload_bytes} payload bytes delivered", flush=True)
+        if compressed:
+            assert wire < payload_bytes / 4, f"compressed: {wire} wire bytes for {payload_bytes}"
+        else:
+            assert wire > payload_bytes, f"plain: {wire} wire bytes for {payload_bytes}"
     finally:
         stop(proc)
         try:
@@ -107,7 +151,6 @@ async def main(binary):
             code = await proc.wait()
     # SIGTERM is a graceful shutdown: exit status 0 (a sanitizer report would change it).
     assert code == 0, f"uvws-broadcast exited with {code}"
-    print(f"broadcast_python: ok ({CLIENTS} clients x {MESSAGES} messages)", flush=True)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,11 @@ void drain_to_connection(Subscriber& subscriber,
 
 bool Connection::subscribe(std::string_view topic) {
   if (client_ || !opened() || closing()) return false;
-  return ctx().topics.subscribe(extras().subscriber, topic);
+  Subscriber& s = extras().subscriber;
+  // Compressed published frames are shared with connections that compress statelessly.
+  const ws::PerMessageDeflate* d = protocol().deflate();
+  s.deflate = d != nullptr ? d->stateless() : std::nullopt;
+  return ctx().topics.subscribe(s, topic);
 }
 
 bool Connection::unsubscribe(std::string_view topic) {

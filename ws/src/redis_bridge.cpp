@@ -274,7 +274,7 @@ void RedisBridge::publish(std::string_view topic, const SharedFrame& frame) {
   auto it = sequences_.find(topic);
   if (it == sequences_.end()) it = sequences_.emplace(std::string(topic), 0).first;
   const std::uint64_t sequence = ++it->second;  // taken even when dropped: receivers count it
-  const Envelope m = frame_contents(frame->span());
+  const Envelope m = frame_contents(frame->plain());
   // The command in the Redis protocol (RESP), so that hiredis copies it as it is:
   // *3 $7 PUBLISH $<n> <channel> $<m> <envelope>.
   command_.assign("*3\r\n$7\r\nPUBLISH\r\n$");

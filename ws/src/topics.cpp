@@ -4,14 +4,42 @@
 
 namespace uvws::detail {
 
-SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
-  auto buffer = std::make_shared<core::Buffer>();
+PublishedFrame::PublishedFrame(ws::Opcode opcode, std::span<const std::uint8_t> payload)
+    : opcode_(opcode) {
   ws::Frame f;
   f.opcode = opcode;
   f.length = payload.size();
   f.payload = payload;
-  ws::serialize(f, *buffer);
-  return buffer;
+  ws::serialize(f, plain_);
+  header_size_ = static_cast<std::uint8_t>(plain_.size() - payload.size());
+}
+
+std::span<const std::uint8_t> PublishedFrame::frame_for(
+    const std::optional<ws::StatelessCompression>& settings) const {
+  if (!settings || payload().size() < settings->min_size) return plain();
+  if (!compressed_ready_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(mutex_);
+    if (!compressed_ready_.load(std::memory_order_relaxed)) {
+      core::Buffer payload_out;
+      ws::compress_stateless(payload(), *settings, payload_out);
+      ws::Frame f;
+      f.opcode = opcode_;
+      f.rsv1 = true;  // compressed (RFC 7692 6)
+      f.length = payload_out.size();
+      f.payload = payload_out.span();
+      ws::serialize(f, compressed_);
+      compressed_with_ = *settings;
+      compressed_ready_.store(true, std::memory_order_release);
+    }
+  }
+  // A stream made with a window of W bits never refers further back than 2^W: any peer that
+  // agreed to at least W can inflate it.
+  if (compressed_with_.window_bits > settings->window_bits) return plain();
+  return compressed_.span();
+}
+
+SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload) {
+  return std::make_shared<const PublishedFrame>(opcode, payload);
 }
 
 void TopicCounts::add(std::string_view topic, std::ptrdiff_t delta) {
@@ -131,7 +159,7 @@ void TopicRegistry::publish(std::string_view topic, const SharedFrame& frame,
       dirty_.push_back(s);
     }
     s->queued.push_back(index);
-    s->queued_bytes += frame->size();
+    s->queued_bytes += frame->plain().size();
     used = true;
     if (s->queued_bytes >= flush_at) flush(*s);
   }
@@ -151,7 +179,7 @@ void TopicRegistry::flush(Subscriber& s) {
   std::span<const std::uint32_t> left(draining_);
   while (!left.empty()) {
     const std::size_t n = std::min(slice, left.size());
-    for (std::size_t k = 0; k < n; ++k) parts[k] = frames_[left[k]]->span();
+    for (std::size_t k = 0; k < n; ++k) parts[k] = frames_[left[k]]->frame_for(s.deflate);
     drain_(s, {parts, n});
     left = left.subspan(n);
   }

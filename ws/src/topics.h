@@ -6,8 +6,8 @@
 //
 // Each loop keeps its own topics and their subscribers (of that loop only), so publishing
 // never takes a lock: a publish reaches the other loops as a posted task carrying the same
-// frame (see pubsub.h). A published message is framed once, into a reference-counted buffer
-// that every subscriber on every loop writes from.
+// frame (see pubsub.h). A published message is framed once, into a reference-counted
+// PublishedFrame that every subscriber on every loop writes from (compressed once, too).
 //
 // Publishing is batched per loop iteration: publish() queues the frame for each subscriber
 // (an index into this iteration's frames), and flush() — run by the loop right before it
@@ -25,11 +25,13 @@
 // subscribe and unsubscribe, never by publish.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,11 +40,47 @@
 
 #include "uvws/core/buffer.h"
 #include "uvws/ws/frame.h"
+#include "uvws/ws/permessage_deflate.h"
 
 namespace uvws::detail {
 
-// One whole frame, as every subscriber receives it (unmasked: servers do not mask).
-using SharedFrame = std::shared_ptr<const core::Buffer>;
+// One published message, framed once for every subscriber on every loop (unmasked: servers do
+// not mask). Besides the plain frame it has, for subscribers whose permessage-deflate
+// compressor resets after every message (no_context_takeover on our side), the compressed
+// frame: made once, by whichever loop first needs it (ws::compress_stateless), then shared. So
+// a message is compressed once, not once per subscriber (RFC 7692 lets a sender leave any
+// message uncompressed: the other subscribers get the plain frame).
+//
+// Threads: made by the publisher, then read-only but for the compressed frame, which the first
+// loop to need it makes under a lock; an atomic flag spares the others the lock from then on.
+class PublishedFrame {
+ public:
+  PublishedFrame(ws::Opcode opcode, std::span<const std::uint8_t> payload);
+  PublishedFrame(const PublishedFrame&) = delete;
+  PublishedFrame& operator=(const PublishedFrame&) = delete;
+
+  // The whole uncompressed frame.
+  std::span<const std::uint8_t> plain() const { return plain_.span(); }
+  // What a subscriber gets whose connection compresses statelessly with `settings` (nullopt:
+  // it does not): the compressed frame, unless the message is below settings->min_size or the
+  // compressed frame was made for a larger window than this subscriber's (one compressed form
+  // per message); the plain frame otherwise.
+  std::span<const std::uint8_t> frame_for(
+      const std::optional<ws::StatelessCompression>& settings) const;
+
+ private:
+  std::span<const std::uint8_t> payload() const { return plain_.span().subspan(header_size_); }
+
+  core::Buffer plain_;
+  std::uint8_t header_size_;
+  ws::Opcode opcode_;
+  mutable std::atomic<bool> compressed_ready_{false};  // compressed_ and its settings are set
+  mutable std::mutex mutex_;                           // guards making compressed_
+  mutable core::Buffer compressed_;
+  mutable ws::StatelessCompression compressed_with_;
+};
+
+using SharedFrame = std::shared_ptr<const PublishedFrame>;
 SharedFrame make_frame(ws::Opcode opcode, std::span<const std::uint8_t> payload);
 
 // Server-wide subscriber counts per topic. Any thread.
@@ -88,6 +126,8 @@ struct Subscription {
 // before it goes.
 struct Subscriber {
   void* owner = nullptr;  // opaque to the registry: for the drain callback
+  // Its connection's stateless compression, if any: it may receive shared compressed frames.
+  std::optional<ws::StatelessCompression> deflate;
   std::vector<Subscription> subscriptions;
   std::vector<std::uint32_t> queued;  // this iteration's frames for it (indexes)
   std::size_t queued_bytes = 0;

@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <stdexcept>
 
@@ -418,23 +419,46 @@ bool PerMessageDeflate::should_compress(std::size_t size) const {
   return size >= min_size_ && own_window_bits() > 8;
 }
 
+namespace {
+
+// One message through the thread's shared compressor, which starts each message reset and
+// ends it reset.
+void compress_with_shared(std::span<const std::uint8_t> message, int window_bits, int level,
+                          int mem_level, core::Buffer& out) {
+  DeflateStream& s = borrow_shared(zlib_window_bits(window_bits), level, mem_level);
+  if (message.empty()) {
+    out.push_back(0x00);
+    return;
+  }
+  try {
+    deflate_into(s, message, true, out);
+  } catch (...) {
+    detach(s.z);
+    deflateReset(&s.z);
+    throw;
+  }
+  deflateReset(&s.z);
+}
+
+}  // namespace
+
+void compress_stateless(std::span<const std::uint8_t> message, const StatelessCompression& settings,
+                        core::Buffer& out) {
+  compress_with_shared(message, settings.window_bits, settings.level, settings.mem_level, out);
+}
+
+std::optional<StatelessCompression> PerMessageDeflate::stateless() const {
+  if (!own_no_context_takeover() || own_window_bits() <= 8) return std::nullopt;
+  return StatelessCompression{static_cast<std::uint8_t>(own_window_bits()),
+                              static_cast<std::uint8_t>(own_level()), mem_level_,
+                              static_cast<std::uint32_t>(std::min<std::size_t>(
+                                  min_size_, std::numeric_limits<std::uint32_t>::max()))};
+}
+
 void PerMessageDeflate::compress(std::span<const std::uint8_t> message, core::Buffer& out) {
   assert(!(deflater_ && deflater_->in_message));
   if (own_no_context_takeover()) {
-    // The shared compressor starts each message reset and ends it reset.
-    Stream& s = borrow_shared(zlib_window_bits(own_window_bits()), own_level(), mem_level_);
-    if (message.empty()) {
-      out.push_back(0x00);
-      return;
-    }
-    try {
-      deflate_into(s, message, true, out);
-    } catch (...) {
-      detach(s.z);
-      deflateReset(&s.z);
-      throw;
-    }
-    deflateReset(&s.z);
+    compress_with_shared(message, own_window_bits(), own_level(), mem_level_, out);
     return;
   }
   compress_fragment(message, true, out);

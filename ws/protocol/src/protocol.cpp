@@ -69,6 +69,10 @@ void Protocol::trim_extras() {
   if (!needed) extras_.reset();
 }
 
+const PerMessageDeflate* Protocol::deflate() const {
+  return compressing_ ? extras_->deflate.get() : nullptr;
+}
+
 void Protocol::enable_deflate(const DeflateParams& params) {
   extras().deflate = std::make_unique<PerMessageDeflate>(
       params,

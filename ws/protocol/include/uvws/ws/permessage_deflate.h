@@ -127,6 +127,22 @@ UVWS_EXPORT std::optional<DeflateParams> accept_server_response(std::string_view
                                                                 const DeflateOptions& offered,
                                                                 std::error_code& ec);
 
+// The settings of a compressor that resets after every message (PerMessageDeflate::stateless):
+// equal settings give equal output for a message, so its payload can be shared.
+struct UVWS_EXPORT StatelessCompression {
+  std::uint8_t window_bits = 0;  // LZ77 window (log2), 9..15
+  std::uint8_t level = 0;        // zlib level
+  std::uint8_t mem_level = 0;    // zlib memLevel
+  std::uint32_t min_size = 0;    // smaller messages go uncompressed (should_compress())
+  bool operator==(const StatelessCompression&) const = default;  // same output for a message
+};
+
+// Compresses `message` as PerMessageDeflate::compress() does for a connection whose stateless()
+// settings are `settings`, with the calling thread's shared compressor: the payload to send
+// with RSV1 set. Any thread.
+UVWS_EXPORT void compress_stateless(std::span<const std::uint8_t> message,
+                                    const StatelessCompression& settings, core::Buffer& out);
+
 // The permessage-deflate codec of one connection: inflates the peer's messages and deflates
 // ours, with raw DEFLATE streams (RFC 7692 7.2).
 //
@@ -206,6 +222,12 @@ class UVWS_EXPORT PerMessageDeflate {
 
   // The per-thread shared compressor's zlib allocation on the calling thread (0 if unused).
   static std::size_t shared_compressor_memory();
+
+  // When our side resets its context after every message (no_context_takeover) and its window
+  // lets zlib compress, what compress() produces depends on the message and these settings
+  // alone: connections with equal settings can share one compressed payload (a published
+  // message compressed once for all its subscribers, compress_stateless()). nullopt otherwise.
+  std::optional<StatelessCompression> stateless() const;
 
  private:
   using Stream = detail::DeflateStream;

@@ -206,6 +206,8 @@ class UVWS_EXPORT Protocol {
   std::string_view subprotocol() const;
   // permessage-deflate was negotiated. Inline: the server counts compressed traffic per message.
   bool compression_enabled() const { return compressing_; }
+  // The permessage-deflate codec (nullptr unless compression_enabled()).
+  const PerMessageDeflate* deflate() const;
   // Bytes of memory held for input not yet delivered: a message spanning reads or frames (its
   // reassembly buffer's capacity) and an incomplete frame's bytes. Zero between messages that
   // arrive whole. What a server's memory budget counts (ServerOptions::memory_budget).
