@@ -146,8 +146,7 @@ void Connection::receive(Call&& call) {
 
 void Connection::after_receive() {
   flush();
-  pause_reading_if_over_limit();
-  account_held_bytes();
+  enforce_limits();
 }
 
 void Connection::on_eof() {
@@ -269,9 +268,7 @@ void Connection::resume_deferred() {
   owed.clear();
   server_protocol().resume(owed);
   settle();
-  flush();
-  pause_reading_if_over_limit();
-  account_held_bytes();
+  after_receive();  // what the held input produced, as after a read
 }
 
 // ---------------------------------------------------------------------------------------

@@ -261,6 +261,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // it causes (echoes, automatic pongs) holds at most the limit plus one read's answers; its
   // further bytes wait in the kernel, and TCP flow control slows it down. True when over.
   bool pause_reading_if_over_limit();
+  // After a read or a send: the backpressure limit (pause_reading_if_over_limit) and the memory
+  // budget (account_held_bytes). True when over the backpressure limit.
+  bool enforce_limits();
 
   // Counts the end of an open connection: `reported` is the code on_close gets.
   void count_close(LoopMetrics& m, std::uint16_t reported) const;

@@ -23,10 +23,14 @@ bool Connection::admit_bytes(std::size_t messages, std::size_t bytes) {
   return false;
 }
 
-SendStatus Connection::status_after_send() {
+bool Connection::enforce_limits() {
   const bool over = pause_reading_if_over_limit();
   account_held_bytes();
-  if (!over) return SendStatus::ok;
+  return over;
+}
+
+SendStatus Connection::status_after_send() {
+  if (!enforce_limits()) return SendStatus::ok;
   backpressured_ = true;
   if (LoopMetrics* m = metrics()) m->backpressure.add();
   return SendStatus::backpressure;
