@@ -67,7 +67,8 @@ socketio_available() {
 
 # The command line of server $1 (uvws, websocketpp, beast, ws, epoll or socketio) in mode $2
 # (echo, the default; broadcast: every message to every other client, for bench/fanout.sh; or
-# redis: the same through the Redis at REDIS_URL, for bench/redis_fanout.sh), listening on any
+# redis: the same through the Redis at REDIS_URL, for bench/redis_fanout.sh; or tls: echo over
+# TLS with the certificate TLS_CERT and key TLS_KEY, for bench/tls.sh), listening on any
 # free loopback port; empty when it is not available (see server_unavailable).
 server_command() {
   local mode=${2:-echo} program args bin dir=$BUILD_DIR
@@ -79,6 +80,10 @@ server_command() {
       ;;
     uvws-nometrics/echo)
       program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn --no-metrics"
+      ;;
+    uvws/tls)
+      program=uvws-echo
+      args="--host 127.0.0.1 --port 0 --log-level warn --tls-cert ${TLS_CERT:-} --tls-key ${TLS_KEY:-}"
       ;;
     uvws/broadcast | uvws-base/broadcast)
       program=uvws-broadcast args="--host 127.0.0.1 --port 0 --log-level warn"
@@ -94,6 +99,13 @@ server_command() {
       ;;
     websocketpp/echo) program=bench-echo-websocketpp args="--port 0" ;;
     beast/echo) program=bench-echo-beast args="--port 0" ;;
+    websocketpp/tls) program=bench-echo-websocketpp args="--port 0 --tls ${TLS_CERT:-} ${TLS_KEY:-}" ;;
+    beast/tls) program=bench-echo-beast args="--port 0 --tls ${TLS_CERT:-} ${TLS_KEY:-}" ;;
+    ws/tls)
+      if ! ws_available; then return 0; fi
+      echo "$NODE $bench_dir/peers/ws_echo.mjs --port 0 --tls ${TLS_CERT:-} ${TLS_KEY:-}"
+      return 0
+      ;;
     epoll/echo) program=bench-echo-epoll args="--port 0" ;;
     epoll/broadcast) program=bench-echo-epoll args="--broadcast --port 0" ;;
     ws/echo | ws/broadcast)
@@ -155,7 +167,7 @@ pin_prefix() {
 
 # Starts server $1 in mode $3 (echo or broadcast, see server_command) on SERVER_CPU with a
 # FD_LIMIT-descriptor limit, output in $2; sets SERVER_PID and SERVER_PORT (from its line
-# "listening PORT", or uvws-echo's "uvws-echo listening on ws://HOST:PORT/"). When the server
+# "listening PORT", or uvws-echo's "uvws-echo listening on ws://HOST:PORT/" or wss://). When the server
 # does not start within 10 s, returns 1 with the reason in SERVER_ERROR.
 # shellcheck disable=SC2034  # SERVER_ERROR is read by the scripts that source this file
 start_server() {
@@ -173,7 +185,7 @@ start_server() {
   SERVER_ERROR=
   local i
   for ((i = 0; i < 100; i++)); do
-    SERVER_PORT=$(sed -nE 's/^listening ([0-9]+)$/\1/p; s/.*listening on ws:\/\/.*:([0-9]+)\/$/\1/p' \
+    SERVER_PORT=$(sed -nE 's/^listening ([0-9]+)$/\1/p; s/.*listening on wss?:\/\/.*:([0-9]+)\/$/\1/p' \
       "$log" | head -n 1)
     [[ -n $SERVER_PORT ]] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || break

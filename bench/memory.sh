@@ -66,13 +66,20 @@
 # gdb), to show what the release frees but free() keeps. The idle timeout is off in these runs. Its tables go to the
 # same file between <!-- bench:memory-deflate:begin --> and <!-- bench:memory-deflate:end -->.
 #
+# The tls section (SECTIONS containing "tls", not run by default; bench/tls.sh runs it) measures
+# every server of SERVERS over TLS at TLS_COUNTS (10000) the same way: the server in its tls
+# mode (lib.sh: certificate TLS_CERT and key TLS_KEY, made with tests/tls/make_certs.sh in the
+# scratch directory when unset) and every uvws-loadgen with --tls, the warm-up connections
+# included (each completes its TLS handshake and upgrade, then goes). Its rows are named tls-*
+# in the .jsonl; bench/tls.sh makes the table.
+#
 # SECTIONS ("plain deflate") selects what runs; the file keeps the other section's tables and
 # .jsonl rows from the previous run, e.g. to rerun only the compressing figures:
 #   SECTIONS=deflate BUILD_DIR=build/release bash bench/memory.sh
 #
 # Environment: COUNTS ("1000 10000 20000"; CONNECTIONS=N alone means COUNTS=N), ROUNDS (3),
 # COMPARE_AT (10000), WARMUP_CONNECTIONS (100), CLIENT_CHUNK (10000), STABLE_TIMEOUT (10),
-# SECTIONS, DEFLATE_COUNTS ("1000 10000"), RELEASE_MS (1000), SERVERS, BUILD_DIR, SERVER_CPU,
+# SECTIONS, DEFLATE_COUNTS ("1000 10000"), TLS_COUNTS ("10000"), RELEASE_MS (1000), SERVERS, BUILD_DIR, SERVER_CPU,
 # CLIENT_CPU, NICE (see lib.sh), OUT.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -88,11 +95,14 @@ OUT=${OUT:-$bench_dir/results/memory.md}
 SECTIONS=${SECTIONS:-"plain deflate"}
 DEFLATE_COUNTS=${DEFLATE_COUNTS:-"1000 10000"}
 RELEASE_MS=${RELEASE_MS:-1000}
+TLS_COUNTS=${TLS_COUNTS:-10000}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
-section plain || section deflate || die "SECTIONS names neither plain nor deflate: $SECTIONS"
+section plain || section deflate || section tls ||
+  die "SECTIONS names none of plain, deflate, tls: $SECTIONS"
 read -r -a counts <<<"$COUNTS"
 read -r -a deflate_counts <<<"$DEFLATE_COUNTS"
-for list in counts deflate_counts; do
+read -r -a tls_counts <<<"$TLS_COUNTS"
+for list in counts deflate_counts tls_counts; do
   declare -n c=$list
   [[ ${#c[@]} -gt 0 ]] || die "$list is empty"
   for ((i = 1; i < ${#c[@]}; i++)); do
@@ -119,10 +129,17 @@ loadgen=$(find_program uvws-loadgen)
 tmp=$(mktemp -d)
 raw=${OUT%.md}.jsonl
 mkdir -p "$(dirname "$OUT")"
-# The rows of a section not run now are kept; the deflate section's series are named deflate-*.
+# The rows of a section not run now are kept; the deflate section's series are named deflate-*,
+# the tls section's tls-*.
 if [[ -f $raw ]]; then
-  if ! section plain; then grep -vF '"server":"deflate-' "$raw" >"$tmp/kept.jsonl" || true; fi
-  if ! section deflate; then grep -F '"server":"deflate-' "$raw" >"$tmp/kept.jsonl" || true; fi
+  while IFS= read -r line; do
+    case $line in
+      *'"server":"deflate-'*) row_section=deflate ;;
+      *'"server":"tls-'*) row_section=tls ;;
+      *) row_section=plain ;;
+    esac
+    section "$row_section" || echo "$line"
+  done <"$raw" >"$tmp/kept.jsonl"
 fi
 if [[ -f $tmp/kept.jsonl ]]; then cp "$tmp/kept.jsonl" "$raw"; else : >"$raw"; fi
 LOADGEN_PIDS=()
@@ -200,7 +217,7 @@ measure() {
   local per per_anon slope slope_anon
   local -a steps=("${@:3}")
   for ((round = 1; round <= ROUNDS; round++)); do
-    if ! start_server "$server" "$tmp/server.log"; then
+    if ! start_server "$server" "$tmp/server.log" "${SERVER_MODE:-echo}"; then
       failures+=("$key|server $SERVER_ERROR")
       break
     fi
@@ -305,6 +322,25 @@ if section deflate; then
     fi
     UVWS_ARGS="" LOADGEN_ARGS=() RELEASE_WAIT_MS=""
   fi
+fi
+
+if section tls; then
+  if [[ -z ${TLS_CERT:-} ]]; then
+    sh "$repo_dir/tests/tls/make_certs.sh" "$tmp/certs" >/dev/null
+    export TLS_CERT=$tmp/certs/server.pem TLS_KEY=$tmp/certs/server.key
+  fi
+  SERVER_MODE=tls LOADGEN_ARGS=(--tls)
+  for server in $SERVERS; do
+    if [[ -z $(server_command "$server" tls) ]]; then
+      failures+=("tls-$server|$(server_unavailable "$server" tls)")
+      continue
+    fi
+    measure "$server" "tls-$server" "${tls_counts[@]}"
+  done
+  for f in "${failures[@]}"; do
+    [[ ${f%%|*} == tls-* ]] && echo "memory.sh: ${f%%|*}: failed: ${f#*|}" >&2
+  done
+  SERVER_MODE=echo LOADGEN_ARGS=()
 fi
 
 # --- The tables ---------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "uvws/core/crypto.h"
@@ -43,6 +45,18 @@ bool Connection::fail(std::string message) {
   return false;
 }
 
+bool Connection::fail_tls(const char* what, int ssl_error) {
+  std::string text = std::string(what) + ": SSL error " + std::to_string(ssl_error);
+  if (const unsigned long e = ERR_get_error(); e != 0) {
+    char reason[256];
+    ERR_error_string_n(e, reason, sizeof reason);
+    text.append(" (").append(reason).append(")");
+  } else if (ssl_error == SSL_ERROR_SYSCALL && errno != 0) {
+    text.append(" (").append(std::strerror(errno)).append(")");
+  }
+  return fail(std::move(text));
+}
+
 bool Connection::connect(const sockaddr* addr, socklen_t len) {
   fd_ = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return fail(errno_text("socket"));
@@ -61,6 +75,35 @@ bool Connection::connected(std::string_view host_header, std::string_view path) 
     errno = err;
     return fail(errno_text("connect"));
   }
+  if (tls_ctx_ != nullptr) {
+    ssl_ = SSL_new(tls_ctx_);
+    if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) return fail_tls("SSL_new", 0);
+    if (offer_ != nullptr) {
+      SSL_set_session(ssl_, offer_);  // takes its own reference
+      SSL_SESSION_free(offer_);
+      offer_ = nullptr;
+    }
+    state_ = State::tls_handshaking;
+    return tls_handshake(host_header, path);
+  }
+  return send_upgrade(host_header, path);
+}
+
+bool Connection::tls_handshake(std::string_view host_header, std::string_view path) {
+  ERR_clear_error();
+  const int rc = SSL_connect(ssl_);
+  tls_wants_write_ = false;
+  if (rc == 1) return send_upgrade(host_header, path);
+  const int err = SSL_get_error(ssl_, rc);
+  if (err == SSL_ERROR_WANT_READ) return true;
+  if (err == SSL_ERROR_WANT_WRITE) {
+    tls_wants_write_ = true;
+    return true;
+  }
+  return fail_tls("TLS handshake", err);
+}
+
+bool Connection::send_upgrade(std::string_view host_header, std::string_view path) {
   // RFC 6455 4.1: a random 16-byte nonce, base64-encoded.
   std::array<std::uint8_t, 16> nonce;
   core::random_bytes(nonce);
@@ -288,7 +331,40 @@ void Connection::send_close() {
   state_ = State::closing;
 }
 
+ssize_t Connection::read_some(std::span<std::uint8_t> buffer) {
+  if (ssl_ == nullptr) return ::read(fd_, buffer.data(), buffer.size());
+  ERR_clear_error();
+  const int n = SSL_read(ssl_, buffer.data(),
+                         static_cast<int>(std::min<std::size_t>(buffer.size(), INT_MAX)));
+  if (n > 0) return n;
+  const int err = SSL_get_error(ssl_, n);
+  // No close_notify is needed at the end (SSL_OP_IGNORE_UNEXPECTED_EOF on the context): the
+  // WebSocket close handshake already ended the stream.
+  if (err == SSL_ERROR_ZERO_RETURN) return 0;
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+    return -1;
+  }
+  fail_tls("SSL_read", err);
+  errno = ECONNRESET;
+  return -1;
+}
+
 bool Connection::flush() {
+  while (ssl_ != nullptr && !out_.empty()) {
+    // SSL_MODE_ENABLE_PARTIAL_WRITE and SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER (on the context):
+    // a retry may pass the buffer at a new address, longer, after more was queued.
+    ERR_clear_error();
+    const int n =
+        SSL_write(ssl_, out_.data(), static_cast<int>(std::min<std::size_t>(out_.size(), INT_MAX)));
+    if (n > 0) {
+      out_.consume(static_cast<std::size_t>(n));
+      continue;
+    }
+    const int err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) return true;
+    return fail_tls("SSL_write", err);
+  }
   while (!out_.empty()) {
     const ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -311,6 +387,13 @@ void Connection::close(bool reset) {
   if (reset) {
     const linger l{1, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  if (ssl_ != nullptr) {
+    // After a complete WebSocket close handshake the session ended cleanly: say so, or
+    // SSL_free would mark its SSL_SESSION (shared with --resume) as not resumable.
+    if (!reset) SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(ssl_);
+    ssl_ = nullptr;
   }
   ::close(fd_);
   fd_ = -1;

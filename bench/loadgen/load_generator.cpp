@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <netdb.h>
+#include <openssl/err.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
@@ -118,6 +119,8 @@ LoadGenerator::LoadGenerator(Options options)
 
 LoadGenerator::~LoadGenerator() {
   connections_.clear();
+  if (session_ != nullptr) SSL_SESSION_free(session_);
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
   if (timer_fd_ >= 0) ::close(timer_fd_);
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
@@ -139,6 +142,23 @@ void LoadGenerator::resolve() {
   host_header_ = (v6 ? "[" + options_.host + "]" : options_.host) + ":" + port;
 }
 
+// The TLS client context: TLS 1.3 only (the protocol whose session tickets --resume uses),
+// OpenSSL's defaults otherwise (cipher suites, groups), no certificate verification.
+void LoadGenerator::setup_tls() {
+  tls_ctx_ = SSL_CTX_new(TLS_client_method());
+  if (tls_ctx_ == nullptr) throw std::runtime_error("SSL_CTX_new failed");
+  SSL_CTX_set_min_proto_version(tls_ctx_, TLS1_3_VERSION);
+  SSL_CTX_set_verify(tls_ctx_, SSL_VERIFY_NONE, nullptr);
+  SSL_CTX_set_mode(tls_ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_options(tls_ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+
+std::unique_ptr<Connection> LoadGenerator::make_connection(std::uint32_t index) {
+  auto c = std::make_unique<Connection>(index, pattern_, options_.deflate);
+  if (tls_ctx_ != nullptr) c->use_tls(tls_ctx_, options_.resume ? session_ : nullptr);
+  return c;
+}
+
 int LoadGenerator::run() {
   raise_fd_limit();
   struct sigaction sa {};
@@ -147,6 +167,7 @@ int LoadGenerator::run() {
   ::sigaction(SIGTERM, &sa, nullptr);
 
   resolve();
+  if (options_.tls) setup_tls();
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll: ") + std::strerror(errno));
   if (options_.rate > 0) {
@@ -159,10 +180,17 @@ int LoadGenerator::run() {
   }
   connections_.reserve(options_.connections);
   for (std::uint32_t i = 0; i < options_.connections; ++i) {
-    connections_.push_back(std::make_unique<Connection>(i, pattern_, options_.deflate));
+    connections_.push_back(make_connection(i));
   }
 
   second_start_ns_ = now_ns();
+  if (options_.handshakes) {
+    cycle_handshakes();
+    close_all();
+    report();
+    const bool resumed = !options_.resume || window_resumed_ == window_cycles_;
+    return errors_ == 0 && window_cycles_ > 0 && resumed ? 0 : 1;
+  }
   connect_all();
   if (options_.idle) {
     hold_idle();
@@ -188,6 +216,14 @@ void LoadGenerator::poll(int timeout_ms) {
     }
     handle(*static_cast<Connection*>(events[i].data.ptr), events[i].events);
   }
+  // --handshakes: the closed connections are replaced only now, when no event of this batch
+  // can point at them any more.
+  for (const std::uint32_t index : restart_) {
+    if (!cycling_) break;
+    connections_[index] = make_connection(index);
+    start_connection(*connections_[index]);
+  }
+  restart_.clear();
   const std::uint64_t now = now_ns();
   schedule(now);
   progress(now);
@@ -197,6 +233,11 @@ void LoadGenerator::handle(Connection& c, std::uint32_t events) {
   if (c.fd() < 0) return;  // closed earlier in this batch of events
   if (c.state() == Connection::State::connecting) {
     if (!c.connected(host_header_, options_.path)) return fail(c);
+    update_interest(c);
+    return;
+  }
+  if (c.state() == Connection::State::tls_handshaking) {
+    if (!c.tls_handshake(host_header_, options_.path)) return fail(c);
     update_interest(c);
     return;
   }
@@ -210,19 +251,19 @@ void LoadGenerator::handle(Connection& c, std::uint32_t events) {
 
 void LoadGenerator::read_from(Connection& c) {
   for (;;) {
-    const ssize_t n = ::read(c.fd(), read_buffer_.data(), read_buffer_.size());
+    const ssize_t n = c.read_some(read_buffer_);
     if (n > 0) {
       const auto before = c.state();
       if (!c.receive({read_buffer_.data(), static_cast<std::size_t>(n)}, now_ns(), *this)) {
         return fail(c);
       }
       if (before == Connection::State::handshaking && c.state() == Connection::State::open) {
-        --pending_;
-        ++opened_;
-        ++active_;
+        opened(c);
       }
       if (c.state() == Connection::State::closed) return finished(c);
-      if (static_cast<std::size_t>(n) < read_buffer_.size()) return;
+      // A short read emptied the socket; SSL_read returns one record at a time, so with TLS
+      // only EAGAIN says so.
+      if (c.ssl() == nullptr && static_cast<std::size_t>(n) < read_buffer_.size()) return;
     } else if (n == 0) {
       if (!c.receive_eof()) return fail(c);
       return finished(c);
@@ -248,20 +289,44 @@ void LoadGenerator::update_interest(Connection& c) {
   c.epollout = want;
 }
 
+void LoadGenerator::start_connection(Connection& c) {
+  ++pending_;
+  if (!c.connect(reinterpret_cast<const sockaddr*>(&address_), address_len_)) {
+    fail(c);
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLOUT;
+  ev.data.ptr = &c;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd(), &ev);
+  c.epollout = true;
+}
+
 void LoadGenerator::start_connects() {
   while (pending_ < options_.connect_batch && next_connect_ < connections_.size()) {
-    Connection& c = *connections_[next_connect_++];
-    ++pending_;
-    if (!c.connect(reinterpret_cast<const sockaddr*>(&address_), address_len_)) {
-      fail(c);
-      continue;
-    }
-    epoll_event ev{};
-    ev.events = EPOLLOUT;
-    ev.data.ptr = &c;
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd(), &ev);
-    c.epollout = true;
+    start_connection(*connections_[next_connect_++]);
   }
+}
+
+// The upgrade was answered. --handshakes: the cycle goes on with the close handshake at once.
+void LoadGenerator::opened(Connection& c) {
+  --pending_;
+  ++opened_;
+  ++active_;
+  SSL* ssl = c.ssl();
+  if (ssl != nullptr && cipher_.empty()) cipher_ = SSL_get_cipher_name(ssl);
+  if (!cycling_) return;
+  if (ssl != nullptr && options_.resume) {
+    // The server's TLS 1.3 ticket came right after its handshake, before the upgrade response.
+    SSL_SESSION* session = SSL_get1_session(ssl);
+    if (session != nullptr && SSL_SESSION_is_resumable(session)) {
+      if (session_ != nullptr) SSL_SESSION_free(session_);
+      session_ = session;
+    } else if (session != nullptr) {
+      SSL_SESSION_free(session);
+    }
+  }
+  c.send_close();
 }
 
 void LoadGenerator::fail(Connection& c) {
@@ -278,11 +343,19 @@ void LoadGenerator::fail(Connection& c) {
   }
   c.due.clear();
   c.close(true);
+  if (cycling_) restart_.push_back(c.index());
 }
 
 void LoadGenerator::finished(Connection& c) {
+  const bool resumed = c.ssl() != nullptr && SSL_session_reused(c.ssl()) == 1;
   --active_;
   c.close(false);
+  if (!cycling_) return;
+  if (measuring_) {
+    ++window_cycles_;
+    if (resumed) ++window_resumed_;
+  }
+  restart_.push_back(c.index());
 }
 
 void LoadGenerator::on_echo(Connection& c, std::uint64_t start_ns, std::uint64_t now) {
@@ -401,12 +474,7 @@ void LoadGenerator::traffic() {
   while (!stop_requested && now_ns() < warm_end && active_ > 0) poll(10);
 
   // The measured window: echoes, latencies, and CPU time of both processes.
-  const int pid = options_.server_pid;
-  const double server_cpu0 = pid > 0 ? process_cpu_seconds(pid) : -1;
-  const double server_sched0 = pid > 0 ? process_sched_cpu_seconds(pid) : -1;
-  const double client_cpu0 = own_cpu_seconds();
-  window_start_ns_ = now_ns();
-  measuring_ = true;
+  begin_window();
   const std::uint64_t end =
       options_.duration > 0 ? window_start_ns_ + seconds_to_ns(options_.duration) : UINT64_MAX;
   while (!stop_requested && active_ > 0) {
@@ -414,17 +482,7 @@ void LoadGenerator::traffic() {
     if (now_ns() >= end) break;
     poll(10);
   }
-  measuring_ = false;
-  window_end_ns_ = now_ns();
-  client_cpu_ = own_cpu_seconds() - client_cpu0;
-  if (server_cpu0 >= 0) {
-    const double server_cpu1 = process_cpu_seconds(pid);
-    if (server_cpu1 >= 0) server_cpu_ = server_cpu1 - server_cpu0;
-  }
-  if (server_sched0 >= 0) {
-    const double server_sched1 = process_sched_cpu_seconds(pid);
-    if (server_sched1 >= 0) server_sched_cpu_ = server_sched1 - server_sched0;
-  }
+  end_window();
 
   // Drain: let the messages in flight come back (not counted) before closing.
   sending_ = false;
@@ -437,6 +495,44 @@ void LoadGenerator::traffic() {
     return false;
   };
   while (!stop_requested && now_ns() < drain_end && in_flight()) poll(10);
+}
+
+void LoadGenerator::begin_window() {
+  const int pid = options_.server_pid;
+  server_cpu0_ = pid > 0 ? process_cpu_seconds(pid) : -1;
+  server_sched0_ = pid > 0 ? process_sched_cpu_seconds(pid) : -1;
+  client_cpu0_ = own_cpu_seconds();
+  window_start_ns_ = now_ns();
+  measuring_ = true;
+}
+
+void LoadGenerator::end_window() {
+  measuring_ = false;
+  window_end_ns_ = now_ns();
+  client_cpu_ = own_cpu_seconds() - client_cpu0_;
+  const int pid = options_.server_pid;
+  if (server_cpu0_ >= 0) {
+    const double server_cpu1 = process_cpu_seconds(pid);
+    if (server_cpu1 >= 0) server_cpu_ = server_cpu1 - server_cpu0_;
+  }
+  if (server_sched0_ >= 0) {
+    const double server_sched1 = process_sched_cpu_seconds(pid);
+    if (server_sched1 >= 0) server_sched_cpu_ = server_sched1 - server_sched0_;
+  }
+}
+
+void LoadGenerator::cycle_handshakes() {
+  cycling_ = true;
+  for (auto& c : connections_) start_connection(*c);
+  const std::uint64_t warm_end = now_ns() + seconds_to_ns(options_.warmup);
+  while (!stop_requested && now_ns() < warm_end) poll(10);
+  begin_window();
+  const std::uint64_t end = window_start_ns_ + seconds_to_ns(options_.duration);
+  while (!stop_requested && now_ns() < end) poll(10);
+  end_window();
+  // The cycles under way end with close_all (open ones) or are reset (the others).
+  cycling_ = false;
+  restart_.clear();
 }
 
 void LoadGenerator::close_all() {
@@ -468,31 +564,52 @@ void LoadGenerator::report() const {
   const double seconds = ns_to_seconds(window_end_ns_ - window_start_ns_);
   const double rate = seconds > 0 ? static_cast<double>(window_echoes_) / seconds : 0;
   // The server's CPU time over the window, from both sources (process_sched_cpu_seconds).
-  auto cpu_fields = [&](const char* seconds_name, const char* per_msg_name, double cpu) {
+  const bool cycles = options_.handshakes;
+  const std::uint64_t count = cycles ? window_cycles_ : window_echoes_;
+  auto cpu_fields = [&](const char* seconds_name, const char* per_name, double cpu) {
     char text[128];
-    if (cpu < 0 || window_echoes_ == 0) {
-      std::snprintf(text, sizeof text, "\"%s\":null,\"%s\":null", seconds_name, per_msg_name);
+    if (cpu < 0 || count == 0) {
+      std::snprintf(text, sizeof text, "\"%s\":null,\"%s\":null", seconds_name, per_name);
     } else {
-      std::snprintf(text, sizeof text, "\"%s\":%.6f,\"%s\":%.1f", seconds_name, cpu, per_msg_name,
-                    cpu * 1e9 / static_cast<double>(window_echoes_));
+      std::snprintf(text, sizeof text, "\"%s\":%.6f,\"%s\":%.1f", seconds_name, cpu, per_name,
+                    cpu * 1e9 / static_cast<double>(count));
     }
     return std::string(text);
   };
   const std::string server =
-      cpu_fields("server_cpu_s", "server_ns_per_msg", server_cpu_) + "," +
-      cpu_fields("server_sched_cpu_s", "server_sched_ns_per_msg", server_sched_cpu_);
+      cpu_fields("server_cpu_s", cycles ? "server_ns_per_handshake" : "server_ns_per_msg",
+                 server_cpu_) +
+      "," +
+      cpu_fields("server_sched_cpu_s",
+                 cycles ? "server_sched_ns_per_handshake" : "server_sched_ns_per_msg",
+                 server_sched_cpu_);
+  const std::string tls =
+      "\"tls\":" + std::string(options_.tls ? "true" : "false") + ",\"cipher\":\"" + cipher_ + "\"";
+  if (cycles) {
+    std::printf(
+        "{\"mode\":\"handshake\",%s,\"resume\":%s,\"connections\":%zu,\"seconds\":%.3f,"
+        "\"handshakes\":%llu,\"resumed\":%llu,\"handshakes_per_s\":%.1f,\"errors\":%llu,%s,"
+        "\"client_cpu_s\":%.3f}\n",
+        tls.c_str(), options_.resume ? "true" : "false", options_.connections, seconds,
+        static_cast<unsigned long long>(window_cycles_),
+        static_cast<unsigned long long>(window_resumed_),
+        seconds > 0 ? static_cast<double>(window_cycles_) / seconds : 0,
+        static_cast<unsigned long long>(errors_), server.c_str(), client_cpu_);
+    std::fflush(stdout);
+    return;
+  }
   std::printf(
       "{\"mode\":\"%s\",\"connections\":%zu,\"open\":%zu,\"size\":%zu,\"inflight\":%zu,"
       "\"binary\":%s,\"rate\":%.0f,\"seconds\":%.3f,\"messages\":%llu,\"msg_per_s\":%.1f,"
       "\"mb_per_s\":%.3f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
-      "\"errors\":%llu,%s,\"client_cpu_s\":%.3f}\n",
+      "\"errors\":%llu,%s,\"client_cpu_s\":%.3f,%s}\n",
       options_.rate > 0 ? "rate" : "closed", options_.connections, opened_, options_.size,
       options_.inflight, options_.binary ? "true" : "false", options_.rate, seconds,
       static_cast<unsigned long long>(window_echoes_), rate,
       rate * static_cast<double>(options_.size) / 1e6, ns_to_us(latency_.quantile(0.5)),
       ns_to_us(latency_.quantile(0.99)), ns_to_us(latency_.quantile(0.999)),
       ns_to_us(latency_.max()), static_cast<unsigned long long>(errors_), server.c_str(),
-      client_cpu_);
+      client_cpu_, tls.c_str());
   std::fflush(stdout);
 }
 

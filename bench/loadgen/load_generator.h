@@ -7,6 +7,13 @@
 // connection with a close handshake, and print the results: a progress line per second on
 // stderr and one JSON object on stdout.
 //
+// With --tls every connection speaks TLS 1.3 (Connection::use_tls). --handshakes replaces
+// the traffic phase: each of the N connections, once it closed, is replaced by a new one, so
+// that N connect + TLS handshake + upgrade + close cycles run at once for the whole run; the
+// measured window counts the cycles completed in it and the server's CPU time over it. With
+// --resume, each connection offers the session of the last one that opened (its TLS 1.3
+// ticket), as a browser reconnecting does, and the report says how many were resumed.
+//
 // Latency is measured from the time a message was sent (closed loop) or due (fixed rate, so
 // that a slow server cannot hide its queueing delay) to the time its whole echo was read.
 //
@@ -15,6 +22,7 @@
 // connection failed or any echo was wrong. SIGINT/SIGTERM end the current phase gracefully.
 #pragma once
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -45,7 +53,11 @@ class LoadGenerator final : private EchoSink {
   void on_echo(Connection& c, std::uint64_t start_ns, std::uint64_t now_ns) override;
 
   void resolve();
+  void setup_tls();
+  std::unique_ptr<Connection> make_connection(std::uint32_t index);
+  void start_connection(Connection& c);
   void start_connects();
+  void opened(Connection& c);
   // Waits for events up to `timeout_ms` and handles them, then the per-second progress line.
   void poll(int timeout_ms);
   void handle(Connection& c, std::uint32_t events);
@@ -59,6 +71,9 @@ class LoadGenerator final : private EchoSink {
   void connect_all();
   void hold_idle();
   void traffic();
+  void cycle_handshakes();
+  void begin_window();
+  void end_window();
   void close_all();
   void report() const;
 
@@ -71,6 +86,15 @@ class LoadGenerator final : private EchoSink {
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
   std::vector<std::uint8_t> read_buffer_;
+  SSL_CTX* tls_ctx_ = nullptr;
+  SSL_SESSION* session_ = nullptr;  // --resume: the one to offer
+  std::string cipher_;              // of the first TLS connection that opened
+
+  // --handshakes: replacing closed connections, and the indexes of those to replace.
+  bool cycling_ = false;
+  std::vector<std::uint32_t> restart_;
+  std::uint64_t window_cycles_ = 0;
+  std::uint64_t window_resumed_ = 0;
 
   std::size_t next_connect_ = 0;
   std::size_t pending_ = 0;  // connecting or handshaking
@@ -94,6 +118,9 @@ class LoadGenerator final : private EchoSink {
   double server_cpu_ = -1;        // seconds (utime + stime), -1: not measured
   double server_sched_cpu_ = -1;  // seconds (schedstat), -1: not measured
   double client_cpu_ = 0;
+  double server_cpu0_ = -1;  // at the window's start
+  double server_sched0_ = -1;
+  double client_cpu0_ = 0;
   double held_seconds_ = 0;  // idle mode
 
   // The current second, for the progress line.

@@ -34,13 +34,19 @@ const char* usage_text() {
   return "usage: uvws-loadgen [--host ADDR] [--port N] [--path /P] [--connections N]\n"
          "                    [--size BYTES] [--inflight K] [--duration S | --messages COUNT]\n"
          "                    [--warmup S] [--binary] [--rate MSGS/S] [--idle]\n"
-         "                    [--deflate] [--connect-batch N] [--server-pid PID] [--quiet]\n"
+         "                    [--deflate] [--tls] [--handshakes [--resume]]\n"
+         "                    [--connect-batch N] [--server-pid PID] [--quiet]\n"
          "Opens N WebSocket connections, echoes messages of BYTES bytes with K in flight per\n"
          "connection (or at a fixed total rate), verifies every echo, and prints a JSON line.\n"
          "--idle holds the connections open (prints 'idle N') until SIGINT/SIGTERM or --duration.\n"
          "--deflate (with --idle) offers permessage-deflate, which the server must accept, and\n"
          "sends one compressed ~200-byte chat line per connection, whose echo it checks before\n"
          "the connection counts as idle (RFC 7692).\n"
+         "--tls speaks TLS 1.3 (wss://) without verifying the server's certificate.\n"
+         "--handshakes repeats, on N connections at once, connect + TLS handshake (with --tls)\n"
+         "+ upgrade + close handshake for --duration seconds after --warmup, and reports the\n"
+         "server's CPU per complete cycle. --resume offers the session (TLS 1.3 ticket) of the\n"
+         "last connection that opened, so that the TLS handshakes are resumed ones.\n"
          "--server-pid reports that process's CPU time over the measured window.\n";
 }
 
@@ -80,6 +86,12 @@ Options parse_options(int argc, char** argv) {
       o.idle = true;
     } else if (arg == "--deflate") {
       o.deflate = true;
+    } else if (arg == "--tls") {
+      o.tls = true;
+    } else if (arg == "--handshakes") {
+      o.handshakes = true;
+    } else if (arg == "--resume") {
+      o.resume = true;
     } else if (arg == "--connect-batch") {
       o.connect_batch = parse_number<std::size_t>(arg, value());
     } else if (arg == "--server-pid") {
@@ -99,6 +111,12 @@ Options parse_options(int argc, char** argv) {
   if (o.connect_batch == 0) throw std::invalid_argument("--connect-batch: must be > 0");
   if (o.size > (std::size_t{1} << 30)) throw std::invalid_argument("--size: at most 1 GiB");
   if (o.deflate && !o.idle) throw std::invalid_argument("--deflate: only with --idle");
+  if (o.resume && !(o.tls && o.handshakes)) {
+    throw std::invalid_argument("--resume: only with --tls --handshakes");
+  }
+  if (o.handshakes && (o.idle || o.deflate || o.rate > 0 || o.messages > 0)) {
+    throw std::invalid_argument("--handshakes: not with --idle, --deflate, --rate or --messages");
+  }
   if (o.duration == 0 && o.messages == 0 && !o.idle) o.duration = 10;
   return o;
 }

@@ -23,7 +23,10 @@ struct Options {
   bool binary = false;
   double rate = 0;  // messages per second over all connections; 0: closed loop
   bool idle = false;
-  bool deflate = false;  // --idle only: permessage-deflate and one compressed message each
+  bool deflate = false;     // --idle only: permessage-deflate and one compressed message each
+  bool tls = false;         // WebSocket over TLS 1.3 (wss), no certificate verification
+  bool handshakes = false;  // repeated connect, handshakes and close (see load_generator.h)
+  bool resume = false;      // --handshakes with TLS: offer the previous connection's session
   std::size_t connect_batch = 128;  // connections connecting or handshaking at once
   int server_pid = 0;               // whose CPU time to report over the measured window
   bool quiet = false;               // no progress lines on stderr

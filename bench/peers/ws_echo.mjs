@@ -1,6 +1,6 @@
 // bench/peers/ws_echo.mjs: the npm `ws` package (Node.js) as a peer of the benchmarks.
 //
-//   node bench/peers/ws_echo.mjs [--port N] [--broadcast] [--deflate]
+//   node bench/peers/ws_echo.mjs [--port N] [--broadcast] [--deflate] [--tls CERT.pem KEY.pem]
 //                                 (0: any free port; prints "listening PORT" first)
 //
 // Echo mode (the default): every message is sent back on its connection with its own type
@@ -19,9 +19,15 @@
 // installed next to it; tests/interop does not install it, so `ws` masks and unmasks in
 // JavaScript (bench/run.sh says which).
 //
+// --tls: the WebSocketServer is attached to an https.createServer({ cert, key }) server (the
+// `ws` README's "external HTTP/S server" example) instead of its own http server; Node's TLS
+// defaults otherwise, session tickets included.
+//
 // The package is not a dependency of the benchmark: it is the copy that scripts/setup.sh
 // --tests installs for the interop tests (tests/interop/package.json), resolved from that
 // directory, or from WS_MODULE_DIR if set. Exits 3 if it cannot be found, 2 on bad usage.
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -44,6 +50,7 @@ try {
 let port = 0;
 let broadcast = false;
 let deflate = false;
+let tls = null;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; ++i) {
   if (args[i] === '--port' && i + 1 < args.length) {
@@ -52,8 +59,12 @@ for (let i = 0; i < args.length; ++i) {
     broadcast = true;
   } else if (args[i] === '--deflate') {
     deflate = true;
+  } else if (args[i] === '--tls' && i + 2 < args.length) {
+    tls = { cert: readFileSync(args[i + 1]), key: readFileSync(args[i + 2]) };
+    i += 2;
   } else {
-    console.error('usage: node ws_echo.mjs [--port N] [--broadcast] [--deflate]');
+    console.error('usage: node ws_echo.mjs [--port N] [--broadcast] [--deflate] ' +
+                  '[--tls CERT.pem KEY.pem]');
     process.exit(2);
   }
 }
@@ -62,10 +73,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+const httpsServer = tls ? https.createServer(tls) : null;
 const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port,
-  backlog: 511,  // Node's default, and uvws's
+  ...(httpsServer ? { server: httpsServer } : { host: '127.0.0.1', port, backlog: 511 }),
   perMessageDeflate: deflate ? { threshold: 64 } : false,
   clientTracking: broadcast,  // the client set is needed only to broadcast
 });
@@ -84,14 +94,16 @@ wss.on('connection', (ws) => {
   }
 });
 
-wss.on('listening', () => {
-  process.stdout.write(`listening ${wss.address().port}\n`);
+// backlog 511: Node's default, and uvws's.
+const listener = httpsServer ?? wss;
+listener.on('listening', () => {
+  process.stdout.write(`listening ${listener.address().port}\n`);
 });
-
-wss.on('error', (e) => {
+listener.on('error', (e) => {
   console.error(`ws_echo: ${e.message}`);
   process.exit(1);
 });
+if (httpsServer) httpsServer.listen(port, '127.0.0.1', 511);
 
 // bench/lib.sh stops servers with SIGTERM; end at once, as the C++ peers do.
 process.on('SIGTERM', () => process.exit(0));

@@ -1,7 +1,12 @@
 // Tests of uvws-loadgen's parts: the latency histogram, the message pattern, and a Connection's
-// handshake check and echo parser against a real loopback socket, and the --deflate greeting.
+// handshake check and echo parser against a real loopback socket, the --deflate greeting, and
+// the TLS handshake and upgrade request of --tls against an OpenSSL server on the other end.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,13 +61,14 @@ struct RecordingSink final : uvws::bench::EchoSink {
   }
 };
 
-// A loopback listener, and a Connection connected to it whose handshake request was read.
+// A loopback listener, and a Connection connected to it whose handshake request was read
+// (with `upgrade` false: only accepted, for a TLS handshake first).
 struct Peer {
   int listener = -1;
   int server = -1;
   std::string request;
 
-  explicit Peer(Connection& c) {
+  explicit Peer(Connection& c, bool upgrade = true) {
     listener = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -74,6 +80,7 @@ struct Peer {
     REQUIRE(c.connect(reinterpret_cast<sockaddr*>(&addr), len));
     server = ::accept(listener, nullptr, nullptr);
     REQUIRE(server >= 0);
+    if (!upgrade) return;
     REQUIRE(c.connected("127.0.0.1:1", "/echo"));
     while (request.find("\r\n\r\n") == std::string::npos) {
       char buf[1024];
@@ -339,4 +346,69 @@ TEST_CASE("with --deflate a connection opens once its compressed line is echoed"
     CHECK_FALSE(c.receive(bytes_of(response(peer.accept())), 0, sink));
     CHECK(c.error() == "handshake: the server declined permessage-deflate");
   }
+}
+
+namespace {
+
+// A TLS server context with a fresh self-signed P-256 certificate for "localhost".
+SSL_CTX* test_server_context() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_sign(cert, key, EVP_sha256());
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_use_certificate(ctx, cert);
+  SSL_CTX_use_PrivateKey(ctx, key);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ctx;
+}
+
+// Reads through `ssl` (non-blocking) until `text` holds `terminator`.
+void tls_read_until(SSL* ssl, std::string& text, std::string_view terminator) {
+  for (int i = 0; i < 1000 && text.find(terminator) == std::string::npos; ++i) {
+    char buf[1024];
+    const int n = SSL_read(ssl, buf, sizeof buf);
+    if (n > 0) text.append(buf, static_cast<std::size_t>(n));
+  }
+  REQUIRE(text.find(terminator) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("with TLS a connection handshakes, then sends its upgrade through TLS", "[bench][tls]") {
+  SSL_CTX* server_ctx = test_server_context();
+  SSL_CTX* client_ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_min_proto_version(client_ctx, TLS1_3_VERSION);
+  SSL_CTX_set_mode(client_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  const PayloadPattern p(20, false);
+  {
+    Connection c(0, p);
+    c.use_tls(client_ctx, nullptr);
+    Peer peer(c, false);
+    ::fcntl(peer.server, F_SETFL, ::fcntl(peer.server, F_GETFL) | O_NONBLOCK);
+    SSL* server = SSL_new(server_ctx);
+    SSL_set_fd(server, peer.server);
+    REQUIRE(c.connected("127.0.0.1:1", "/echo"));
+    CHECK(c.state() == Connection::State::tls_handshaking);
+    // Both ends in turn, until the client has sent its upgrade request.
+    int accepted = 0;
+    for (int i = 0; i < 100 && c.state() == Connection::State::tls_handshaking; ++i) {
+      if (accepted != 1) accepted = SSL_accept(server);
+      REQUIRE(c.tls_handshake("127.0.0.1:1", "/echo"));
+    }
+    REQUIRE(c.state() == Connection::State::handshaking);
+    tls_read_until(server, peer.request, "\r\n\r\n");
+    CHECK(peer.request.find("GET /echo HTTP/1.1\r\n") == 0);
+    SSL_free(server);
+  }
+  SSL_CTX_free(client_ctx);
+  SSL_CTX_free(server_ctx);
 }
