@@ -26,7 +26,7 @@
 # A and B on SERVER_CPU (0), uvws-fanout and redis-server on CLIENT_CPU (1). Servers alternate
 # within each round. Tables: medians over the rounds, min - max, the ratio to uvws. Writes OUT
 # (default bench/results/redis_fanout.md, with a summary between
-# <!-- bench:redis-fanout:begin --> and <!-- bench:redis-fanout:end -->) and the JSON lines
+# <!-- bench:redis_fanout:begin --> and <!-- bench:redis_fanout:end -->) and the JSON lines
 # next to it.
 #
 # For scale, each round also runs the fixed rate on the raw epoll floor (bench-echo-epoll
@@ -267,7 +267,7 @@ done
   echo "client, one thread, likewise reads the subscribers' sockets one after the other: its own CPU"
   echo "time per delivery (getrusage) is in the table, and $SUBSCRIBERS times it bounds the p99 too."
   echo
-  echo "<!-- bench:redis-fanout:begin -->"
+  echo "<!-- bench:redis_fanout:begin -->"
   echo "| server | deliveries/s | vs uvws | server CPU per delivery (µs, A + B) | vs uvws | Redis CPU per delivery (ns) | p50 / p99 latency (µs) | runs |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${saturation_rows[@]}"
@@ -282,5 +282,5 @@ done
     echo
     printf '%s\n' "${notes[@]}"
   fi
-  echo "<!-- bench:redis-fanout:end -->"
+  echo "<!-- bench:redis_fanout:end -->"
 } | tee "$OUT"
