@@ -117,6 +117,7 @@ Cluster::Cluster(uvws::Server& server, ClusterConfig config, Vanished vanished)
 Cluster::~Cluster() = default;
 
 void Cluster::start() {
+  if (stopped_) return;  // a signal came first: nothing to start
   timer_ = std::make_unique<uvws::net::Timer>(server_.loop(0));
   tick();
 }

@@ -68,7 +68,7 @@ class Cluster {
   // closes every handle of the loop), and the process is exiting.
   ~Cluster();
 
-  // Loop 0 only, after listen(): connects and starts the refresh timer.
+  // Loop 0 only, after listen(): connects and starts the refresh timer (nothing after stop()).
   void start();
   // Loop 0 only, at shutdown: deletes this process's key (so that the other processes drop its
   // members at their next sweep), lets the commands sent finish, and closes the link. Needed

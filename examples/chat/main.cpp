@@ -395,14 +395,16 @@ int main(int argc, char** argv) {
     server.listen();
     // Cluster mode stops on SIGINT/SIGTERM itself (handle_signals is off): the Redis link and
     // its timer close first, on loop 0, then the server stops as it would on the signal.
+    // Watched from here on, as Server::listen() would (this thread runs loop 0): a signal that
+    // comes before run() is held until the loop runs. The link starts on loop 0.
     if (cluster) {
-      server.post(0, [&server, &cluster] {
-        cluster->start();
-        server.loop(0).watch_signals({SIGINT, SIGTERM}, [&server, &cluster](int) {
-          cluster->stop();
-          server.stop();
-        });
-      });
+      if (const auto ec = server.loop(0).watch_signals({SIGINT, SIGTERM}, [&server, &cluster](int) {
+            cluster->stop();
+            server.stop();
+          })) {
+        throw std::runtime_error("cannot watch SIGINT/SIGTERM: " + ec.message());
+      }
+      server.post(0, [&cluster] { cluster->start(); });
     }
     const char* http = examples::http_scheme(options);
     std::printf("uvws-chat listening on %s://%s:%u/ (WebSocket at /chat)\n", http,

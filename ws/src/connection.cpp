@@ -145,6 +145,9 @@ void Connection::receive(Call&& call) {
 }
 
 void Connection::after_receive() {
+  // The messages this read delivered are counted where other threads read them before the
+  // replies go out: whoever received an echo sees it counted (LoopMetrics::publish).
+  if (LoopMetrics* m = metrics()) m->publish();
   flush();
   enforce_limits();
 }
@@ -181,7 +184,7 @@ void Connection::on_timer() {
   switch (stage_) {
     case Stage::handshake:
       logger().debug("connection {}: handshake timeout", TCPConnection::remote_address());
-      if (LoopMetrics* m = metrics()) m->handshakes_unanswered.add();
+      if (!client_) ctx().metrics.handshakes_unanswered.add();  // a handshake count: always
       report_failure(std::make_error_code(std::errc::timed_out), nullptr);
       terminate();
       return;

@@ -5,9 +5,12 @@
 // relaxed atomic load and store, which compile to plain moves — no lock and no atomic
 // read-modify-write on the message path. The counters of every data message (TrafficTally)
 // are cheaper still: plain integers of the loop's thread, one add each, published into their
-// atomic mirrors once per loop iteration (publish(), from the loop's flush hook). A snapshot
-// sums the loops' counters; it is exact for each counter up to the loops' last iteration, not
-// across counters (they are read one after the other while loops run).
+// atomic mirrors after each read before its replies are written (Connection::after_receive),
+// and once per loop iteration (the flush hook). A peer that received an echo therefore finds
+// its message counted; a message a callback sends to another connection may reach that peer
+// up to one loop iteration before it is counted. A snapshot sums the loops' counters; it is
+// exact for each counter as of those points, not across counters (they are read one after
+// the other while loops run).
 //
 // Ownership: one per LoopContext. Threads: add()/observe()/tally/publish() on the loop's
 // thread; get() any.
@@ -142,8 +145,9 @@ struct LoopMetrics {
   Histogram<loop_lag_bounds.size()> loop_lag{loop_lag_bounds};
   Histogram<ping_rtt_bounds.size()> ping_rtt{ping_rtt_bounds};
 
-  // Copies `tally` where other threads read it. On the loop's thread: once per iteration before
-  // its writes go out (the flush hook), before a publish reaches other loops, and at the end.
+  // Copies `tally` where other threads read it. On the loop's thread: after each read before its
+  // replies go out, once per iteration (the flush hook), before a publish reaches other loops,
+  // and at the end.
   void publish() noexcept;
   // Adds this loop's counters to `m` (counters only; gauges come from the server).
   void add_to(ServerMetrics& m) const;

@@ -1,6 +1,8 @@
 #include "uvws/server.h"
 
 #include <csignal>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -20,7 +22,9 @@ struct Server::Impl {
   bool listening = false;
   bool running = false;
   std::shared_ptr<net::TlsContextHolder> tls;  // ServerOptions::tls; reload_tls() swaps it
-  std::unique_ptr<detail::RedisBridge> redis;  // ServerOptions::redis; made by listen()
+  std::mutex tls_config_mutex;
+  std::optional<net::TlsServerConfig> tls_config;  // the last loaded; guarded by the mutex
+  std::unique_ptr<detail::RedisBridge> redis;      // ServerOptions::redis; made by listen()
 };
 
 namespace {
@@ -132,7 +136,7 @@ void Server::listen() {
     ctx->budget.limit = o.memory_budget / o.threads;
     // Published frames go out once per iteration, one writev per subscriber (topics.h).
     ctx->loop.set_flush_hook([raw] {
-      raw->metrics.publish();  // before this iteration's writes: what a peer sees is counted
+      raw->metrics.publish();  // the rest of the iteration's counts (after_receive: a read's)
       raw->topics.flush();
       raw->drops.report();
     });
@@ -191,13 +195,20 @@ void Server::listen() {
 }
 
 void Server::reload_tls() {
-  if (!impl_->shared.options.tls) throw std::logic_error("uvws::Server::reload_tls: TLS is off");
-  reload_tls(*impl_->shared.options.tls);
+  if (!impl_->tls) throw std::logic_error("uvws::Server::reload_tls: TLS is off");
+  std::optional<net::TlsServerConfig> config;
+  {
+    std::lock_guard lock(impl_->tls_config_mutex);
+    config = impl_->tls_config ? impl_->tls_config : impl_->shared.options.tls;
+  }
+  reload_tls(*config);
 }
 
 void Server::reload_tls(const net::TlsServerConfig& config) {
   if (!impl_->tls) throw std::logic_error("uvws::Server::reload_tls: TLS is off");
-  impl_->tls->reload(config);
+  impl_->tls->reload(config);  // throws, keeping the current certificates, if a file is bad
+  std::lock_guard lock(impl_->tls_config_mutex);
+  impl_->tls_config = config;  // what reload_tls() (and SIGHUP) read from now on
 }
 
 std::uint16_t Server::port() const {

@@ -101,8 +101,9 @@ struct UVWS_EXPORT ServerOptions {
 
   // Count traffic for Server::metrics() and MetricsHandler: messages, bytes, control frames,
   // closes, deliveries, backpressure, and each loop's iteration lag: at most about 1.3 % of the
-  // CPU per echoed message (docs/guide/11-metrics.md). false: only connections and handshakes
-  // are counted.
+  // CPU per echoed message (docs/guide/11-metrics.md). false: none of these; what happens
+  // at most once per connection or per publish is still counted (connections accepted and
+  // refused, handshakes, publishes, drops, memory-budget failures).
   bool metrics = true;
 
   // run() stops gracefully on SIGINT / SIGTERM; with `tls`, SIGHUP reloads its certificate
@@ -212,8 +213,9 @@ class UVWS_EXPORT Server {
   const ServerOptions& options() const;
 
   // Certificate reload (any thread, e.g. on SIGHUP after a renewal): connections accepted from
-  // now on use the new certificates, open ones keep theirs. Reads options().tls's files again;
-  // the overload takes a new configuration. Throws std::invalid_argument (OpenSSL's reason),
+  // now on use the new certificates, open ones keep theirs. Reads the files of the last
+  // configuration loaded again (options().tls, or the last one the overload loaded); the
+  // overload takes a new configuration. Throws std::invalid_argument (OpenSSL's reason),
   // keeping the current certificates, if a file is bad; std::logic_error if TLS is off.
   void reload_tls();
   void reload_tls(const net::TlsServerConfig& config);
