@@ -19,14 +19,13 @@
 #
 # Environment: SUBSCRIBERS, SIZE, ROUNDS (3), SECONDS (5), FANOUT_SERVERS (default
 # "uvws ws epoll"; "uvws-deflate" adds uvws-broadcast with permessage-deflate and compressing
-# subscribers: SIZE 64 or more, or nothing is compressed), RUN_TIMEOUT (120), BUILD_DIR, SERVER_CPU, CLIENT_CPU, NICE, NODE (lib.sh),
-# OUT.
+# subscribers: SIZE 64 or more, or nothing is compressed), RUN_TIMEOUT (120), BUILD_DIR,
+# SERVER_CPU, CLIENT_CPU, NICE, NODE (lib.sh), OUT.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-measure_seconds=$(tr '\0' '\n' </proc/$$/environ | sed -n 's/^SECONDS=//p')
-measure_seconds=${measure_seconds:-5}
+measure_seconds=$(env_seconds 5)
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
 SIZE=${SIZE:-20}
 ROUNDS=${ROUNDS:-3}

@@ -28,6 +28,14 @@ ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -Sn)
 [[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
 
+# The SECONDS the caller put in the environment, or $1: bash's own $SECONDS counts the seconds
+# since the shell started, so the caller's value is read from /proc.
+env_seconds() {
+  local s
+  s=$(tr '\0' '\n' </proc/$$/environ | sed -n 's/^SECONDS=//p')
+  echo "${s:-$1}"
+}
+
 die() {
   echo "$(basename "$0"): $*" >&2
   exit 1

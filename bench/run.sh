@@ -35,9 +35,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# SECONDS is bash's own clock, so read the caller's value from this process's environment.
-measure_seconds=$(tr '\0' '\n' </proc/$$/environ | sed -n 's/^SECONDS=//p')
-measure_seconds=${measure_seconds:-5}
+measure_seconds=$(env_seconds 5)
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}

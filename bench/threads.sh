@@ -34,8 +34,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-measure_seconds=$(tr '\0' '\n' </proc/$$/environ | sed -n 's/^SECONDS=//p')
-measure_seconds=${measure_seconds:-5}
+measure_seconds=$(env_seconds 5)
 SCENARIOS=${SCENARIOS:-"small100 pipelined publish"}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
