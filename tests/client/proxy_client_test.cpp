@@ -9,6 +9,7 @@
 #include <string>
 
 #include "client/client_helpers.h"
+#include "net/proxy_daemons.h"
 #include "net/proxy_peers.h"
 #include "net/proxy_process.h"
 #include "net/tls_test_util.h"
@@ -19,53 +20,10 @@ using uvws::test::Ms;
 using uvws::test::RecordingHandler;
 using uvws::test::ServerThread;
 namespace nt = uvws::net::test;
+using nt::Dante;
+using nt::Tinyproxy;
 
 namespace {
-
-// A tinyproxy in the foreground (-d) that lets CONNECT reach `connect_port` only (ConnectPort:
-// any other port is answered 403).
-struct Tinyproxy : nt::RunningProxy {
-  explicit Tinyproxy(std::uint16_t connect_port) {
-    const auto program = nt::find_program({"/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"});
-    const auto conf = [&](std::uint16_t p) {
-      return "Port " + std::to_string(p) +
-             "\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nLogLevel Info\nAllow 127.0.0.1\n"
-             "ConnectPort " +
-             std::to_string(connect_port) + "\n";
-    };
-    port = nt::start_on_free_port(process, dir, "tinyproxy.conf", conf, [&](const std::string& f) {
-      return std::vector<std::string>{program, "-d", "-c", f};
-    });
-    INFO(process.log());
-    REQUIRE(port != 0);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
-};
-
-// A danted in the foreground without authentication that refuses connections to
-// `blocked_port` by a block rule (RFC 1928 6 code 0x02) and passes the rest.
-struct Dante : nt::RunningProxy {
-  explicit Dante(std::uint16_t blocked_port) {
-    const auto program = nt::find_program({"/usr/sbin/danted", "/usr/bin/danted"});
-    const auto conf = [&](std::uint16_t p) {
-      return "logoutput: stderr\ninternal: 127.0.0.1 port = " + std::to_string(p) +
-             "\nexternal: 127.0.0.1\nclientmethod: none\nsocksmethod: none\n"
-             "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
-             "socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 port = " +
-             std::to_string(blocked_port) +
-             " }\nsocks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }\n";
-    };
-    const auto pid_file = (dir.path() / "danted.pid").string();
-    port = nt::start_on_free_port(process, dir, "danted.conf", conf, [&](const std::string& f) {
-      return std::vector<std::string>{program, "-f", f, "-p", pid_file};
-    });
-    INFO(process.log());
-    REQUIRE(port != 0);
-  }
-  std::string url(const char* scheme) const {
-    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port);
-  }
-};
 
 std::string url(const char* scheme, const std::string& host, std::uint16_t port) {
   return std::string(scheme) + "://" + host + ":" + std::to_string(port) + "/";

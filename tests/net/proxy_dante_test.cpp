@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "net/proxy_daemons.h"
 #include "net/proxy_peers.h"
 #include "net/proxy_process.h"
 #include "uvws/net/proxy_error.h"
@@ -14,34 +15,6 @@
 using namespace uvws::net;
 using namespace uvws::net::test;
 using State = ProxyStep::State;
-
-namespace {
-
-// A danted in the foreground (no -D) without authentication that refuses, by a block rule,
-// connections to `blocked_port` ("connection not allowed by ruleset", RFC 1928 6 code 0x02).
-struct Dante : RunningProxy {
-  explicit Dante(std::uint16_t blocked_port) {
-    const auto program = find_program({"/usr/sbin/danted", "/usr/bin/danted"});
-    const auto conf = [&](std::uint16_t p) {
-      return "logoutput: stderr\ninternal: 127.0.0.1 port = " + std::to_string(p) +
-             "\nexternal: 127.0.0.1\nclientmethod: none\nsocksmethod: none\n"
-             "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n"
-             "socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 port = " +
-             std::to_string(blocked_port) +
-             " }\n"
-             "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }\n";
-    };
-    // -p: the PID file in the temporary directory (the default, /var/run, needs root).
-    const auto pid_file = (dir.path() / "danted.pid").string();
-    port = start_on_free_port(process, dir, "danted.conf", conf, [&](const std::string& file) {
-      return std::vector<std::string>{program, "-f", file, "-p", pid_file};
-    });
-    INFO(process.log());
-    REQUIRE(port != 0);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("dante: socks5h sends the name, socks5 an address; both reach the echo server",
           "[net][proxy][dante]") {

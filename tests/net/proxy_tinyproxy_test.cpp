@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "net/proxy_daemons.h"
 #include "net/proxy_peers.h"
 #include "net/proxy_process.h"
 #include "uvws/net/proxy_error.h"
@@ -12,31 +13,6 @@
 using namespace uvws::net;
 using namespace uvws::net::test;
 using State = ProxyStep::State;
-
-namespace {
-
-// A tinyproxy in the foreground (-d) that lets CONNECT reach `connect_port` only (ConnectPort:
-// any other port is answered 403), with Basic auth when `auth` is set.
-struct Tinyproxy : RunningProxy {
-  Tinyproxy(std::uint16_t connect_port, const std::string& auth) {
-    const auto program = find_program({"/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"});
-    const auto conf = [&](std::uint16_t p) {
-      std::string text = "Port " + std::to_string(p) +
-                         "\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nLogLevel Info\n"
-                         "Allow 127.0.0.1\nConnectPort " +
-                         std::to_string(connect_port) + "\n";
-      if (!auth.empty()) text += "BasicAuth " + auth + "\n";
-      return text;
-    };
-    port = start_on_free_port(process, dir, "tinyproxy.conf", conf, [&](const std::string& file) {
-      return std::vector<std::string>{program, "-d", "-c", file};
-    });
-    INFO(process.log());
-    REQUIRE(port != 0);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("tinyproxy: CONNECT opens a tunnel to the echo server", "[net][proxy][tinyproxy]") {
   LoopbackServer echo(echo_handler);
