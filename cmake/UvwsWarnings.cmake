@@ -20,5 +20,11 @@ function(uvws_layer target dir)
   target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${dir}/include>)
   set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON
     CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  # Calls inside the library to its own exported functions may be inlined and bound directly
+  # (as for hidden ones): without this, GCC must assume that any exported function of a
+  # position-independent object can be replaced at load time (LD_PRELOAD), and calls even
+  # WebSocket::send -> self() out of line on every message. Replacing a libuvws function from
+  # outside then does not change the library's own calls to it, which nothing here relies on.
+  target_compile_options(${target} PRIVATE -fno-semantic-interposition)
   uvws_warnings(${target})
 endfunction()

@@ -25,7 +25,7 @@ void StreamReader::reclaim() {
     lent_ = nullptr;
     lent_size_ = lent_pos_ = 0;
   }
-  if (own_.empty()) own_.release();
+  if (own_.empty() && own_.capacity() != 0) own_.release();
 }
 
 void StreamReader::discard() {

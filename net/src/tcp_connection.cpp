@@ -118,7 +118,7 @@ void TCPConnection::stop_reading() noexcept {
 
 // --- Writing ------------------------------------------------------------------------------------
 
-core::Buffer& TCPConnection::output() {
+core::Buffer& TCPConnection::output_slow() {
   Loop& l = loop();
   if ((flags_ & (f_handle | f_closing | f_shutdown)) != f_handle) {
     if (l.discard_.capacity() > cork_keep_capacity) {
@@ -263,13 +263,7 @@ void TCPConnection::write_cb(uv_write_t* req, int status) {
   detail::call_hook(c, "on_drain", [&] { c.on_drain(); });
 }
 
-std::size_t TCPConnection::buffered_amount() const noexcept {
-  const Loop& l = loop();
-  std::size_t n = l.cork_holder_ == this ? l.cork_.size() : 0;
-  return n + queued_amount();
-}
-
-std::size_t TCPConnection::queued_amount() const noexcept {
+std::size_t TCPConnection::queued_amount_slow() const noexcept {
   if (!write_state()) return 0;
   return tcp_.write_queue_size + write_state()->backlog.size() + write_state()->ciphertext.size();
 }

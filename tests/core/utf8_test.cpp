@@ -379,6 +379,21 @@ TEST_CASE("long random texts are judged like the reference, in random chunks", "
   }
 }
 
+TEST_CASE("a byte with its top bit set is seen at every position of a short chunk",
+          "[core][utf8]") {
+  // Short chunks are tested for ASCII inline, with overlapping word loads: every length up to
+  // past the inline limit, every position, and a lone continuation byte (always invalid).
+  for (std::size_t n = 1; n <= 80; ++n) {
+    CHECK(Utf8Validator().feed(Bytes(n, 'a')));
+    for (std::size_t pos = 0; pos < n; ++pos) {
+      Bytes b(n, 'a');
+      b[pos] = 0x80;
+      Utf8Validator v;
+      CHECK_FALSE(v.feed(b));
+    }
+  }
+}
+
 TEST_CASE("a failed validator stays failed until reset", "[core][utf8]") {
   Utf8Validator v;
   REQUIRE(v.complete());

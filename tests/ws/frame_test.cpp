@@ -172,6 +172,26 @@ TEST_CASE("serialize writes RFC 6455 5.7's frames byte for byte", "[ws][frame][r
   }
 }
 
+TEST_CASE("append_unmasked_frame writes what serialize writes for the same frame", "[ws][frame]") {
+  for (const std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{125}, std::size_t{126},
+                              std::size_t{65535}, std::size_t{65536}, std::size_t{70000}}) {
+    const Bytes data = binary_data(n);
+    for (const std::uint8_t first : {std::uint8_t{0x81}, std::uint8_t{0x82}, std::uint8_t{0xC1},
+                                     std::uint8_t{0x00}, std::uint8_t{0x8A}}) {
+      Frame f;
+      f.fin = (first & 0x80) != 0;
+      f.rsv1 = (first & 0x40) != 0;
+      f.opcode = static_cast<Opcode>(first & 0x0F);
+      f.payload = as_span(data);
+      f.length = n;
+      uvws::core::Buffer out;
+      out.append("x", 1);  // appends after what is there
+      append_unmasked_frame(first, as_span(data), out);
+      CHECK(Bytes(reinterpret_cast<const char*>(out.data()) + 1, out.size() - 1) == serialized(f));
+    }
+  }
+}
+
 TEST_CASE("a client receives RFC 6455 5.7's unmasked text frame", "[ws][parser][rfc]") {
   const Split split = UVWS_SPLITS();
   CAPTURE(split);

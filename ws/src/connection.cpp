@@ -15,16 +15,6 @@ static_assert(sizeof(Connection) <= 472, "detail::Connection grew beyond its mem
 
 namespace {
 
-// What a receive call owes the peer (pongs, the close answer, an HTTP error). The protocol
-// appends to it between its callbacks; the connection writes it at the start of every
-// callback and when the call returns (write_owed), so the wire order is the order in which
-// the protocol produced the bytes. One per thread: receive calls run from read callbacks
-// only and never nest; it is empty between them.
-core::Buffer& owed_buffer() {
-  thread_local core::Buffer owed;
-  return owed;
-}
-
 // Where a detached client connection points: a Handler that does nothing, no link.
 const Endpoint& detached_endpoint() {
   static Handler silent;
@@ -35,10 +25,8 @@ const Endpoint& detached_endpoint() {
 
 }  // namespace
 
-void require_data_opcode(Opcode opcode, const char* caller) {
-  if (opcode != Opcode::text && opcode != Opcode::binary) {
-    throw std::invalid_argument(std::string(caller) + ": opcode must be text or binary");
-  }
+void throw_not_data_opcode(const char* caller) {
+  throw std::invalid_argument(std::string(caller) + ": opcode must be text or binary");
 }
 
 Connection::Connection(net::Loop& loop) : net::TCPConnection(loop) {
@@ -277,9 +265,7 @@ void Connection::resume_deferred() {
 // ---------------------------------------------------------------------------------------
 // Life
 
-void Connection::write_owed() {
-  core::Buffer& owed = owed_buffer();
-  if (owed.empty()) return;
+void Connection::write_owed(core::Buffer& owed) {
   if (extras_ && !extras_->subscriber.queued.empty()) {
     flushing_before_owed_ = true;
     ctx().topics.flush(extras_->subscriber);

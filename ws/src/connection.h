@@ -42,10 +42,12 @@
 // Handler exceptions are caught here (guard()), logged, and close the connection with 1011.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -71,8 +73,11 @@
 namespace uvws::detail {
 
 // Data messages (send, publish) are text or binary; any other opcode is the caller's mistake:
-// std::invalid_argument naming `caller`.
-void require_data_opcode(Opcode opcode, const char* caller);
+// std::invalid_argument naming `caller`. Inline: every send checks it.
+[[noreturn]] void throw_not_data_opcode(const char* caller);
+inline void require_data_opcode(Opcode opcode, const char* caller) {
+  if (opcode != Opcode::text && opcode != Opcode::binary) throw_not_data_opcode(caller);
+}
 
 // Who asked for a close: after the application's, a Client does not reconnect.
 enum class Initiator : std::uint8_t { uvws, application };
@@ -200,7 +205,22 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   // Appends what the running receive call owes the peer so far (pongs, the close answer, an
   // HTTP error) to send_buffer(). Called by every protocol event before it runs, and by
   // settle(), so those bytes keep the order in which the protocol produced them.
-  void write_owed();
+  void write_owed() {
+    // Inline: every protocol event calls it, and mostly nothing is owed.
+    core::Buffer& owed = owed_buffer();
+    if (!owed.empty()) write_owed(owed);
+  }
+  // write_owed() when `owed` (owed_buffer()) is not empty.
+  void write_owed(core::Buffer& owed);
+  // What a receive call owes the peer (pongs, the close answer, an HTTP error). The protocol
+  // appends to it between its callbacks; the connection writes it at the start of every
+  // callback and when the call returns (write_owed), so the wire order is the order in which
+  // the protocol produced the bytes. One per thread: receive calls run from read callbacks
+  // only and never nest; it is empty between them.
+  static core::Buffer& owed_buffer() {
+    thread_local core::Buffer owed;
+    return owed;
+  }
   // After a receive call: write_owed(), then end the exchange if the protocol is done.
   void settle();
   // The protocol is done: the stage becomes closed (after open) or silent; returns the stage
@@ -251,16 +271,42 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
   bool admit_send(std::size_t messages, std::size_t bytes) {
     return is_open() && admit_bytes(messages, bytes);
   }
-  bool admit_bytes(std::size_t messages, std::size_t bytes);
+  bool admit_bytes(std::size_t messages, std::size_t bytes) {
+    // Inline: every send asks; under the limit is the common case.
+    if (!closing() && TCPConnection::buffered_amount() <= settings().max_backpressure) {
+      return true;
+    }
+    return admit_over_limit(messages, bytes);
+  }
+  // The rest of admit_bytes(): closing, or over the limit (the policy decides).
+  bool admit_over_limit(std::size_t messages, std::size_t bytes);
   // Messages were dropped by the drop policy: counted, and reported to on_dropped at the
   // loop's next flush (server side; drop_reports.h).
   void note_dropped(std::size_t messages, std::size_t bytes);
-  SendStatus status_after_send();
+  SendStatus status_after_send() {
+    // Inline: after every send. A send adds to the loop's cork, and only what the kernel
+    // refused (queued_amount) changes what this connection holds: with nothing queued and
+    // the cork under the limit there is nothing to enforce. (Input held by the protocol is
+    // accounted after each read, not here.)
+    if (TCPConnection::queued_amount() == 0 &&
+        TCPConnection::buffered_amount() <= settings().max_backpressure) {
+      return SendStatus::ok;
+    }
+    return status_after_queued_send();
+  }
+  // The rest of status_after_send(): enforce_limits(), and backpressure when over the limit.
+  SendStatus status_after_queued_send();
   // The receive side follows the send side: over max_backpressure (after a flush), reading
   // stops until the backlog has drained (on_drain). So a peer that sends without reading what
   // it causes (echoes, automatic pongs) holds at most the limit plus one read's answers; its
   // further bytes wait in the kernel, and TCP flow control slows it down. True when over.
-  bool pause_reading_if_over_limit();
+  bool pause_reading_if_over_limit() {
+    // Inline: checked after every send; over the limit is the rare case.
+    if (TCPConnection::buffered_amount() <= settings().max_backpressure) return false;
+    return pause_reading_over_limit();
+  }
+  // The rest of pause_reading_if_over_limit(), once over the limit (connection_send.cpp).
+  bool pause_reading_over_limit();
   // After a read or a send: the backpressure limit (pause_reading_if_over_limit) and the memory
   // budget (account_held_bytes). True when over the backpressure limit.
   bool enforce_limits();
@@ -281,7 +327,19 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
  private:
   // Brings held_ and the loop's sum up to date (server side); enforces the budget when the sum
   // is over it. After every read, send, drain and close.
-  void account_held_bytes();
+  void account_held_bytes() {
+    // Inline: runs after every read and send, and what is held mostly has not changed.
+    if (client_) return;  // a Client's connections have no server budget
+    std::size_t now = 0;
+    if (!closing()) {
+      now = std::min<std::size_t>(protocol().buffered_bytes() + queued_amount(),
+                                  std::numeric_limits<std::uint32_t>::max());
+    }
+    if (now != held_) update_held_bytes(now);
+  }
+  // held_ becomes `now` (saturated): the loop's sum follows, and the budget is enforced when
+  // the sum is over it.
+  void update_held_bytes(std::size_t now);
 
   // The traffic counters of this connection's loop; nullptr on a client (a Client has no
   // metrics) and when ServerOptions::metrics is off.

@@ -10,7 +10,7 @@ core::Buffer& Connection::send_buffer() {
   return TCPConnection::output();
 }
 
-bool Connection::admit_bytes(std::size_t messages, std::size_t bytes) {
+bool Connection::admit_over_limit(std::size_t messages, std::size_t bytes) {
   if (closing()) return false;
   const auto& o = settings();
   if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
@@ -29,16 +29,15 @@ bool Connection::enforce_limits() {
   return over;
 }
 
-SendStatus Connection::status_after_send() {
+SendStatus Connection::status_after_queued_send() {
   if (!enforce_limits()) return SendStatus::ok;
   backpressured_ = true;
   if (LoopMetrics* m = metrics()) m->backpressure.add();
   return SendStatus::backpressure;
 }
 
-bool Connection::pause_reading_if_over_limit() {
+bool Connection::pause_reading_over_limit() {
   const std::size_t limit = settings().max_backpressure;
-  if (TCPConnection::buffered_amount() <= limit) return false;
   // Over the limit: hand the corked bytes to the kernel now rather than after the callback.
   // What it refuses waits in a write whose completion calls on_drain; if it took everything,
   // nothing waits for the peer, and "backpressure" would promise an on_drain that never comes.

@@ -34,14 +34,7 @@ void enforce_memory_budget(LoopContext& ctx) {
   }
 }
 
-void Connection::account_held_bytes() {
-  if (client_) return;  // a Client's connections have no server budget
-  std::size_t now = 0;
-  if (!closing()) {
-    now = std::min<std::size_t>(protocol().buffered_bytes() + queued_amount(),
-                                std::numeric_limits<std::uint32_t>::max());
-  }
-  if (now == held_) return;
+void Connection::update_held_bytes(std::size_t now) {
   MemoryBudget& budget = ctx().budget;
   budget.held = budget.held - held_ + now;
   held_ = static_cast<std::uint32_t>(now);

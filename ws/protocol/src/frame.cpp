@@ -95,4 +95,26 @@ void serialize(const Frame& f, core::Buffer& out) {
   out.commit(h + f.payload.size());
 }
 
+void append_unmasked_frame(std::uint8_t first_byte, std::span<const std::uint8_t> payload,
+                           core::Buffer& out) {
+  const std::size_t n = payload.size();
+  std::uint8_t* dst = out.prepare(max_header_size + n);
+  dst[0] = first_byte;
+  std::size_t h = 2;
+  if (n < 126) {
+    dst[1] = static_cast<std::uint8_t>(n);
+  } else if (n <= 0xFFFF) {
+    dst[1] = 126;
+    dst[2] = static_cast<std::uint8_t>(n >> 8);
+    dst[3] = static_cast<std::uint8_t>(n);
+    h = 4;
+  } else {
+    dst[1] = 127;
+    for (std::size_t i = 0; i < 8; ++i) dst[2 + i] = static_cast<std::uint8_t>(n >> (56 - 8 * i));
+    h = 10;
+  }
+  if (n != 0) std::memcpy(dst + h, payload.data(), n);
+  out.commit(h + n);
+}
+
 }  // namespace uvws::ws

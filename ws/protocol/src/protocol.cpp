@@ -122,6 +122,14 @@ void Protocol::fail_handshake(Error e, std::string_view http_answer, core::Buffe
 
 void Protocol::write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin,
                            bool rsv1, core::Buffer& out) {
+  if (role_ == Role::server) {
+    // Every frame a server sends is unmasked (RFC 6455 5.1): the header goes straight into
+    // `out`, without the general Frame and its masking branches (serialize()).
+    append_unmasked_frame(static_cast<std::uint8_t>((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) |
+                                                    static_cast<unsigned>(opcode)),
+                          payload, out);
+    return;
+  }
   Frame f;
   f.fin = fin;
   f.rsv1 = rsv1;

@@ -100,6 +100,9 @@ void Protocol::parse(core::Buffer& out) {
   if (state_ == State::connecting && !receive_handshake(out)) return;
   while ((state_ == State::open || state_ == State::closing) && !receive_paused_) {
     if (!in_frame_) {
+      // Between frames with nothing left to read: the usual end of a read, which neither
+      // path below would get further with.
+      if (reader_.available() == 0) return;
       if (const auto whole = read_whole_frame(out)) {
         if (!*whole) return;
         continue;

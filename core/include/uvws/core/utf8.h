@@ -16,7 +16,7 @@
 // Speed: whole multi-byte sequences are checked 32 bytes at a time with AVX2 when the CPU has
 // it (chosen once at run time), otherwise by a portable scalar path; both skip ASCII a block
 // at a time. The bytes of a sequence split between two chunks go through a small DFA. A short
-// all-ASCII chunk (the usual small text message) is cleared inline, without a call.
+// all-ASCII chunk (the usual small text message) is cleared by a few word tests.
 #pragma once
 
 #include <cstddef>
@@ -36,8 +36,7 @@ class UVWS_EXPORT Utf8Validator {
   // during the call.
   bool feed(std::span<const std::uint8_t> bytes) {
     // Most text messages are short and ASCII, and arrive whole: between sequences, such a
-    // chunk is valid as it is, and a few word tests here cost less than the call that
-    // feed_chunk() would be.
+    // chunk is valid as it is, and a few word tests cost less than feed_chunk()'s bulk set-up.
     if (state_ == 0 && bytes.size() < short_chunk && all_ascii(bytes.data(), bytes.size())) {
       return true;
     }
@@ -58,17 +57,14 @@ class UVWS_EXPORT Utf8Validator {
   static constexpr std::uint8_t reject_state = 1;
 
  private:
-  // Chunks shorter than this are first tested for ASCII inline (longer ones go to the block
+  // Chunks shorter than this are first tested for ASCII (all_ascii; longer ones go to the block
   // tests of feed_chunk() at once).
   static constexpr std::size_t short_chunk = 64;
 
-  // True when none of the n bytes at p has its top bit set. A plain byte loop: the compiler
-  // turns it into word or vector operations, and it cannot read past the chunk.
-  static bool all_ascii(const std::uint8_t* p, std::size_t n) {
-    std::uint8_t bits = 0;
-    for (std::size_t i = 0; i < n; ++i) bits = static_cast<std::uint8_t>(bits | p[i]);
-    return (bits & 0x80) == 0;
-  }
+  // True when none of the n (< short_chunk) bytes at p has its top bit set (utf8.cpp: word
+  // loads, not a byte loop). Out of line so that no caller's compiler looks into word loads
+  // past a chunk whose size it knows to be smaller (GCC's -Warray-bounds on a dead branch).
+  static bool all_ascii(const std::uint8_t* p, std::size_t n) noexcept;
 
   // feed() for every chunk that is not short ASCII between sequences.
   bool feed_chunk(std::span<const std::uint8_t> bytes);

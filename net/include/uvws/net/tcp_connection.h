@@ -82,7 +82,7 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // Corked bytes are flushed when the read callback that produced them returns, when another
   // connection takes the cork, and right before the loop blocks for I/O (so sends from timers
   // and posted tasks go out in the same iteration).
-  core::Buffer& output();
+  core::Buffer& output();  // inline below: the common case is a few instructions
   // Writes `parts` that other connections share (published frames) without copying them:
   // after this connection's corked bytes (kept in order), straight from `parts` with ONE
   // uv_try_write (writev) per 64 parts. Only what the kernel does not take at once — a slow
@@ -95,11 +95,11 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // freed when the backlog has drained). No-op unless this connection holds the cork.
   void flush() noexcept;
   // Bytes accepted by output() that the kernel has not taken yet (corked, in flight, backlog).
-  std::size_t buffered_amount() const noexcept;
+  std::size_t buffered_amount() const noexcept;  // inline below
   // The part of buffered_amount() the kernel refused: bytes in flight in a uv_write and the
   // backlog behind it (this connection's own memory; the cork is the loop's and is flushed
   // within the iteration). Zero unless the peer reads slower than we write.
-  std::size_t queued_amount() const noexcept;
+  std::size_t queued_amount() const noexcept;  // inline below
 
   // --- Lifecycle --------------------------------------------------------------------------------
   // Reading starts by itself after accept and connect; these pause and resume it (backpressure).
@@ -258,6 +258,10 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   // The write state slot of the Tunnel that `side` (side_ without its tag) points to.
   static std::unique_ptr<WriteState>& tunnel_write_state(std::uintptr_t side) noexcept;
   void send(core::Buffer& bytes) noexcept;
+  // output() and queued_amount() for the cases their inline fast paths leave: another
+  // connection holds the cork, a write is in flight, TLS, a tunnel, closing.
+  core::Buffer& output_slow();
+  std::size_t queued_amount_slow() const noexcept;
   // One uv_try_write of `bytes`; returns how many the kernel took.
   std::size_t try_write(std::span<const std::uint8_t> bytes) noexcept;
   // Starts a uv_write of `rest` (copied, or moved out of `owner` when it is all of it and large).
@@ -284,5 +288,27 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
 // The per-connection memory budget (uWebSockets-class: under 512 bytes per idle WebSocket in
 // total, of which the uv_tcp_t is 248).
 static_assert(sizeof(TCPConnection) <= 320, "TCPConnection grew beyond its memory budget");
+
+// Called for every message sent (WebSocket::send checks the backpressure limit before and
+// after): inline, so that an open plain connection which already holds its loop's cork and
+// has no write in flight (side_ == 0: no write state, no TLS, no tunnel) pays a few
+// instructions instead of three calls.
+inline core::Buffer& TCPConnection::output() {
+  Loop& l = loop();
+  if (l.cork_holder_ == this && side_ == 0 &&
+      (flags_ & (f_handle | f_closing | f_shutdown)) == f_handle) {
+    return l.cork_;
+  }
+  return output_slow();
+}
+
+inline std::size_t TCPConnection::queued_amount() const noexcept {
+  return side_ == 0 ? 0 : queued_amount_slow();
+}
+
+inline std::size_t TCPConnection::buffered_amount() const noexcept {
+  const Loop& l = loop();
+  return (l.cork_holder_ == this ? l.cork_.size() : 0) + queued_amount();
+}
 
 }  // namespace uvws::net

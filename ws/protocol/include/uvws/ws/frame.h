@@ -106,4 +106,11 @@ UVWS_EXPORT std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept
 // pass over the payload.
 UVWS_EXPORT void serialize(const Frame& f, core::Buffer& out);
 
+// Appends an unmasked frame (what a server sends, RFC 6455 5.1) whose first byte is
+// `first_byte` (FIN, RSV1-3 and opcode as on the wire) and whose payload is `payload`: the
+// header in its minimal length form, then the payload, with one prepare() and one commit().
+// The server's send path; serialize() of the same frame writes the same bytes.
+UVWS_EXPORT void append_unmasked_frame(std::uint8_t first_byte,
+                                       std::span<const std::uint8_t> payload, core::Buffer& out);
+
 }  // namespace uvws::ws
