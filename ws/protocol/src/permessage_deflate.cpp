@@ -22,21 +22,27 @@ namespace detail {
 // One zlib stream, heap-allocated so that zlib's opaque pointer to it stays valid. zlib
 // allocates through alloc_cb/free_cb, which count the bytes so memory_usage() is exact.
 //
-// Memory: all of a stream's zlib blocks are cut from one arena, allocated with the stream and
-// sized for what zlib asks at these settings (its state, window, hash chains and pending
-// buffer). When the stream goes (release_idle, or the connection's end), the arena's pages go
-// back to the kernel at once. With one heap block per zlib allocation, the freed blocks of an
-// idle connection's streams (a few KiB each, between blocks still in use) would stay resident:
-// a heap allocator returns only what is at its top. A zlib that asks for more than planned
-// (another version) is served by malloc.
+// Memory: all of a stream's zlib blocks are cut from one arena, mapped with the stream (mmap,
+// so straight from the kernel, outside the heap) and sized for what zlib asks at these settings
+// (its state, window, hash chains and pending buffer). When the stream goes (release_idle, or
+// the connection's end), munmap gives every page back at once. A heap arena, even with its
+// inner pages madvised away before free(), left ~9 KiB resident per released connection (the
+// allocator's chunk headers at the arena's edges, and the small blocks it later cut from the
+// freed range, each touching a page of its own). One mmap per
+// stream made: at a connection's first compressed message and again after each idle release,
+// never per message. Untouched pages (most of the window until it fills) cost nothing. A zlib
+// that asks for more than planned (another version) is served by malloc.
 struct DeflateStream {
   enum class Kind : std::uint8_t { inflate, deflate };
 
   // Throws std::bad_alloc when zlib cannot allocate its state.
   DeflateStream(Kind k, int window_bits, int level, int mem_level) : kind(k) {
-    arena_size = arena_bytes(k, window_bits, mem_level);
-    arena = static_cast<unsigned char*>(std::malloc(arena_size));
-    if (arena == nullptr) throw std::bad_alloc();
+    const std::size_t page = page_size();
+    arena_size = (arena_bytes(k, window_bits, mem_level) + page - 1) / page * page;
+    void* m =
+        ::mmap(nullptr, arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    arena = static_cast<unsigned char*>(m);
     z.zalloc = &alloc_cb;
     z.zfree = &free_cb;
     z.opaque = this;
@@ -46,7 +52,7 @@ struct DeflateStream {
                                          : deflateInit2(&z, level, Z_DEFLATED, -window_bits,
                                                         mem_level, Z_DEFAULT_STRATEGY);
     if (rc != Z_OK) {
-      give_back(arena, arena_size);
+      ::munmap(arena, arena_size);
       if (rc == Z_MEM_ERROR) throw std::bad_alloc();
       // Anything else means parameters validate() should have refused, or a zlib.h that does
       // not match the library.
@@ -59,7 +65,7 @@ struct DeflateStream {
     } else {
       deflateEnd(&z);
     }
-    give_back(arena, arena_size);
+    ::munmap(arena, arena_size);
   }
   DeflateStream(const DeflateStream&) = delete;
   DeflateStream& operator=(const DeflateStream&) = delete;
@@ -110,20 +116,11 @@ struct DeflateStream {
     const Header h = *reinterpret_cast<Header*>(p);
     static_cast<DeflateStream*>(opaque)->allocated -= h.size;
     // Arena blocks go with the arena (zlib frees them only in its End calls).
-    if (!h.in_arena) give_back(p, sizeof(Header) + h.size);
+    if (!h.in_arena) std::free(p);
   }
-  // Frees a block, giving its whole pages back to the kernel first: a freed block that is not
-  // at the top of the heap would stay resident. The pages are ours until free(); the allocator
-  // writes only at the block's ends, which stay mapped; memory allocated again later is
-  // faulted in, zeroed, as new memory is. The advice malloc_trim() gives for free memory,
-  // limited to this block; one system call, only for blocks with whole pages inside.
-  static void give_back(void* block, std::size_t n) {
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = reinterpret_cast<std::uintptr_t>(block);
-    const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
-    const std::uintptr_t last = (begin + n) & ~(page - 1);
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-    std::free(block);
+  static std::size_t page_size() {
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return page;
   }
 
   unsigned char* arena = nullptr;
