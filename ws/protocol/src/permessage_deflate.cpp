@@ -234,6 +234,7 @@ PerMessageDeflate::PerMessageDeflate(const DeflateParams& params, Role role,
       role_(role),
       level_(static_cast<std::uint8_t>(options.compression_level)),
       mem_level_(static_cast<std::uint8_t>(options.mem_level)),
+      compress_bits_(static_cast<std::uint8_t>(options.compression_window_bits)),
       min_size_(options.min_size_to_compress) {
   assert(params.server_max_window_bits >= 8 && params.server_max_window_bits <= 15);
   assert(params.client_max_window_bits >= 8 && params.client_max_window_bits <= 15);
@@ -257,6 +258,14 @@ int PerMessageDeflate::own_window_bits() const {
   return role_ == Role::server ? params_.server_max_window_bits : params_.client_max_window_bits;
 }
 
+int PerMessageDeflate::compress_window_bits() const {
+  // A sender may use less than the window it agreed to (RFC 7692 7.1.2.1, 7.1.2.2 bound only the
+  // largest): a stream made with a smaller window inflates with any larger one. 8 stays 8 (stored
+  // blocks only, own_level()).
+  const int bits = own_window_bits();
+  return bits == 8 ? 8 : std::min(bits, int{compress_bits_});
+}
+
 int PerMessageDeflate::own_level() const {
   return own_window_bits() == 8 ? 0 : level_;
 }
@@ -278,8 +287,8 @@ PerMessageDeflate::Stream& PerMessageDeflate::inflater() {
 
 PerMessageDeflate::Stream& PerMessageDeflate::deflater() {
   if (!deflater_) {
-    deflater_ = std::make_unique<Stream>(Stream::Kind::deflate, zlib_window_bits(own_window_bits()),
-                                         own_level(), mem_level_);
+    deflater_ = std::make_unique<Stream>(
+        Stream::Kind::deflate, zlib_window_bits(compress_window_bits()), own_level(), mem_level_);
     restore_window(*deflater_, saved_deflate_window_);
   }
   return *deflater_;
@@ -446,7 +455,7 @@ void compress_stateless(std::span<const std::uint8_t> message, const StatelessCo
 
 std::optional<StatelessCompression> PerMessageDeflate::stateless() const {
   if (!own_no_context_takeover() || own_window_bits() <= 8) return std::nullopt;
-  return StatelessCompression{static_cast<std::uint8_t>(own_window_bits()),
+  return StatelessCompression{static_cast<std::uint8_t>(compress_window_bits()),
                               static_cast<std::uint8_t>(own_level()), mem_level_,
                               static_cast<std::uint32_t>(std::min<std::size_t>(
                                   min_size_, std::numeric_limits<std::uint32_t>::max()))};
@@ -455,7 +464,7 @@ std::optional<StatelessCompression> PerMessageDeflate::stateless() const {
 void PerMessageDeflate::compress(std::span<const std::uint8_t> message, core::Buffer& out) {
   assert(!(deflater_ && deflater_->in_message));
   if (own_no_context_takeover()) {
-    compress_with_shared(message, own_window_bits(), own_level(), mem_level_, out);
+    compress_with_shared(message, compress_window_bits(), own_level(), mem_level_, out);
     return;
   }
   compress_fragment(message, true, out);
