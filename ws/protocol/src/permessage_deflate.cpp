@@ -28,10 +28,13 @@ namespace detail {
 // the connection's end), munmap gives every page back at once. A heap arena, even with its
 // inner pages madvised away before free(), left ~9 KiB resident per released connection (the
 // allocator's chunk headers at the arena's edges, and the small blocks it later cut from the
-// freed range, each touching a page of its own). One mmap per
-// stream made: at a connection's first compressed message and again after each idle release,
-// never per message. Untouched pages (most of the window until it fills) cost nothing. A zlib
-// that asks for more than planned (another version) is served by malloc.
+// freed range, each touching a page of its own). One mmap per stream made: at a connection's
+// first compressed message and again after each idle release, never per message. Untouched
+// pages (most of the window until it fills) cost nothing. Should mmap fail (the process's map
+// count limit, vm.max_map_count: adjacent arenas usually share one mapping, yet tens of
+// thousands of busy streams could reach it), the arena comes from malloc instead, with its
+// whole pages madvised away before free(). A zlib that asks for more than planned (another
+// version) is served by malloc.
 struct DeflateStream {
   enum class Kind : std::uint8_t { inflate, deflate };
 
@@ -41,8 +44,13 @@ struct DeflateStream {
     arena_size = (arena_bytes(k, window_bits, mem_level) + page - 1) / page * page;
     void* m =
         ::mmap(nullptr, arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) throw std::bad_alloc();
-    arena = static_cast<unsigned char*>(m);
+    if (m != MAP_FAILED) {
+      arena = static_cast<unsigned char*>(m);
+      arena_mapped = true;
+    } else {
+      arena = static_cast<unsigned char*>(std::malloc(arena_size));
+      if (arena == nullptr) throw std::bad_alloc();
+    }
     z.zalloc = &alloc_cb;
     z.zfree = &free_cb;
     z.opaque = this;
@@ -52,7 +60,7 @@ struct DeflateStream {
                                          : deflateInit2(&z, level, Z_DEFLATED, -window_bits,
                                                         mem_level, Z_DEFAULT_STRATEGY);
     if (rc != Z_OK) {
-      ::munmap(arena, arena_size);
+      free_arena();
       if (rc == Z_MEM_ERROR) throw std::bad_alloc();
       // Anything else means parameters validate() should have refused, or a zlib.h that does
       // not match the library.
@@ -65,7 +73,7 @@ struct DeflateStream {
     } else {
       deflateEnd(&z);
     }
-    ::munmap(arena, arena_size);
+    free_arena();
   }
   DeflateStream(const DeflateStream&) = delete;
   DeflateStream& operator=(const DeflateStream&) = delete;
@@ -118,6 +126,21 @@ struct DeflateStream {
     // Arena blocks go with the arena (zlib frees them only in its End calls).
     if (!h.in_arena) std::free(p);
   }
+  void free_arena() {
+    if (arena_mapped) {
+      ::munmap(arena, arena_size);
+      return;
+    }
+    // A freed heap block that is not at the top of the heap stays resident: its whole pages go
+    // back to the kernel first (what malloc_trim() does for free memory). The allocator writes
+    // only at the block's ends, which stay mapped.
+    const std::size_t page = page_size();
+    const auto begin = reinterpret_cast<std::uintptr_t>(arena);
+    const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
+    const std::uintptr_t last = (begin + arena_size) & ~(page - 1);
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    std::free(arena);
+  }
   static std::size_t page_size() {
     static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     return page;
@@ -126,6 +149,7 @@ struct DeflateStream {
   unsigned char* arena = nullptr;
   std::size_t arena_size = 0;
   std::size_t arena_used = 0;
+  bool arena_mapped = false;  // mmap'd (else malloc'd, when mmap failed)
   z_stream z{};
   std::size_t allocated = 0;  // bytes zlib holds for this stream
   Kind kind;
