@@ -69,16 +69,16 @@ struct UVWS_EXPORT DeflateOptions {
   // rather than zlib's 8 saves 120 KiB per compressor; on messages flushed one by one the
   // ratio is within 1% of level 8 (blocks end at every message anyway).
   int mem_level = 4;
-  // The LZ77 window (log2, 9..15) our compressor uses when the negotiated one (server_max_window_
-  // bits on a server, client_max_window_bits on a client) is larger. Not negotiated: RFC 7692
-  // 7.1.2 bounds only the largest window a sender uses, and what a smaller window produces
-  // inflates with any larger one, so the peer and the handshake see no difference. The CPU a
-  // message costs grows with the window: zlib's match search walks hash chains through all of
-  // it, and with many connections each compressor's window and chains fall out of the CPU
-  // caches between its messages. 12, python-websockets' default, against 15 on ~1 KiB JSON
-  // messages with context takeover (bench/deflate.sh, 100 connections): ~2.4x less server CPU
-  // per echoed message, ~16% more bytes (13: ~2x less CPU, ~8% more bytes). It also cuts a busy
-  // compressor's memory (see above). 15 uses whatever was negotiated.
+  // The LZ77 window (log2, 9..15) our compressor uses when the negotiated one is larger
+  // (server_max_window_bits on a server, client_max_window_bits on a client). Not negotiated:
+  // RFC 7692 7.1.2 bounds only the largest window a sender uses, and what a smaller window
+  // produces inflates with any larger one, so the peer and the handshake see no difference. The
+  // CPU a message costs grows with the window: zlib's match search walks hash chains through
+  // all of it, and with many connections each compressor's window and chains fall out of the
+  // CPU caches between its messages. 12, python-websockets' default, against 15 on ~1 KiB JSON
+  // messages with context takeover (bench/deflate.sh, 100 connections): 2.4-2.9x less server
+  // CPU per echoed message, ~16% more bytes (13: ~2x less CPU, ~8% more bytes). It also cuts a
+  // busy compressor's memory (see above). 15 uses whatever was negotiated.
   int compression_window_bits = 12;
 };
 
