@@ -465,7 +465,7 @@ if section deflate; then
     echo
     echo "uvws-echo alone, measured as above (warm-up, then idle connections up to each count, RSS read"
     echo "once stable; median of $ROUNDS round(s), min-max). **Compressing**: \`uvws-echo --compression\`"
-    echo "(context takeover both ways, 15-bit windows, memLevel 4) and \`uvws-loadgen --idle --deflate\`: each"
+    echo "(context takeover both ways, 15-bit windows negotiated, compressors within 12 bits, memLevel 4) and \`uvws-loadgen --idle --deflate\`: each"
     echo "connection negotiates permessage-deflate, sends one compressed ~200-byte chat line and reads its"
     echo "compressed echo before it counts as idle, so the server has built an inflater and a compressor"
     echo "for it. **Before the release**: \`--compression-idle-release-ms 600000\`, read as soon as RSS is"
@@ -490,12 +490,13 @@ if section deflate; then
       done
     done
     echo
-    echo "What stays after the release: release_idle() frees the zlib streams (about 34 KiB resident"
-    echo "per connection: the two zlib states of 7 and 6 KiB, the compressor's 4 KiB hash head and 4 KiB"
-    echo "pending buffer, the touched pages of the windows). Each stream's blocks are cut from one arena"
-    echo "whose whole pages go back to the kernel when it is freed (permessage_deflate.cpp): a heap"
-    echo "allocator alone would keep such freed blocks resident, since it returns only the top of its"
-    echo "heap. What remains is the arenas' partial edge pages and the window bytes kept. The probe"
+    echo "What stays after the release: release_idle() frees the zlib streams (the two zlib states of"
+    echo "7 and 6 KiB, the compressor's hash head and pending buffer, the touched pages of the windows)"
+    echo "and keeps only the window bytes context takeover needs. Each stream's blocks are cut from one"
+    echo "arena mapped with mmap and unmapped when the stream goes (permessage_deflate.cpp), so every"
+    echo "page of it goes back to the kernel at once. (Arenas taken from the heap, even with their inner"
+    echo "pages madvised away before free(), left ~9 KiB per connection resident: the allocator's chunk"
+    echo "headers at their edges and the small blocks it later cut from the freed ranges.) The probe"
     echo "series shows the floor, with glibc's \`malloc_trim(0)\` called after releasing: the same rounds,"
     echo "with \`gdb -p PID -batch -ex 'call (int)malloc_trim(0)'\` before RSS is read again (and after"
     echo "the warm-up, before the baseline is read)."

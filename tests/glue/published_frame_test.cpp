@@ -75,6 +75,7 @@ TEST_CASE("a published frame is compressed once and inflates back to the message
   DeflateOptions options;
   options.compression_level = 6;
   options.mem_level = 4;
+  options.compression_window_bits = 15;
   PerMessageDeflate server(params, PerMessageDeflate::Role::server, options);
   REQUIRE(server.stateless().has_value());
   CHECK(*server.stateless() == settings(15));

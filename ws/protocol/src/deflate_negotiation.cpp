@@ -92,6 +92,9 @@ void validate(const DeflateOptions& options) {
   if (options.mem_level < 1 || options.mem_level > 9) {
     throw std::invalid_argument("uvws: DeflateOptions::mem_level not in 1..9");
   }
+  if (options.compression_window_bits < 9 || options.compression_window_bits > max_bits) {
+    throw std::invalid_argument("uvws: DeflateOptions::compression_window_bits not in 9..15");
+  }
 }
 
 std::optional<DeflateParams> negotiate_server(std::span<const ExtensionOffer> offers,

@@ -22,21 +22,35 @@ namespace detail {
 // One zlib stream, heap-allocated so that zlib's opaque pointer to it stays valid. zlib
 // allocates through alloc_cb/free_cb, which count the bytes so memory_usage() is exact.
 //
-// Memory: all of a stream's zlib blocks are cut from one arena, allocated with the stream and
-// sized for what zlib asks at these settings (its state, window, hash chains and pending
-// buffer). When the stream goes (release_idle, or the connection's end), the arena's pages go
-// back to the kernel at once. With one heap block per zlib allocation, the freed blocks of an
-// idle connection's streams (a few KiB each, between blocks still in use) would stay resident:
-// a heap allocator returns only what is at its top. A zlib that asks for more than planned
-// (another version) is served by malloc.
+// Memory: all of a stream's zlib blocks are cut from one arena, mapped with the stream (mmap,
+// so straight from the kernel, outside the heap) and sized for what zlib asks at these settings
+// (its state, window, hash chains and pending buffer). When the stream goes (release_idle, or
+// the connection's end), munmap gives every page back at once. A heap arena, even with its
+// inner pages madvised away before free(), left ~9 KiB resident per released connection (the
+// allocator's chunk headers at the arena's edges, and the small blocks it later cut from the
+// freed range, each touching a page of its own). One mmap per stream made: at a connection's
+// first compressed message and again after each idle release, never per message. Untouched
+// pages (most of the window until it fills) cost nothing. Should mmap fail (the process's map
+// count limit, vm.max_map_count: adjacent arenas usually share one mapping, yet tens of
+// thousands of busy streams could reach it), the arena comes from malloc instead, with its
+// whole pages madvised away before free(). A zlib that asks for more than planned (another
+// version) is served by malloc.
 struct DeflateStream {
   enum class Kind : std::uint8_t { inflate, deflate };
 
   // Throws std::bad_alloc when zlib cannot allocate its state.
   DeflateStream(Kind k, int window_bits, int level, int mem_level) : kind(k) {
-    arena_size = arena_bytes(k, window_bits, mem_level);
-    arena = static_cast<unsigned char*>(std::malloc(arena_size));
-    if (arena == nullptr) throw std::bad_alloc();
+    const std::size_t page = page_size();
+    arena_size = (arena_bytes(k, window_bits, mem_level) + page - 1) / page * page;
+    void* m =
+        ::mmap(nullptr, arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+      arena = static_cast<unsigned char*>(m);
+      arena_mapped = true;
+    } else {
+      arena = static_cast<unsigned char*>(std::malloc(arena_size));
+      if (arena == nullptr) throw std::bad_alloc();
+    }
     z.zalloc = &alloc_cb;
     z.zfree = &free_cb;
     z.opaque = this;
@@ -46,7 +60,7 @@ struct DeflateStream {
                                          : deflateInit2(&z, level, Z_DEFLATED, -window_bits,
                                                         mem_level, Z_DEFAULT_STRATEGY);
     if (rc != Z_OK) {
-      give_back(arena, arena_size);
+      free_arena();
       if (rc == Z_MEM_ERROR) throw std::bad_alloc();
       // Anything else means parameters validate() should have refused, or a zlib.h that does
       // not match the library.
@@ -59,7 +73,7 @@ struct DeflateStream {
     } else {
       deflateEnd(&z);
     }
-    give_back(arena, arena_size);
+    free_arena();
   }
   DeflateStream(const DeflateStream&) = delete;
   DeflateStream& operator=(const DeflateStream&) = delete;
@@ -110,25 +124,32 @@ struct DeflateStream {
     const Header h = *reinterpret_cast<Header*>(p);
     static_cast<DeflateStream*>(opaque)->allocated -= h.size;
     // Arena blocks go with the arena (zlib frees them only in its End calls).
-    if (!h.in_arena) give_back(p, sizeof(Header) + h.size);
+    if (!h.in_arena) std::free(p);
   }
-  // Frees a block, giving its whole pages back to the kernel first: a freed block that is not
-  // at the top of the heap would stay resident. The pages are ours until free(); the allocator
-  // writes only at the block's ends, which stay mapped; memory allocated again later is
-  // faulted in, zeroed, as new memory is. The advice malloc_trim() gives for free memory,
-  // limited to this block; one system call, only for blocks with whole pages inside.
-  static void give_back(void* block, std::size_t n) {
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = reinterpret_cast<std::uintptr_t>(block);
+  void free_arena() {
+    if (arena_mapped) {
+      ::munmap(arena, arena_size);
+      return;
+    }
+    // A freed heap block that is not at the top of the heap stays resident: its whole pages go
+    // back to the kernel first (what malloc_trim() does for free memory). The allocator writes
+    // only at the block's ends, which stay mapped.
+    const std::size_t page = page_size();
+    const auto begin = reinterpret_cast<std::uintptr_t>(arena);
     const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
-    const std::uintptr_t last = (begin + n) & ~(page - 1);
+    const std::uintptr_t last = (begin + arena_size) & ~(page - 1);
     if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-    std::free(block);
+    std::free(arena);
+  }
+  static std::size_t page_size() {
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return page;
   }
 
   unsigned char* arena = nullptr;
   std::size_t arena_size = 0;
   std::size_t arena_used = 0;
+  bool arena_mapped = false;  // mmap'd (else malloc'd, when mmap failed)
   z_stream z{};
   std::size_t allocated = 0;  // bytes zlib holds for this stream
   Kind kind;
@@ -237,6 +258,7 @@ PerMessageDeflate::PerMessageDeflate(const DeflateParams& params, Role role,
       role_(role),
       level_(static_cast<std::uint8_t>(options.compression_level)),
       mem_level_(static_cast<std::uint8_t>(options.mem_level)),
+      compress_bits_(static_cast<std::uint8_t>(options.compression_window_bits)),
       min_size_(options.min_size_to_compress) {
   assert(params.server_max_window_bits >= 8 && params.server_max_window_bits <= 15);
   assert(params.client_max_window_bits >= 8 && params.client_max_window_bits <= 15);
@@ -260,6 +282,14 @@ int PerMessageDeflate::own_window_bits() const {
   return role_ == Role::server ? params_.server_max_window_bits : params_.client_max_window_bits;
 }
 
+int PerMessageDeflate::compress_window_bits() const {
+  // A sender may use less than the window it agreed to (RFC 7692 7.1.2.1, 7.1.2.2 bound only the
+  // largest): a stream made with a smaller window inflates with any larger one. 8 stays 8 (stored
+  // blocks only, own_level()).
+  const int bits = own_window_bits();
+  return bits == 8 ? 8 : std::min(bits, int{compress_bits_});
+}
+
 int PerMessageDeflate::own_level() const {
   return own_window_bits() == 8 ? 0 : level_;
 }
@@ -281,8 +311,8 @@ PerMessageDeflate::Stream& PerMessageDeflate::inflater() {
 
 PerMessageDeflate::Stream& PerMessageDeflate::deflater() {
   if (!deflater_) {
-    deflater_ = std::make_unique<Stream>(Stream::Kind::deflate, zlib_window_bits(own_window_bits()),
-                                         own_level(), mem_level_);
+    deflater_ = std::make_unique<Stream>(
+        Stream::Kind::deflate, zlib_window_bits(compress_window_bits()), own_level(), mem_level_);
     restore_window(*deflater_, saved_deflate_window_);
   }
   return *deflater_;
@@ -449,7 +479,7 @@ void compress_stateless(std::span<const std::uint8_t> message, const StatelessCo
 
 std::optional<StatelessCompression> PerMessageDeflate::stateless() const {
   if (!own_no_context_takeover() || own_window_bits() <= 8) return std::nullopt;
-  return StatelessCompression{static_cast<std::uint8_t>(own_window_bits()),
+  return StatelessCompression{static_cast<std::uint8_t>(compress_window_bits()),
                               static_cast<std::uint8_t>(own_level()), mem_level_,
                               static_cast<std::uint32_t>(std::min<std::size_t>(
                                   min_size_, std::numeric_limits<std::uint32_t>::max()))};
@@ -458,7 +488,7 @@ std::optional<StatelessCompression> PerMessageDeflate::stateless() const {
 void PerMessageDeflate::compress(std::span<const std::uint8_t> message, core::Buffer& out) {
   assert(!(deflater_ && deflater_->in_message));
   if (own_no_context_takeover()) {
-    compress_with_shared(message, own_window_bits(), own_level(), mem_level_, out);
+    compress_with_shared(message, compress_window_bits(), own_level(), mem_level_, out);
     return;
   }
   compress_fragment(message, true, out);

@@ -33,11 +33,13 @@ inline constexpr std::string_view permessage_deflate_name = "permessage-deflate"
 // offers with it, a client builds its offer from it.
 //
 // Memory per connection, with context takeover (zlib 1.2.13, 64-bit): an inflate stream
-// holds ~7 KiB of state plus a 2^client_max_window_bits window (server side); a deflate stream
-// holds 4 * 2^window_bits bytes of window and hash chain plus 2^(mem_level + 9) bytes of hash
-// table and pending buffer, plus ~6 KiB of state. At the defaults below that is ~39 KiB to
-// inflate and ~142 KiB to deflate. Lower window bits (12 costs ~11 KiB to inflate, ~30 KiB to
-// deflate) or the no_context_takeover flags cut it further: see PerMessageDeflate.
+// holds ~7 KiB of state plus a 32 KiB window (it always inflates with 15 bits, see
+// PerMessageDeflate); a deflate stream holds 4 * 2^bits bytes of window and hash chain (bits:
+// compression_window_bits, or the negotiated window if smaller) plus 2^(mem_level + 9) bytes of
+// hash table and pending buffer, plus ~6 KiB of state. At the defaults below that is ~39 KiB
+// to inflate and ~32 KiB to deflate (~142 KiB with compression_window_bits 15), of which only
+// the pages touched so far are resident. The no_context_takeover flags cut it further, and
+// release_idle() gives it back while a connection is quiet: see PerMessageDeflate.
 struct UVWS_EXPORT DeflateOptions {
   // Off by default: compression costs the memory above per busy connection, and CPU.
   bool enabled = false;
@@ -67,6 +69,17 @@ struct UVWS_EXPORT DeflateOptions {
   // rather than zlib's 8 saves 120 KiB per compressor; on messages flushed one by one the
   // ratio is within 1% of level 8 (blocks end at every message anyway).
   int mem_level = 4;
+  // The LZ77 window (log2, 9..15) our compressor uses when the negotiated one is larger
+  // (server_max_window_bits on a server, client_max_window_bits on a client). Not negotiated:
+  // RFC 7692 7.1.2 bounds only the largest window a sender uses, and what a smaller window
+  // produces inflates with any larger one, so the peer and the handshake see no difference. The
+  // CPU a message costs grows with the window: zlib's match search walks hash chains through
+  // all of it, and with many connections each compressor's window and chains fall out of the
+  // CPU caches between its messages. 12, python-websockets' default, against 15 on ~1 KiB JSON
+  // messages with context takeover (bench/deflate.sh, 100 connections): 2.4-2.9x less server
+  // CPU per echoed message, ~16% more bytes (13: ~2x less CPU, ~8% more bytes). It also cuts a
+  // busy compressor's memory (see above). 15 uses whatever was negotiated.
+  int compression_window_bits = 12;
 };
 
 // Throws std::invalid_argument naming the first field out of range.
@@ -236,6 +249,8 @@ class UVWS_EXPORT PerMessageDeflate {
   bool peer_no_context_takeover() const;
   int own_window_bits() const;
   int own_level() const;  // 0 (stored blocks only) when our window is 8 bits
+  // The window our compressor uses: own_window_bits() capped by compression_window_bits.
+  int compress_window_bits() const;
   // The streams, made on first use (from the saved window, if release_idle() kept one).
   Stream& inflater();
   Stream& deflater();
@@ -250,6 +265,7 @@ class UVWS_EXPORT PerMessageDeflate {
   Role role_;
   std::uint8_t level_;
   std::uint8_t mem_level_;
+  std::uint8_t compress_bits_;
   std::size_t min_size_;
   std::unique_ptr<Stream> inflater_;
   std::unique_ptr<Stream> deflater_;
