@@ -31,6 +31,7 @@ struct ssl_st;  // OpenSSL's SSL
 namespace uvws::net {
 namespace detail {
 struct SessionBio;
+class RecordLayer;
 }
 
 // One TLS connection without I/O (see the file comment): ciphertext in, plaintext out, and the
@@ -84,9 +85,15 @@ class UVWS_EXPORT TlsSession {
   std::error_code finish(int rc, core::Buffer& out, bool* closed);
   std::error_code encrypt(std::span<const std::uint8_t> plaintext, core::Buffer& out);
   std::error_code flush_early(core::Buffer& out);
+  void take_over() noexcept;
+  ReadResult open(const std::uint8_t* ciphertext, std::size_t n, std::span<std::uint8_t> plaintext,
+                  core::Buffer& out);
 
   std::shared_ptr<const TlsContext> context_;
-  ssl_st* ssl_ = nullptr;
+  ssl_st* ssl_ = nullptr;  // null once records_ took over (a server after a TLS 1.3 handshake)
+  // A server's record layer of its own (tls_records.h): made by the first traffic secret
+  // OpenSSL logs, dropped if it cannot take over.
+  std::unique_ptr<detail::RecordLayer> records_;
   std::unique_ptr<core::Buffer> early_;  // plaintext written before the handshake completed
   // The BIO's view, set around each SSL call: the ciphertext still to read, where to write.
   const std::uint8_t* in_ = nullptr;
