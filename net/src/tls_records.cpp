@@ -61,8 +61,9 @@ struct ContextCache {
 };
 thread_local ContextCache contexts;
 
-// The context of `enc` keyed with `k` and the nonce of its sequence number (5.3).
-EVP_CIPHER_CTX* keyed(const EVP_CIPHER* cipher, const RecordLayer::Keys& k, int enc) {
+// The context of `enc` keyed with `k` and the nonce of its sequence number (5.3); null (and
+// OpenSSL's error queue emptied) if OpenSSL fails.
+EVP_CIPHER_CTX* keyed_or_null(const EVP_CIPHER* cipher, const RecordLayer::Keys& k, int enc) {
   ContextSlot& s = contexts.slot[enc];
   if (s.ctx == nullptr && (s.ctx = EVP_CIPHER_CTX_new()) == nullptr) return nullptr;
   if (s.cipher != cipher) {
@@ -83,6 +84,12 @@ EVP_CIPHER_CTX* keyed(const EVP_CIPHER* cipher, const RecordLayer::Keys& k, int 
   return s.ctx;
 }
 
+EVP_CIPHER_CTX* keyed(const EVP_CIPHER* cipher, const RecordLayer::Keys& k, int enc) {
+  EVP_CIPHER_CTX* ctx = keyed_or_null(cipher, k, enc);
+  if (ctx == nullptr) ERR_clear_error();
+  return ctx;
+}
+
 // Drops a key from this thread's contexts when its connection goes.
 void forget(std::uint64_t generation) {
   for (ContextSlot& s : contexts.slot) {
@@ -98,7 +105,10 @@ void forget(std::uint64_t generation) {
 bool expand_label(const EVP_MD* md, const std::uint8_t* secret, std::size_t secret_len,
                   const char* label, std::uint8_t* out, std::size_t out_len) {
   static EVP_KDF* const hkdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
-  if (hkdf == nullptr) return false;
+  if (hkdf == nullptr) {
+    ERR_clear_error();
+    return false;
+  }
   std::uint8_t info[2 + 1 + 255 + 1];
   const std::size_t label_len = 6 + std::strlen(label);
   info[0] = static_cast<std::uint8_t>(out_len >> 8);
@@ -120,6 +130,7 @@ bool expand_label(const EVP_MD* md, const std::uint8_t* secret, std::size_t secr
       OSSL_PARAM_construct_end()};
   const bool ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
   EVP_KDF_CTX_free(kctx);
+  if (!ok) ERR_clear_error();
   return ok;
 }
 
@@ -395,7 +406,7 @@ RecordLayer::Opened RecordLayer::open(const std::uint8_t* in, std::size_t n,
   // The header's checks (5.1, 5.2); the body's length.
   auto check = [&](const std::uint8_t* header, std::size_t& len) {
     if (header[0] != type_application_data) {
-      r.error = fail(alert_unexpected_message, SSL_R_UNEXPECTED_RECORD, out);
+      r.error = fail(alert_unexpected_message, SSL_R_BAD_RECORD_TYPE, out);
     } else if (header[1] != 3 || header[2] != 3) {
       r.error = fail(alert_decode_error, SSL_R_WRONG_VERSION_NUMBER, out);
     } else if ((len = body_length(header)) > max_ciphertext) {

@@ -249,8 +249,9 @@ std::error_code TlsSession::write(std::span<const std::uint8_t> plaintext, core:
 // ended well.
 void TlsSession::take_over() noexcept {
   if (!records_) return;
-  if (!records_->take_over(ssl_)) {
+  if (!records_->take_over(ssl_)) {  // not TLS 1.3, a CCM suite, ...: OpenSSL's records go on
     records_.reset();
+    ERR_clear_error();
     return;
   }
   SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);

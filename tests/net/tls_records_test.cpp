@@ -1,0 +1,262 @@
+// The record layer a server TlsSession runs itself after a TLS 1.3 handshake (tls_records.h),
+// against a plain OpenSSL client on memory BIOs: every TLS 1.3 suite, KeyUpdate both ways,
+// resumption, close_notify both ways, tampered records, and TLS 1.2 (which keeps OpenSSL's).
+#include <malloc.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "net/tls_test_util.h"
+
+using namespace uvws;
+using namespace uvws::net;
+using namespace uvws::net::test;
+
+namespace {
+
+// An OpenSSL client (verifying against the test CA) and a TlsSession server.
+struct RawPair {
+  SSL* client = nullptr;
+  BIO* from_server = nullptr;  // the client reads the server's bytes here
+  BIO* to_server = nullptr;    // and writes its own here
+  std::unique_ptr<TlsSession> server;
+  std::string server_got, client_got;
+  std::error_code server_error;
+  bool server_closed = false;
+  core::Buffer reply;
+  std::string queued;
+  int client_error_reason = 0;  // of the last SSL_read that failed  // written by the client as soon as its handshake completed
+
+  RawPair(SSL_CTX* client_ctx, std::shared_ptr<const TlsContext> server_ctx,
+          SSL_SESSION* resume = nullptr)
+      : client(SSL_new(client_ctx)),
+        from_server(BIO_new(BIO_s_mem())),
+        to_server(BIO_new(BIO_s_mem())),
+        server(TlsSession::server(std::move(server_ctx))) {
+    SSL_set_bio(client, from_server, to_server);
+    SSL_set_connect_state(client);
+    SSL_set_tlsext_host_name(client, "localhost");
+    if (resume != nullptr) SSL_set_session(client, resume);
+  }
+  ~RawPair() { SSL_free(client); }
+  RawPair(const RawPair&) = delete;
+  RawPair& operator=(const RawPair&) = delete;
+
+  // Moves bytes both ways (in pieces of `chunk`) until nothing moves; the client reads all it can.
+  void pump(std::size_t chunk = 1 << 20) {
+    for (int round = 0; round < 100; ++round) {
+      SSL_do_handshake(client);
+      if (!queued.empty() && SSL_is_init_finished(client)) {
+        client_write(queued);  // right behind the client's Finished, in the same bytes
+        queued.clear();
+      }
+      char buf[4096];
+      int n;
+      while ((n = SSL_read(client, buf, sizeof buf)) > 0) client_got.append(buf, static_cast<std::size_t>(n));
+      if (const unsigned long e = ERR_peek_last_error()) client_error_reason = ERR_GET_REASON(e);
+      ERR_clear_error();
+      char* p = nullptr;
+      const long pending = BIO_get_mem_data(to_server, &p);
+      std::string bytes(p, static_cast<std::size_t>(pending));
+      static_cast<void>(BIO_reset(to_server));
+      for (std::size_t at = 0; at < bytes.size() && !server_error; at += chunk) {
+        const std::size_t k = std::min(chunk, bytes.size() - at);
+        std::vector<std::uint8_t> in(TlsSession::max_record_plaintext + k);
+        std::copy_n(bytes.data() + at, k, in.data() + TlsSession::max_record_plaintext);
+        const auto r = server->read({in.data() + TlsSession::max_record_plaintext, k}, in, reply);
+        server_got.append(reinterpret_cast<const char*>(in.data()), r.plaintext);
+        server_closed |= r.closed;
+        if (r.error) server_error = r.error;
+      }
+      const bool moved = !bytes.empty() || !reply.empty();
+      BIO_write(from_server, reply.data(), static_cast<int>(reply.size()));
+      reply.clear();
+      if (!moved) return;
+    }
+  }
+  void client_write(const std::string& s) {
+    REQUIRE(SSL_write(client, s.data(), static_cast<int>(s.size())) == static_cast<int>(s.size()));
+  }
+  void server_write(const std::string& s) {
+    REQUIRE_FALSE(server->write({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}, reply));
+  }
+};
+
+struct ClientCtx {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  explicit ClientCtx(int max_version = 0) {
+    SSL_CTX_load_verify_locations(ctx, cert("ca.pem").c_str(), nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    if (max_version != 0) SSL_CTX_set_max_proto_version(ctx, max_version);
+  }
+  ~ClientCtx() { SSL_CTX_free(ctx); }
+  ClientCtx(const ClientCtx&) = delete;
+  ClientCtx& operator=(const ClientCtx&) = delete;
+};
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 7 % 253);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every TLS 1.3 suite serves data both ways after the hand-over", "[net][tls]") {
+  for (const char* suite :
+       {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+    INFO(suite);
+    TlsServerConfig config = server_config();
+    config.protocol.ciphersuites = suite;
+    const auto server_ctx = TlsContext::server(config);
+    ClientCtx c;
+    for (std::size_t chunk : {std::size_t{1} << 20, std::size_t{7}, std::size_t{16406}}) {
+      RawPair p(c.ctx, server_ctx);
+      p.queued = "hello";
+      p.pump(chunk);
+      REQUIRE_FALSE(p.server_error);
+      REQUIRE(p.server->established());
+      CHECK(std::string(SSL_get_cipher_name(p.client)) == suite);
+      CHECK(p.server_got == "hello");
+      const std::string big = pattern(100000);
+      p.client_write(big);
+      p.server_write(big);
+      p.pump(chunk);
+      REQUIRE_FALSE(p.server_error);
+      CHECK(p.server_got == "hello" + big);
+      CHECK(p.client_got == big);
+    }
+  }
+}
+
+TEST_CASE("KeyUpdate both ways after the hand-over", "[net][tls]") {
+  ClientCtx c;
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  p.pump();
+  REQUIRE(p.server->established());
+  for (int i = 0; i < 5; ++i) {
+    // Requested: the server answers with its own and changes both keys.
+    REQUIRE(SSL_key_update(p.client, i % 2 == 0 ? SSL_KEY_UPDATE_REQUESTED
+                                                : SSL_KEY_UPDATE_NOT_REQUESTED) == 1);
+    p.client_write("up" + std::to_string(i));
+    p.pump();
+    REQUIRE_FALSE(p.server_error);
+    p.server_write("down" + std::to_string(i));
+    p.pump();
+  }
+  CHECK(p.server_got == "up0up1up2up3up4");
+  CHECK(p.client_got == "down0down1down2down3down4");
+}
+
+TEST_CASE("a ticket from a session that handed over resumes", "[net][tls]") {
+  ClientCtx c;
+  const auto server_ctx = TlsContext::server(server_config());
+  SSL_SESSION* ticket = nullptr;
+  {
+    RawPair first(c.ctx, server_ctx);
+    first.queued = "one";
+    first.pump();
+    REQUIRE(first.server_got == "one");
+    first.server_write("ok");
+    first.pump();  // the client reads the ticket, then "ok"
+    REQUIRE(first.client_got == "ok");
+    ticket = SSL_get1_session(first.client);
+    // A session of an SSL freed without shutting down is not resumable (ssl_clear_bad_session).
+    SSL_set_shutdown(first.client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    REQUIRE(ticket != nullptr);
+    CHECK(SSL_SESSION_is_resumable(ticket) == 1);
+  }
+  RawPair second(c.ctx, server_ctx, ticket);
+  second.queued = "two";
+  second.pump();
+  CHECK(SSL_session_reused(second.client) == 1);
+  CHECK(second.server_got == "two");
+  second.server_write("ok");
+  second.pump();
+  CHECK(second.client_got == "ok");
+  SSL_SESSION_free(ticket);
+}
+
+TEST_CASE("close_notify both ways after the hand-over", "[net][tls]") {
+  ClientCtx c;
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  p.pump();
+  p.server_write("bye");
+  p.server->close_notify(p.reply);
+  p.pump();
+  CHECK(p.client_got == "bye");
+  CHECK(SSL_get_shutdown(p.client) & SSL_RECEIVED_SHUTDOWN);
+  p.client_write("late");  // half-closed: the client may still send
+  SSL_shutdown(p.client);
+  p.pump();
+  CHECK(p.server_got == "late");
+  CHECK(p.server_closed);
+  CHECK_FALSE(p.server_error);
+}
+
+TEST_CASE("a tampered record fails with bad_record_mac and an alert", "[net][tls]") {
+  ClientCtx c;
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  p.pump();
+  REQUIRE(p.server->established());
+  p.client_write("secret");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(p.to_server, &data);
+  REQUIRE(n > 10);
+  data[n - 3] ^= 1;  // inside the tag
+  p.pump();
+  REQUIRE(p.server_error);
+  CHECK(p.server_error.message() == "decryption failed or bad record mac");
+  CHECK(p.server_got.empty());
+  CHECK(p.client_error_reason == SSL_R_SSLV3_ALERT_BAD_RECORD_MAC);
+}
+
+TEST_CASE("a record not of type application_data is refused after the hand-over", "[net][tls]") {
+  ClientCtx c;
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  p.pump();
+  REQUIRE(p.server->established());
+  // A record whose outer type is not application_data is refused, as OpenSSL does.
+  const std::uint8_t bogus[] = {21, 3, 3, 0, 2, 2, 40};
+  BIO_write(p.to_server, bogus, sizeof bogus);
+  p.pump();
+  REQUIRE(p.server_error);
+  CHECK(p.server_error.message() == "bad record type");  // OpenSSL's reason too
+}
+
+TEST_CASE("TLS 1.2 keeps OpenSSL's record layer and works", "[net][tls]") {
+  ClientCtx c(TLS1_2_VERSION);
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  p.queued = "hello";
+  p.pump();
+  REQUIRE_FALSE(p.server_error);
+  CHECK(std::string(SSL_get_version(p.client)) == "TLSv1.2");
+  CHECK(p.server_got == "hello");
+  p.server_write("world");
+  p.pump();
+  CHECK(p.client_got == "world");
+}
+
+TEST_CASE("client certificates and SNI still work with the hand-over", "[net][tls]") {
+  TlsServerConfig config = server_config();
+  config.client_certs = ClientCertMode::required;
+  config.client_ca_file = cert("ca.pem");
+  config.sni.push_back({"other.test", {cert("other.pem"), cert("other.key")}});
+  const auto server_ctx = TlsContext::server(config);
+  ClientCtx c;
+  REQUIRE(SSL_CTX_use_certificate_chain_file(c.ctx, cert("client.pem").c_str()) == 1);
+  REQUIRE(SSL_CTX_use_PrivateKey_file(c.ctx, cert("client.key").c_str(), SSL_FILETYPE_PEM) == 1);
+  RawPair p(c.ctx, server_ctx);
+  SSL_set_tlsext_host_name(p.client, "other.test");
+  p.queued = "mtls";
+  p.pump();
+  REQUIRE_FALSE(p.server_error);
+  CHECK(SSL_get_verify_result(p.client) == X509_V_OK);
+  CHECK(p.server_got == "mtls");
+  p.server_write("ok");
+  p.pump();
+  CHECK(p.client_got == "ok");
+}
