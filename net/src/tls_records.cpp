@@ -290,7 +290,7 @@ std::error_code RecordLayer::seal_record(std::uint8_t type, const std::uint8_t* 
 
 std::error_code RecordLayer::seal(const std::uint8_t* plaintext, std::size_t n,
                                   core::Buffer& out) {
-  if (failed_) return ssl_error(SSL_R_PROTOCOL_IS_SHUTDOWN);
+  if (failed_ || closed_) return ssl_error(SSL_R_PROTOCOL_IS_SHUTDOWN);
   while (n > 0) {
     const std::size_t k = std::min(n, max_plaintext);
     if (std::error_code ec = seal_record(type_application_data, plaintext, k, out)) return ec;
@@ -301,14 +301,15 @@ std::error_code RecordLayer::seal(const std::uint8_t* plaintext, std::size_t n,
 }
 
 void RecordLayer::close_notify(core::Buffer& out) {
-  if (failed_) return;
+  if (failed_ || closed_) return;
   const std::uint8_t alert[2] = {1, alert_close_notify};
   static_cast<void>(seal_record(type_alert, alert, sizeof alert, out));
+  closed_ = true;
 }
 
 // A fatal alert for the peer (6.2) and the error of the caller; nothing more is sent or read.
 std::error_code RecordLayer::fail(int alert, int reason, core::Buffer& out) {
-  if (!failed_ && alert >= 0) {
+  if (!failed_ && !closed_) {  // nothing follows our close_notify
     const std::uint8_t a[2] = {2, static_cast<std::uint8_t>(alert)};
     static_cast<void>(seal_record(type_alert, a, sizeof a, out));
   }
@@ -360,7 +361,9 @@ std::error_code RecordLayer::handshake_message(const std::uint8_t* p, std::size_
     return fail(alert_unexpected_message, SSL_R_TOO_MANY_KEY_UPDATES, out);
   }
   if (!next_secret(read_)) return fail(alert_internal_error, ERR_R_INTERNAL_ERROR, out);
-  if (p[4] == 1) {  // update_requested: ours, under the old key, then the new key
+  // update_requested: ours, under the old key, then the new key; none after our close_notify
+  // (as OpenSSL: nothing is sent once shut down).
+  if (p[4] == 1 && !closed_) {
     const std::uint8_t answer[5] = {key_update, 0, 0, 1, 0};
     if (std::error_code ec = seal_record(type_handshake, answer, sizeof answer, out)) {
       failed_ = true;

@@ -68,7 +68,8 @@ struct SessionBio {
     // An SSL made on the context by the application (native()) has a BIO of its own.
     if (b == nullptr || BIO_method_type(b) != type() || !SSL_is_server(ssl)) return;
     TlsSession& s = of(b);
-    if (s.established_) return;
+    // TLS 1.2's only line: no record layer is made for a session that keeps OpenSSL's.
+    if (s.established_ || std::strncmp(line, "CLIENT_RANDOM ", 14) == 0) return;
     if (!s.records_) s.records_.reset(new (std::nothrow) RecordLayer);
     if (s.records_) s.records_->logged(line);
   }

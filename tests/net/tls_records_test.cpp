@@ -197,6 +197,27 @@ TEST_CASE("close_notify both ways after the hand-over", "[net][tls]") {
   CHECK_FALSE(p.server_error);
 }
 
+TEST_CASE("nothing follows the server's close_notify, not even a requested KeyUpdate",
+          "[net][tls]") {
+  ClientCtx c;
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  p.pump();
+  p.server->close_notify(p.reply);
+  const std::size_t alert = p.reply.size();
+  REQUIRE(alert > 0);
+  REQUIRE(SSL_key_update(p.client, SSL_KEY_UPDATE_REQUESTED) == 1);
+  p.client_write("after");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(p.to_server, &data);
+  std::vector<std::uint8_t> in(TlsSession::max_record_plaintext + static_cast<std::size_t>(n));
+  std::copy_n(data, n, in.data() + TlsSession::max_record_plaintext);
+  const auto r = p.server->read({in.data() + TlsSession::max_record_plaintext,
+                                 static_cast<std::size_t>(n)}, in, p.reply);
+  CHECK_FALSE(r.error);
+  CHECK(std::string(reinterpret_cast<const char*>(in.data()), r.plaintext) == "after");
+  CHECK(p.reply.size() == alert);  // the close_notify alone
+}
+
 TEST_CASE("a tampered record fails with bad_record_mac and an alert", "[net][tls]") {
   ClientCtx c;
   RawPair p(c.ctx, TlsContext::server(server_config()));
