@@ -23,7 +23,7 @@ constexpr std::uint8_t type_handshake = 22;
 constexpr std::uint8_t type_application_data = 23;
 constexpr std::size_t header_len = 5;
 constexpr std::size_t tag_len = 16;
-constexpr std::size_t max_plaintext = 1u << 14;          // 5.1
+constexpr std::size_t max_plaintext = 1u << 14;           // 5.1
 constexpr std::size_t max_ciphertext = (1u << 14) + 256;  // 5.2
 constexpr unsigned max_key_updates = 32;                  // OpenSSL's limit in a row
 
@@ -262,8 +262,8 @@ bool RecordLayer::next_secret(Keys& k) noexcept {
   return derive(k);
 }
 
-std::error_code RecordLayer::seal_record(std::uint8_t type, const std::uint8_t* data,
-                                         std::size_t n, core::Buffer& out) {
+std::error_code RecordLayer::seal_record(std::uint8_t type, const std::uint8_t* data, std::size_t n,
+                                         core::Buffer& out) {
   EVP_CIPHER_CTX* ctx = keyed(cipher_, write_, 1);
   if (ctx == nullptr) return ssl_error(ERR_R_INTERNAL_ERROR);
   const std::size_t len = n + 1 + tag_len;  // TLSInnerPlaintext without padding, and the tag
@@ -288,8 +288,7 @@ std::error_code RecordLayer::seal_record(std::uint8_t type, const std::uint8_t* 
   return {};
 }
 
-std::error_code RecordLayer::seal(const std::uint8_t* plaintext, std::size_t n,
-                                  core::Buffer& out) {
+std::error_code RecordLayer::seal(const std::uint8_t* plaintext, std::size_t n, core::Buffer& out) {
   if (failed_ || closed_) return ssl_error(SSL_R_PROTOCOL_IS_SHUTDOWN);
   while (n > 0) {
     const std::size_t k = std::min(n, max_plaintext);
@@ -318,9 +317,10 @@ std::error_code RecordLayer::fail(int alert, int reason, core::Buffer& out) {
 }
 
 std::error_code RecordLayer::open_record(const std::uint8_t* header, std::uint8_t* body,
-                                         std::size_t len, std::uint8_t& type,
-                                         std::size_t& content, core::Buffer& out) {
-  if (len < 1 + tag_len) return fail(alert_bad_record_mac, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC, out);
+                                         std::size_t len, std::uint8_t& type, std::size_t& content,
+                                         core::Buffer& out) {
+  if (len < 1 + tag_len)
+    return fail(alert_bad_record_mac, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC, out);
   EVP_CIPHER_CTX* ctx = keyed(cipher_, read_, 0);
   if (ctx == nullptr) return fail(alert_internal_error, ERR_R_INTERNAL_ERROR, out);
   const std::size_t n = len - tag_len;
@@ -353,8 +353,8 @@ std::error_code RecordLayer::handshake_message(const std::uint8_t* p, std::size_
   }
   const std::size_t len = (static_cast<std::size_t>(p[1]) << 16) | (p[2] << 8) | p[3];
   if (len != 1 || n != 5) {
-    return fail(n < 4 + len ? alert_unexpected_message : alert_decode_error,
-                SSL_R_BAD_KEY_UPDATE, out);
+    return fail(n < 4 + len ? alert_unexpected_message : alert_decode_error, SSL_R_BAD_KEY_UPDATE,
+                out);
   }
   if (p[4] > 1) return fail(alert_illegal_parameter, SSL_R_BAD_KEY_UPDATE, out);
   if (++key_updates_ > max_key_updates) {

@@ -113,9 +113,9 @@ class RecordLayer {
   RecordCounter written_, consumed_;
   std::vector<std::uint8_t> partial_;  // a record of which only a part came; empty when idle
   unsigned key_updates_ = 0;           // received since the last application data
-  bool peer_closed_ = false;  // close_notify received: what follows is ignored
-  bool closed_ = false;       // close_notify sent: nothing more is sent
-  bool failed_ = false;       // a fatal alert sent or received
+  bool peer_closed_ = false;           // close_notify received: what follows is ignored
+  bool closed_ = false;                // close_notify sent: nothing more is sent
+  bool failed_ = false;                // a fatal alert sent or received
 };
 
 // The key log callback of server contexts (tls_context.cpp): hands the line to the session.

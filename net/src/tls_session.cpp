@@ -29,7 +29,8 @@ struct SessionBio {
       return -1;
     }
     s.out_->append(data, static_cast<std::size_t>(len));
-    if (s.records_) s.records_->wrote(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(len));
+    if (s.records_)
+      s.records_->wrote(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(len));
     return len;
   }
   static int read(BIO* b, char* data, int len) {

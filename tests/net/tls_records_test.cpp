@@ -28,7 +28,8 @@ struct RawPair {
   bool server_closed = false;
   core::Buffer reply;
   std::string queued;
-  int client_error_reason = 0;  // of the last SSL_read that failed  // written by the client as soon as its handshake completed
+  int client_error_reason = 0;  // of the last SSL_read that failed  // written by the client as
+                                // soon as its handshake completed
 
   RawPair(SSL_CTX* client_ctx, std::shared_ptr<const TlsContext> server_ctx,
           SSL_SESSION* resume = nullptr)
@@ -55,7 +56,8 @@ struct RawPair {
       }
       char buf[4096];
       int n;
-      while ((n = SSL_read(client, buf, sizeof buf)) > 0) client_got.append(buf, static_cast<std::size_t>(n));
+      while ((n = SSL_read(client, buf, sizeof buf)) > 0)
+        client_got.append(buf, static_cast<std::size_t>(n));
       if (const unsigned long e = ERR_peek_last_error()) client_error_reason = ERR_GET_REASON(e);
       ERR_clear_error();
       char* p = nullptr;
@@ -81,7 +83,8 @@ struct RawPair {
     REQUIRE(SSL_write(client, s.data(), static_cast<int>(s.size())) == static_cast<int>(s.size()));
   }
   void server_write(const std::string& s) {
-    REQUIRE_FALSE(server->write({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}, reply));
+    REQUIRE_FALSE(
+        server->write({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}, reply));
   }
 };
 
@@ -211,8 +214,8 @@ TEST_CASE("nothing follows the server's close_notify, not even a requested KeyUp
   const long n = BIO_get_mem_data(p.to_server, &data);
   std::vector<std::uint8_t> in(TlsSession::max_record_plaintext + static_cast<std::size_t>(n));
   std::copy_n(data, n, in.data() + TlsSession::max_record_plaintext);
-  const auto r = p.server->read({in.data() + TlsSession::max_record_plaintext,
-                                 static_cast<std::size_t>(n)}, in, p.reply);
+  const auto r = p.server->read(
+      {in.data() + TlsSession::max_record_plaintext, static_cast<std::size_t>(n)}, in, p.reply);
   CHECK_FALSE(r.error);
   CHECK(std::string(reinterpret_cast<const char*>(in.data()), r.plaintext) == "after");
   CHECK(p.reply.size() == alert);  // the close_notify alone

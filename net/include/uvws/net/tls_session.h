@@ -33,7 +33,7 @@ namespace uvws::net {
 namespace detail {
 struct SessionBio;
 class RecordLayer;
-}
+}  // namespace detail
 
 // One TLS connection without I/O (see the file comment): ciphertext in, plaintext out, and the
 // reverse, through memory BIOs.
