@@ -4,6 +4,8 @@
 #include <malloc.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/ssl.h>
 
 #include <catch2/catch.hpp>
@@ -283,4 +285,213 @@ TEST_CASE("client certificates and SNI still work with the hand-over", "[net][tl
   p.server_write("ok");
   p.pump();
   CHECK(p.client_got == "ok");
+}
+
+namespace {
+
+// The client's first application traffic secret, from the client context's key log.
+std::string client_secret_hex;
+void client_keylog(const SSL*, const char* line) {
+  const std::string l(line);
+  if (l.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) client_secret_hex = l.substr(l.rfind(' ') + 1);
+}
+
+// HKDF-Expand-Label with SHA-256 and an empty context (RFC 8446 7.1), for the test's own records.
+std::vector<std::uint8_t> expand(const std::vector<std::uint8_t>& secret, const std::string& label,
+                                 std::size_t n) {
+  std::vector<std::uint8_t> info{static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n),
+                                 static_cast<std::uint8_t>(6 + label.size())};
+  for (char c : "tls13 " + label) info.push_back(static_cast<std::uint8_t>(c));
+  info.push_back(0);
+  std::vector<std::uint8_t> out(n);
+  EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
+  REQUIRE(EVP_PKEY_derive_init(pctx) == 1);
+  REQUIRE(EVP_PKEY_CTX_set_hkdf_mode(pctx, EVP_PKEY_HKDEF_MODE_EXPAND_ONLY) == 1);
+  REQUIRE(EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) == 1);
+  REQUIRE(EVP_PKEY_CTX_set1_hkdf_key(pctx, secret.data(), static_cast<int>(secret.size())) == 1);
+  REQUIRE(EVP_PKEY_CTX_add1_hkdf_info(pctx, info.data(), static_cast<int>(info.size())) == 1);
+  std::size_t len = n;
+  REQUIRE(EVP_PKEY_derive(pctx, out.data(), &len) == 1);
+  EVP_PKEY_CTX_free(pctx);
+  return out;
+}
+
+// Records as a (misbehaving) client would protect them: TLS_AES_128_GCM_SHA256, the client's
+// first application key, sequence numbers from 0.
+struct Forger {
+  std::vector<std::uint8_t> key, iv;
+  std::uint64_t seq = 0;
+  explicit Forger(const std::string& hex) {
+    std::vector<std::uint8_t> secret;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+      secret.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    key = expand(secret, "key", 16);
+    iv = expand(secret, "iv", 12);
+  }
+  // A record of outer type 23 whose TLSInnerPlaintext is `inner` (content, type, padding).
+  std::string seal(const std::string& inner) {
+    const std::size_t len = inner.size() + 16;
+    std::string rec = {23, 3, 3, static_cast<char>(len >> 8), static_cast<char>(len)};
+    std::uint8_t nonce[12];
+    std::copy(iv.begin(), iv.end(), nonce);
+    for (int i = 0; i < 8; ++i) nonce[11 - i] ^= static_cast<std::uint8_t>(seq >> (8 * i));
+    ++seq;
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    REQUIRE(EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, key.data(), nonce) == 1);
+    std::string body(len, '\0');
+    int a = 0;
+    REQUIRE(EVP_EncryptUpdate(ctx, nullptr, &a, reinterpret_cast<const std::uint8_t*>(rec.data()),
+                              5) == 1);
+    REQUIRE(EVP_EncryptUpdate(ctx, reinterpret_cast<std::uint8_t*>(body.data()), &a,
+                              reinterpret_cast<const std::uint8_t*>(inner.data()),
+                              static_cast<int>(inner.size())) == 1);
+    REQUIRE(EVP_EncryptFinal_ex(ctx, reinterpret_cast<std::uint8_t*>(body.data()) + a, &a) == 1);
+    REQUIRE(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, body.data() + inner.size()) == 1);
+    EVP_CIPHER_CTX_free(ctx);
+    return rec + body;
+  }
+};
+
+// A handed-over server fed `records` (made by `make` with the client's key) in pieces of `chunk`:
+// the server's error and the alert the client read.
+struct Forged {
+  std::string server_got;
+  std::error_code error;
+  int client_alert = 0;
+};
+template <typename Make>
+Forged forged(Make make, std::size_t chunk = 1 << 20) {
+  TlsServerConfig config = server_config();
+  config.protocol.ciphersuites = "TLS_AES_128_GCM_SHA256";
+  ClientCtx c;
+  SSL_CTX_set_keylog_callback(c.ctx, &client_keylog);
+  RawPair p(c.ctx, TlsContext::server(config));
+  p.pump();
+  REQUIRE(p.server->established());
+  REQUIRE_FALSE(p.server_error);
+  Forger f(client_secret_hex);
+  const std::string bytes = make(f);
+  BIO_write(p.to_server, bytes.data(), static_cast<int>(bytes.size()));
+  p.pump(chunk);
+  return {p.server_got, p.server_error, p.client_error_reason};
+}
+
+std::string inner(const std::string& content, char type, std::size_t padding = 0) {
+  return content + type + std::string(padding, '\0');
+}
+
+}  // namespace
+
+TEST_CASE("records a client protects itself: the checks of RFC 8446 5 and 4.6.3", "[net][tls]") {
+  SECTION("application data, empty and padded records, cut at every byte") {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{1} << 20}) {
+      const Forged r = forged(
+          [](Forger& f) {
+            std::string s = f.seal(inner("ab", 23));  // one by one: sequence numbers in order
+            s += f.seal(inner("", 23));
+            s += f.seal(inner("cd", 23, 100));
+            return s + f.seal(inner(std::string(16384, 'x'), 23));
+          },
+          chunk);
+      CHECK_FALSE(r.error);
+      CHECK(r.server_got == "abcd" + std::string(16384, 'x'));
+    }
+  }
+  SECTION("a KeyUpdate changes the key for the next record") {
+    const Forged r = forged([](Forger& f) {
+      std::string s = f.seal(inner("a", 23));
+      s += f.seal(inner(std::string{24, 0, 0, 1, 0}, 22));
+      const std::vector<std::uint8_t> secret = [] {
+        std::vector<std::uint8_t> v;
+        for (std::size_t i = 0; i + 1 < client_secret_hex.size(); i += 2)
+          v.push_back(
+              static_cast<std::uint8_t>(std::stoi(client_secret_hex.substr(i, 2), nullptr, 16)));
+        return v;
+      }();
+      const std::vector<std::uint8_t> next = expand(secret, "traffic upd", secret.size());
+      f.key = expand(next, "key", 16);
+      f.iv = expand(next, "iv", 12);
+      f.seq = 0;
+      return s + f.seal(inner("b", 23));
+    });
+    CHECK_FALSE(r.error);
+    CHECK(r.server_got == "ab");
+  }
+  SECTION("an inner plaintext of zeros only has no content type: unexpected_message") {
+    const Forged r = forged([](Forger& f) { return f.seal(std::string(10, '\0')); });
+    CHECK(r.error.message() == "bad record type");
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
+  }
+  SECTION("an inner content type not of TLS 1.3: unexpected_message") {
+    const Forged r = forged([](Forger& f) { return f.seal(inner("x", 20)); });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
+  }
+  SECTION("a change_cipher_spec record after the handshake: unexpected_message") {
+    const Forged r = forged([](Forger&) { return std::string{20, 3, 3, 0, 1, 1}; });
+    CHECK(r.error.message() == "bad record type");
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
+  }
+  SECTION("an alert of three bytes: decode_error") {
+    const Forged r = forged([](Forger& f) { return f.seal(inner(std::string{1, 0, 0}, 21)); });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_TLSV1_ALERT_DECODE_ERROR);
+  }
+  SECTION("a fatal alert from the client ends the connection without an answer") {
+    const Forged r = forged([](Forger& f) { return f.seal(inner(std::string{2, 40}, 21)); });
+    CHECK(r.error.value() ==
+          static_cast<int>(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE)));
+    CHECK(r.client_alert == 0);
+  }
+  SECTION("a KeyUpdate of request_update 2: illegal_parameter") {
+    const Forged r = forged([](Forger& f) {
+      return f.seal(inner(std::string{24, 0, 0, 1, 2}, 22));
+    });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER);
+  }
+  SECTION("a KeyUpdate not at the end of its record: unexpected_message") {
+    const Forged r = forged([](Forger& f) {
+      return f.seal(inner(std::string{24, 0, 0, 1, 0, 24, 0, 0, 1, 0}, 22));
+    });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
+  }
+  SECTION("a NewSessionTicket from the client: unexpected_message") {
+    const Forged r = forged([](Forger& f) {
+      return f.seal(inner(std::string{4, 0, 0, 4, 0, 0, 0, 0}, 22));
+    });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
+  }
+  SECTION("a record over 2^14 + 256 bytes: record_overflow before any decryption") {
+    const Forged r = forged([](Forger&) {
+      std::string s = {23, 3, 3, 0x41, 0x01};
+      return s + std::string(0x4101, 'z');
+    });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_TLSV1_ALERT_RECORD_OVERFLOW);
+  }
+  SECTION("a content over 2^14 bytes: record_overflow") {
+    const Forged r = forged([](Forger& f) { return f.seal(inner(std::string(16385, 'y'), 23)); });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_TLSV1_ALERT_RECORD_OVERFLOW);
+  }
+  SECTION("a wrong legacy_record_version: decode_error") {
+    const Forged r = forged([](Forger& f) {
+      std::string s = f.seal(inner("a", 23));
+      s[2] = 1;
+      return s;
+    });
+    CHECK(r.error);
+    CHECK(r.client_alert == SSL_R_TLSV1_ALERT_DECODE_ERROR);
+  }
+  SECTION("a record out of order (a skipped sequence number): bad_record_mac") {
+    const Forged r = forged([](Forger& f) {
+      f.seal(inner("lost", 23));
+      return f.seal(inner("a", 23));
+    });
+    CHECK(r.error.message() == "decryption failed or bad record mac");
+    CHECK(r.client_alert == SSL_R_SSLV3_ALERT_BAD_RECORD_MAC);
+  }
 }
