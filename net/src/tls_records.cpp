@@ -56,7 +56,12 @@ struct ContextSlot {
 struct ContextCache {
   ContextSlot slot[2];  // [0] decrypt, [1] encrypt
   ~ContextCache() {
-    for (ContextSlot& s : slot) EVP_CIPHER_CTX_free(s.ctx);
+    // A session destroyed later on this thread (at exit, by an object of static storage
+    // duration) finds no context to forget instead of a freed one.
+    for (ContextSlot& s : slot) {
+      EVP_CIPHER_CTX_free(s.ctx);
+      s = ContextSlot{};
+    }
   }
 };
 thread_local ContextCache contexts;
@@ -64,6 +69,9 @@ thread_local ContextCache contexts;
 // The context of `enc` keyed with `k` and the nonce of its sequence number (5.3); null (and
 // OpenSSL's error queue emptied) if OpenSSL fails.
 EVP_CIPHER_CTX* keyed_or_null(const EVP_CIPHER* cipher, const RecordLayer::Keys& k, int enc) {
+  // Generation 0 is no key (its derivation failed): it must never match a slot whose re-keying
+  // failed and which may still hold another connection's key.
+  if (k.generation == 0) return nullptr;
   ContextSlot& s = contexts.slot[enc];
   if (s.ctx == nullptr && (s.ctx = EVP_CIPHER_CTX_new()) == nullptr) return nullptr;
   if (s.cipher != cipher) {
@@ -264,6 +272,8 @@ bool RecordLayer::next_secret(Keys& k) noexcept {
 
 std::error_code RecordLayer::seal_record(std::uint8_t type, const std::uint8_t* data, std::size_t n,
                                          core::Buffer& out) {
+  // The sequence number never wraps (5.3): the record that would take the last one is refused.
+  if (write_.seq == UINT64_MAX) return ssl_error(SSL_R_PROTOCOL_IS_SHUTDOWN);
   EVP_CIPHER_CTX* ctx = keyed(cipher_, write_, 1);
   if (ctx == nullptr) return ssl_error(ERR_R_INTERNAL_ERROR);
   const std::size_t len = n + 1 + tag_len;  // TLSInnerPlaintext without padding, and the tag
@@ -321,6 +331,8 @@ std::error_code RecordLayer::open_record(const std::uint8_t* header, std::uint8_
                                          core::Buffer& out) {
   if (len < 1 + tag_len)
     return fail(alert_bad_record_mac, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC, out);
+  // The sequence number never wraps (5.3): the peer should have updated its key long before.
+  if (read_.seq == UINT64_MAX) return fail(alert_internal_error, ERR_R_INTERNAL_ERROR, out);
   EVP_CIPHER_CTX* ctx = keyed(cipher_, read_, 0);
   if (ctx == nullptr) return fail(alert_internal_error, ERR_R_INTERNAL_ERROR, out);
   const std::size_t n = len - tag_len;
