@@ -219,6 +219,12 @@ bool RecordLayer::take_over(const SSL* ssl) noexcept {
   // the client's Finished), and wrote whole records only (its session tickets).
   if (!consumed_.valid || !consumed_.at_boundary() || consumed_.records != 0) return false;
   if (!written_.valid || !written_.at_boundary()) return false;
+  // A client's max_fragment_length (RFC 6066 4) limits the records both ways: OpenSSL keeps them.
+  const SSL_SESSION* session = SSL_get_session(ssl);
+  if (session == nullptr ||
+      SSL_SESSION_get_max_fragment_length(session) != TLSEXT_max_fragment_length_DISABLED) {
+    return false;
+  }
   const SSL_CIPHER* suite = SSL_get_current_cipher(ssl);
   if (suite == nullptr) return false;
   static EVP_CIPHER* const aes128 = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);

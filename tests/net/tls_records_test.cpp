@@ -266,6 +266,23 @@ TEST_CASE("TLS 1.2 keeps OpenSSL's record layer and works", "[net][tls]") {
   CHECK(p.client_got == "world");
 }
 
+TEST_CASE("a client's max_fragment_length keeps OpenSSL's record layer and its limit",
+          "[net][tls]") {
+  ClientCtx c;
+  RawPair p(c.ctx, TlsContext::server(server_config()));
+  REQUIRE(SSL_set_tlsext_max_fragment_length(p.client, TLSEXT_max_fragment_length_512) == 1);
+  p.queued = "hello";
+  p.pump();
+  REQUIRE_FALSE(p.server_error);
+  CHECK(p.server_got == "hello");
+  // Records of at most 512 bytes of plaintext: the client refuses larger ones (record_overflow).
+  const std::string big = pattern(5000);
+  p.server_write(big);
+  p.pump();
+  CHECK(p.client_error_reason == 0);
+  CHECK(p.client_got == big);
+}
+
 TEST_CASE("client certificates and SNI still work with the hand-over", "[net][tls]") {
   TlsServerConfig config = server_config();
   config.client_certs = ClientCertMode::required;
