@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "tls_records.h"
 #include "uvws/net/tls.h"
 
 namespace uvws::net {
@@ -94,6 +95,9 @@ SSL_CTX* new_server_ctx(const TlsServerConfig& config, const TlsCertificate& cer
     apply_protocol(ctx, config.protocol);
     load_certificate(ctx, cert);
     SSL_CTX_set_alpn_select_cb(ctx, &select_alpn, nullptr);
+    // The traffic secrets go to the session's own record layer, which frees the SSL object
+    // after the handshake (tls_records.h): nothing is written anywhere.
+    SSL_CTX_set_keylog_callback(ctx, &detail::log_traffic_secret);
     // Resumption: tickets (stateless) and/or the server's session cache (stateful).
     static constexpr unsigned char sid_ctx[] = "uvws";
     check(SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1), "session id context");

@@ -11,6 +11,7 @@
 #include <new>
 
 #include "tls_error.h"
+#include "tls_records.h"
 
 namespace uvws::net {
 namespace detail {
@@ -28,6 +29,8 @@ struct SessionBio {
       return -1;
     }
     s.out_->append(data, static_cast<std::size_t>(len));
+    if (s.records_)
+      s.records_->wrote(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(len));
     return len;
   }
   static int read(BIO* b, char* data, int len) {
@@ -39,6 +42,7 @@ struct SessionBio {
     }
     const std::size_t n = std::min(s.in_len_, static_cast<std::size_t>(len));
     std::memcpy(data, s.in_, n);
+    if (s.records_) s.records_->consumed(s.in_, n);
     s.in_ += n;
     s.in_len_ -= n;
     return static_cast<int>(n);
@@ -58,9 +62,27 @@ struct SessionBio {
     return 1;
   }
 
+  // The key log callback of server contexts: a server session's traffic secrets go to its
+  // RecordLayer (created by the first one), which takes over once the handshake is done.
+  static void keylog(const SSL* ssl, const char* line) {
+    BIO* b = SSL_get_rbio(ssl);
+    // An SSL made on the context by the application (native()) has a BIO of its own.
+    if (b == nullptr || BIO_method_type(b) != type() || !SSL_is_server(ssl)) return;
+    TlsSession& s = of(b);
+    // TLS 1.2's only line: no record layer is made for a session that keeps OpenSSL's.
+    if (s.established_ || std::strncmp(line, "CLIENT_RANDOM ", 14) == 0) return;
+    if (!s.records_) s.records_.reset(new (std::nothrow) RecordLayer);
+    if (s.records_) s.records_->logged(line);
+  }
+
+  static int type() {
+    static const int t = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK;
+    return t;
+  }
+
   static const BIO_METHOD* method() {
     static BIO_METHOD* m = [] {
-      BIO_METHOD* mm = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "uvws session");
+      BIO_METHOD* mm = BIO_meth_new(type(), "uvws session");
       if (mm == nullptr) throw std::bad_alloc();
       BIO_meth_set_write(mm, &SessionBio::write);
       BIO_meth_set_read(mm, &SessionBio::read);
@@ -71,6 +93,10 @@ struct SessionBio {
     return m;
   }
 };
+
+void log_traffic_secret(const SSL* ssl, const char* line) {
+  SessionBio::keylog(ssl, line);
+}
 
 }  // namespace detail
 
@@ -189,8 +215,11 @@ TlsSession::ReadResult TlsSession::read(std::span<const std::uint8_t> ciphertext
       return r;
     }
     established_ = true;
+    take_over();
     if ((r.error = flush_early(out))) return r;
+    if (ssl_ == nullptr) return open(in_, in_len_, plaintext, out);  // what follows the Finished
   }
+  if (ssl_ == nullptr) return open(ciphertext.data(), ciphertext.size(), plaintext, out);
   // Until OpenSSL wants more input: every complete record of `ciphertext` gets decrypted.
   while (r.plaintext < plaintext.size()) {
     const std::size_t room = std::min<std::size_t>(plaintext.size() - r.plaintext, 1u << 30);
@@ -216,9 +245,36 @@ std::error_code TlsSession::write(std::span<const std::uint8_t> plaintext, core:
   return encrypt(plaintext, out);
 }
 
+// Right after the handshake: a server session whose RecordLayer fits frees its SSL object and
+// runs the records itself (tls_records.h). The session is marked shut down first: SSL_free
+// drops a session of a connection not shut down from the server's session cache, and this one
+// ended well.
+void TlsSession::take_over() noexcept {
+  if (!records_) return;
+  if (!records_->take_over(ssl_)) {  // not TLS 1.3, a CCM suite, ...: OpenSSL's records go on
+    records_.reset();
+    ERR_clear_error();
+    return;
+  }
+  SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  SSL_free(ssl_);
+  ssl_ = nullptr;
+}
+
+TlsSession::ReadResult TlsSession::open(const std::uint8_t* ciphertext, std::size_t n,
+                                        std::span<std::uint8_t> plaintext, core::Buffer& out) {
+  const detail::RecordLayer::Opened o = records_->open(ciphertext, n, plaintext.data(), out);
+  ReadResult r;
+  r.plaintext = o.plaintext;
+  r.error = o.error;
+  r.closed = o.closed;
+  return r;
+}
+
 // Inside a Scope. The BIO never refuses, so SSL_write takes everything (partial writes are not
 // enabled).
 std::error_code TlsSession::encrypt(std::span<const std::uint8_t> plaintext, core::Buffer& out) {
+  if (ssl_ == nullptr) return records_->seal(plaintext.data(), plaintext.size(), out);
   while (!plaintext.empty()) {
     const std::size_t n = std::min<std::size_t>(plaintext.size(), 1u << 30);
     const int rc = SSL_write(ssl_, plaintext.data(), static_cast<int>(n));
@@ -241,6 +297,10 @@ std::error_code TlsSession::flush_early(core::Buffer& out) {
 void TlsSession::close_notify(core::Buffer& out) {
   if (!established_ || shut_) return;
   shut_ = true;
+  if (ssl_ == nullptr) {
+    records_->close_notify(out);
+    return;
+  }
   const Scope scope(in_, in_len_, out_, out);
   SSL_shutdown(ssl_);
   ERR_clear_error();

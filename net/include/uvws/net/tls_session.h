@@ -8,11 +8,12 @@
 // alive (a reload does not disturb it).
 // Threads: the thread of its connection's loop only (OpenSSL allows one thread per SSL).
 // Memory: SSL_MODE_RELEASE_BUFFERS frees the record buffers whenever no partial record is
-// pending, and the BIO has no buffer, so an idle session is OpenSSL's SSL object and the peer's
-// certificate: measured on OpenSSL 3.0.19 (tls_session_test.cpp "an idle session"): sizeof is
-// 64 bytes, and one idle server session after a TLS 1.3 handshake holds about 14.1 KiB of heap,
-// of which 8.5 KiB is OpenSSL's fresh SSL object (its record buffers, about 17 KiB each way,
-// are released).
+// pending, and the BIO has no buffer. A server session whose TLS 1.3 handshake completed frees
+// OpenSSL's SSL object altogether and runs the records itself with the traffic keys
+// (net/src/tls_records.h: OpenSSL's SSL object kept 13.9 KB after the handshake on OpenSSL
+// 3.0.19, 7.6 KB of it the SSL structure itself); an idle one then holds about 0.5 KiB of heap
+// (tls_session_test.cpp "an idle session"; sizeof is 72 bytes). A client session, and a server
+// session of TLS 1.2, keep OpenSSL's SSL object (about 14 KiB idle).
 #pragma once
 
 #include <cstddef>
@@ -31,7 +32,8 @@ struct ssl_st;  // OpenSSL's SSL
 namespace uvws::net {
 namespace detail {
 struct SessionBio;
-}
+class RecordLayer;
+}  // namespace detail
 
 // One TLS connection without I/O (see the file comment): ciphertext in, plaintext out, and the
 // reverse, through memory BIOs.
@@ -84,9 +86,15 @@ class UVWS_EXPORT TlsSession {
   std::error_code finish(int rc, core::Buffer& out, bool* closed);
   std::error_code encrypt(std::span<const std::uint8_t> plaintext, core::Buffer& out);
   std::error_code flush_early(core::Buffer& out);
+  void take_over() noexcept;
+  ReadResult open(const std::uint8_t* ciphertext, std::size_t n, std::span<std::uint8_t> plaintext,
+                  core::Buffer& out);
 
   std::shared_ptr<const TlsContext> context_;
-  ssl_st* ssl_ = nullptr;
+  ssl_st* ssl_ = nullptr;  // null once records_ took over (a server after a TLS 1.3 handshake)
+  // A server's record layer of its own (tls_records.h): made by the first traffic secret
+  // OpenSSL logs, dropped if it cannot take over.
+  std::unique_ptr<detail::RecordLayer> records_;
   std::unique_ptr<core::Buffer> early_;  // plaintext written before the handshake completed
   // The BIO's view, set around each SSL call: the ciphertext still to read, where to write.
   const std::uint8_t* in_ = nullptr;
