@@ -287,8 +287,9 @@ class Connection final : public net::TCPConnection, private ProtocolEvents, publ
     // Inline: after every send. A send adds to the loop's cork, and only what the kernel
     // refused (queued_amount) changes what this connection holds: with nothing queued and
     // the cork under the limit there is nothing to enforce. (Input held by the protocol is
-    // accounted after each read, not here.)
-    if (TCPConnection::queued_amount() == 0 &&
+    // accounted after each read, not here.) A connection that closed meanwhile (a failed
+    // write) takes the slow path, which gives its held bytes back to the budget at once.
+    if (!closing() && TCPConnection::queued_amount() == 0 &&
         TCPConnection::buffered_amount() <= settings().max_backpressure) {
       return SendStatus::ok;
     }

@@ -110,7 +110,10 @@ void append_unmasked_frame(std::uint8_t first_byte, std::span<const std::uint8_t
     h = 4;
   } else {
     dst[1] = 127;
-    for (std::size_t i = 0; i < 8; ++i) dst[2 + i] = static_cast<std::uint8_t>(n >> (56 - 8 * i));
+    const std::uint64_t length = n;  // shifted by up to 56: 64 bits wide where size_t is not
+    for (std::size_t i = 0; i < 8; ++i) {
+      dst[2 + i] = static_cast<std::uint8_t>(length >> (56 - 8 * i));
+    }
     h = 10;
   }
   if (n != 0) std::memcpy(dst + h, payload.data(), n);
