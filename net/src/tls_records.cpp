@@ -369,7 +369,7 @@ std::error_code RecordLayer::handshake_message(const std::uint8_t* p, std::size_
   if (n < 4 || p[0] != key_update) {
     return fail(alert_unexpected_message, SSL_R_UNEXPECTED_MESSAGE, out);
   }
-  const std::size_t len = (static_cast<std::size_t>(p[1]) << 16) | (p[2] << 8) | p[3];
+  const std::size_t len = (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
   // A KeyUpdate changes the key, so it ends its record (5.1): anything after it in the record is
   // unexpected_message, as in OpenSSL (SSL_R_NOT_ON_RECORD_BOUNDARY).
   if (len == 1 && n > 5) return fail(alert_unexpected_message, SSL_R_NOT_ON_RECORD_BOUNDARY, out);
