@@ -11,11 +11,10 @@ core::Buffer& Connection::send_buffer() {
 }
 
 bool Connection::admit_over_limit(std::size_t messages, std::size_t bytes) {
+  // admit_bytes() found the connection closing or over the limit.
   if (closing()) return false;
-  const auto& o = settings();
-  if (TCPConnection::buffered_amount() <= o.max_backpressure) return true;
   // Over the limit already: the policy decides (ServerOptions::backpressure_policy).
-  if (o.backpressure_policy == BackpressurePolicy::close) {
+  if (settings().backpressure_policy == BackpressurePolicy::close) {
     start_close(ws::close_code::policy_violation, "backpressure");
   } else {
     note_dropped(messages, bytes);

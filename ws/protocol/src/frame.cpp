@@ -56,27 +56,36 @@ std::optional<Error> check_frame(const Frame& f, Role receiver, bool compression
   return std::nullopt;
 }
 
+namespace {
+
+// Writes the second header byte (`mask_bit` | the 7-bit length or its 126/127 marker) and the
+// extended length in its shortest form (RFC 6455 5.2) at out[1...]; returns the header bytes
+// written so far, out[0] included.
+std::size_t write_length(std::uint8_t mask_bit, std::uint64_t length, std::uint8_t* out) noexcept {
+  if (length < 126) {
+    out[1] = static_cast<std::uint8_t>(mask_bit | length);
+    return 2;
+  }
+  if (length <= 0xFFFF) {
+    out[1] = static_cast<std::uint8_t>(mask_bit | 126);
+    out[2] = static_cast<std::uint8_t>(length >> 8);
+    out[3] = static_cast<std::uint8_t>(length);
+    return 4;
+  }
+  out[1] = static_cast<std::uint8_t>(mask_bit | 127);
+  for (std::size_t i = 0; i < 8; ++i) {
+    out[2 + i] = static_cast<std::uint8_t>(length >> (56 - 8 * i));
+  }
+  return 10;
+}
+
+}  // namespace
+
 std::size_t write_header(const Frame& f, std::uint8_t* out) noexcept {
   out[0] =
       static_cast<std::uint8_t>((f.fin ? 0x80 : 0) | (f.rsv1 ? 0x40 : 0) | (f.rsv2 ? 0x20 : 0) |
                                 (f.rsv3 ? 0x10 : 0) | static_cast<unsigned>(f.opcode));
-  const std::uint8_t mask_bit = f.masked ? 0x80 : 0;
-  std::size_t pos;
-  if (f.length < 126) {
-    out[1] = static_cast<std::uint8_t>(mask_bit | f.length);
-    pos = 2;
-  } else if (f.length <= 0xFFFF) {
-    out[1] = static_cast<std::uint8_t>(mask_bit | 126);
-    out[2] = static_cast<std::uint8_t>(f.length >> 8);
-    out[3] = static_cast<std::uint8_t>(f.length);
-    pos = 4;
-  } else {
-    out[1] = static_cast<std::uint8_t>(mask_bit | 127);
-    for (std::size_t i = 0; i < 8; ++i) {
-      out[2 + i] = static_cast<std::uint8_t>(f.length >> (56 - 8 * i));
-    }
-    pos = 10;
-  }
+  std::size_t pos = write_length(f.masked ? 0x80 : 0, f.length, out);
   if (f.masked) {
     std::memcpy(out + pos, &f.mask_key, 4);
     pos += 4;
@@ -100,22 +109,7 @@ void append_unmasked_frame(std::uint8_t first_byte, std::span<const std::uint8_t
   const std::size_t n = payload.size();
   std::uint8_t* dst = out.prepare(max_header_size + n);
   dst[0] = first_byte;
-  std::size_t h = 2;
-  if (n < 126) {
-    dst[1] = static_cast<std::uint8_t>(n);
-  } else if (n <= 0xFFFF) {
-    dst[1] = 126;
-    dst[2] = static_cast<std::uint8_t>(n >> 8);
-    dst[3] = static_cast<std::uint8_t>(n);
-    h = 4;
-  } else {
-    dst[1] = 127;
-    const std::uint64_t length = n;  // shifted by up to 56: 64 bits wide where size_t is not
-    for (std::size_t i = 0; i < 8; ++i) {
-      dst[2 + i] = static_cast<std::uint8_t>(length >> (56 - 8 * i));
-    }
-    h = 10;
-  }
+  const std::size_t h = write_length(0, n, dst);
   if (n != 0) std::memcpy(dst + h, payload.data(), n);
   out.commit(h + n);
 }
