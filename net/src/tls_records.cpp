@@ -142,13 +142,6 @@ bool expand_label(const EVP_MD* md, const std::uint8_t* secret, std::size_t secr
   return ok;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::size_t body_length(const std::uint8_t* header) {
   return (static_cast<std::size_t>(header[3]) << 8) | header[4];
 }
@@ -200,15 +193,15 @@ void RecordLayer::logged(const char* line) noexcept {
     return;
   }
   const char* hex = std::strrchr(line, ' ') + 1;
-  const std::size_t len = std::strlen(hex);
   k->secret_len = 0;
-  if (len % 2 != 0 || len / 2 > sizeof k->secret) return;
-  for (std::size_t i = 0; i < len / 2; ++i) {
-    const int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return;
-    k->secret[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  // Straight into the key's own bytes (no separator between the hex digits): refused when odd,
+  // not hex, or longer than the secret can be.
+  std::size_t len = 0;
+  if (OPENSSL_hexstr2buf_ex(k->secret, sizeof k->secret, &len, hex, '\0') != 1) {
+    ERR_clear_error();
+    return;
   }
-  k->secret_len = static_cast<std::uint8_t>(len / 2);
+  k->secret_len = static_cast<std::uint8_t>(len);
   counter->restart();
 }
 
