@@ -34,7 +34,7 @@
 # 2.17 MB / 5,000 = 434 B and / 10,000 = 217 B. The warm-up of step 1 puts it in the baseline,
 # and the slope leaves out whatever fixed cost remains. Two smaller effects remain in RSS / N:
 #  - memory freed by the warm-up connections stays in the malloc heap and is used again by the
-#    first new ones, so RSS / N at 1,000 reads about 55 B low (430 B against 488 B at 10,000);
+#    first new ones, so RSS / N at 1,000 reads about 50 B low (344 B against 393 B at 10,000);
 #  - libuv's table of watched descriptors (8 B per slot, `loop->watchers`) doubles at powers
 #    of two and is written out at once: RSS steps up by 128 kB when descriptor 16,383 is
 #    watched (the slope from 16,000 to 16,500 is 737 B, before and after it 483 B), 8-16 B
@@ -411,7 +411,7 @@ compare_label=$(label_count "${counts[compare_step]}")
   echo "count) / the connections added: the marginal cost of one more idle connection, without the"
   echo "fixed costs that RSS / N spreads over N. Median of $ROUNDS round(s) (min-max). Anonymous ="
   echo "the same from RssAnon (no file-backed pages). Kernel socket memory is not in RSS. Target for"
-  echo "uvws: <= 512 bytes. Node.js's figure includes whatever its garbage collector has not yet"
+  echo "uvws: <= 400 bytes at every count. Node.js's figure includes whatever its garbage collector has not yet"
   echo "reclaimed."
   echo
   echo "<!-- bench:memory:begin -->"

@@ -271,9 +271,7 @@ TEST_CASE("a call's out holds only what it owes the peer, never what callbacks s
   ServerProtocol s(o, listener);
   listener.proto = &s;
   uvws::core::Buffer out;
-  s.receive_data(rfc_request, out);
-  REQUIRE(s.accept({}, out) == std::error_code());
-  out.clear();
+  open_with_rfc_request(s, out);
   feed_piece(s, out,
              client_frame(0x81, "one") + client_frame(0x89, "p") + client_frame(0x82, "two") +
                  client_frame(0x88, close_payload(1000)),

@@ -271,6 +271,14 @@ inline std::size_t bytes_until_failure(Endpoint& e, std::string_view input, bool
   return 0;
 }
 
+// Opens `s` (a server protocol with a listener of the test's own): receives the RFC 1.3 request
+// and accepts it; `out` is left empty.
+inline void open_with_rfc_request(ServerProtocol& s, uvws::core::Buffer& out) {
+  s.receive_data(rfc_request, out);
+  REQUIRE(s.accept({}, out) == std::error_code());
+  out.clear();
+}
+
 // rfc_request with `extra` header lines ("Name: value\r\n"...) before the blank line.
 inline std::string request_with(std::string_view extra) {
   std::string r(rfc_request.substr(0, rfc_request.size() - 2));

@@ -40,8 +40,7 @@ TEST_CASE("a paused protocol holds what it is given until receive_held", "[ws][p
   listener.protocol = &s;
   listener.pause_on = "one";
   uvws::core::Buffer out;
-  s.receive_data(rfc_request, out);
-  REQUIRE(s.accept({}, out) == std::error_code());
+  open_with_rfc_request(s, out);
   listener.take();
   out.clear();
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "protocol_extras.h"
+#include "protocol_pending.h"
 #include "uvws/core/random.h"
 
 namespace uvws::ws {
@@ -28,7 +29,28 @@ void ProtocolOptions::validate() const {
 Protocol::Protocol(Role role, const ProtocolOptions& options, ProtocolListener& listener)
     : options_(&options), listener_(&listener), role_(role) {}
 
-Protocol::~Protocol() = default;
+Protocol::~Protocol() {
+  // (Never destroyed inside its own receive call, when pending_ may be that call's.)
+  delete pending_;
+}
+
+std::size_t Protocol::pending_bytes() const {
+  return pending_->message.capacity() + pending_->reader.held_bytes();
+}
+
+void Protocol::drop_pending() {
+  if (pending_ == nullptr) return;
+  if (parsing_) {
+    // A hook of the call in progress ended the connection: that call may still hold pending_
+    // (even on its stack), and frees it as it ends; until then it only loses its contents.
+    pending_->reader.discard();
+    pending_->reader.reclaim();
+    pending_->message.release();
+    return;
+  }
+  give_back(pending_);
+  pending_ = nullptr;
+}
 
 Protocol::Extras& Protocol::extras() {
   if (!extras_) extras_ = std::make_unique<Extras>();
@@ -86,9 +108,7 @@ void Protocol::enable_deflate(const DeflateParams& params) {
 
 void Protocol::terminate() {
   state_ = State::closed;
-  reader_.discard();
-  reader_.reclaim();
-  message_.release();
+  drop_pending();
 }
 
 void Protocol::fail(Error e, core::Buffer& out) {
@@ -106,7 +126,7 @@ void Protocol::fail(Error e, core::Buffer& out) {
     }
   }
   state_ = State::closed;
-  message_.release();
+  if (pending_ != nullptr) pending_->message.release();
   listener().on_failed(e);
 }
 

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <stdexcept>
 
 #include "protocol_extras.h"
+#include "protocol_pending.h"
 #include "uvws/ws/client_protocol.h"
 #include "uvws/ws/mask.h"
 #include "uvws/ws/server_protocol.h"
@@ -19,51 +21,103 @@ namespace uvws::ws {
 
 void Protocol::receive_data(std::span<const std::uint8_t> data, core::Buffer& out) {
   if (state_ == State::closed) return;
-  reader_.feed_data(data);
-  parse_buffered(out);
+  parse_input(data, {}, out);
 }
 
 void Protocol::receive_data_in_place(std::span<std::uint8_t> data, core::Buffer& out) {
   if (state_ == State::closed) return;
-  reader_.lend(data);
-  parse_buffered(out);
+  // The common read: nothing held from before, so its whole frames are parsed straight from
+  // `data`, without a parse state; the general path takes over at the first frame that is not
+  // whole and plain (protocol_whole_frame.cpp), or after a pause.
+  if (pending_ == nullptr && !parsing_ && !receive_paused_ &&
+      (state_ == State::open || state_ == State::closing)) {
+    data = receive_whole_frames(data, out);
+    if (data.empty() || state_ == State::closed) return;
+  }
+  parse_input({}, data, out);
 }
 
 void Protocol::receive_held(core::Buffer& out) {
   if (state_ == State::closed || receive_paused_ || parsing_) return;
-  parse_buffered(out);
+  parse_input({}, {}, out);
 }
 
-void Protocol::parse_buffered(core::Buffer& out) {
-  // Not nested: a hook that calls receive_held() (or ServerProtocol::resume()) on this
-  // protocol finds parsing_ set and leaves the rest to this call.
-  struct Parsing {
-    bool& flag;
-    bool before;
-    explicit Parsing(bool& f) : flag(f), before(f) { flag = true; }
-    ~Parsing() { flag = before; }
-  } parsing{parsing_};
+Protocol::Pending* Protocol::borrow_pending() {
+  std::unique_ptr<Pending>& spare = spare_pending();
+  if (spare) return spare.release();
+  return new Pending;
+}
+
+void Protocol::give_back(Pending* pending) {
+  std::unique_ptr<Pending>& spare = spare_pending();
+  // Kept only when it is as new (nothing open, no buffer): a connection that failed in the
+  // middle of a frame leaves one that is not, which goes.
+  if (!spare && pending->empty()) {
+    spare.reset(pending);
+  } else {
+    delete pending;
+  }
+}
+
+std::unique_ptr<Protocol::Pending>& Protocol::spare_pending() {
+  // One per thread: a receive call on a protocol that holds none borrows it and, in the
+  // common case (whole messages, nothing left over), gives it back as it ends, so that call
+  // neither allocates nor builds one. A call nested in a hook of another protocol's call on
+  // this thread (a hook that resumes another connection) finds it taken and allocates.
+  thread_local std::unique_ptr<Pending> spare;
+  return spare;
+}
+
+void Protocol::parse_input(std::span<const std::uint8_t> copy, std::span<std::uint8_t> lend,
+                           core::Buffer& out) {
+  // A call made by a hook of another call on this protocol (ServerProtocol::resume() inside
+  // on_request, say) parses with the outer call's state and leaves the rest to that call.
+  const bool outer = !parsing_;
+  if (!outer && pending_ == nullptr) {
+    // Inside a hook of receive_whole_frames(), which holds nothing: nothing to parse here; the
+    // outer call goes on with its bytes once the hook returns.
+    if (!copy.empty() || !lend.empty()) {
+      throw std::logic_error("Protocol: bytes received inside a hook of a receive call");
+    }
+    return;
+  }
+  if (pending_ == nullptr) pending_ = borrow_pending();
+  parsing_ = true;
   try {
+    if (!copy.empty()) pending_->reader.feed_data(copy);
+    if (!lend.empty()) pending_->reader.lend(lend);
     parse(out);
   } catch (...) {
-    // A listener threw (the glue reports that and closes with 1011). The parser's own state
-    // is consistent between frames, but the caller's buffer may be reused once we return, so
-    // the unread bytes are copied out of it here as after any other call.
-    reader_.reclaim();
+    end_input(outer);  // a listener threw: the glue reports that and closes with 1011
     throw;
   }
-  if (state_ == State::closed) reader_.discard();
-  reader_.reclaim();
+  end_input(outer);
+}
+
+void Protocol::end_input(bool outer) {
+  Pending& p = *pending_;
+  // The caller's buffer may be reused once the call returns: the unread lent bytes are copied
+  // out of it (also when a listener threw). Nothing is parsed after the end.
+  const bool closed = state_ == State::closed;
+  if (closed) p.reader.discard();
+  p.reader.reclaim();
+  if (!outer) return;
+  parsing_ = false;
+  if (closed || p.empty()) {
+    pending_ = nullptr;
+    give_back(&p);
+  }
 }
 
 std::optional<std::span<std::uint8_t>> Protocol::read_header_block(bool& too_large) {
+  Pending& p = *pending_;
   too_large = false;
   const std::size_t limit = options_->http.max_header_bytes;
-  const std::size_t avail = reader_.available();
+  const std::size_t avail = p.reader.available();
   if (avail == 0) return std::nullopt;
   // Only the first `limit` bytes can hold the end of an acceptable block.
   const std::size_t window = std::min(avail, limit);
-  auto bytes = reader_.peek(window);
+  auto bytes = p.reader.peek(window);
   Extras& x = extras();
   const std::size_t end = find_header_end(*bytes, std::min(x.header_scan, window));
   if (end == std::string_view::npos) {
@@ -72,11 +126,10 @@ std::optional<std::span<std::uint8_t>> Protocol::read_header_block(bool& too_lar
     return std::nullopt;
   }
   x.header_scan = 0;
-  return reader_.read_exact(end);
+  return p.reader.read_exact(end);
 }
 
 void Protocol::receive_eof() {
-  reader_.feed_eof();
   if (state_ == State::closed) return;
   // RFC 6455 7.1.5: without a close frame the connection closed abnormally (1006). Bytes of an
   // incomplete frame or handshake still held are dropped with it.
@@ -84,9 +137,7 @@ void Protocol::receive_eof() {
     extras_->unanswered_end = Error::unexpected_eof;  // a deferred answer comes too late
   }
   state_ = State::closed;
-  reader_.discard();
-  reader_.reclaim();
-  message_.release();
+  drop_pending();
   extras().failure_code = close_code::abnormal;
   listener().on_failed(Error::unexpected_eof);
 }
@@ -97,27 +148,29 @@ bool Protocol::receive_handshake(core::Buffer& out) {
 }
 
 void Protocol::parse(core::Buffer& out) {
+  Pending& p = *pending_;
   if (state_ == State::connecting && !receive_handshake(out)) return;
   while ((state_ == State::open || state_ == State::closing) && !receive_paused_) {
-    if (!in_frame_) {
+    if (!p.in_frame) {
       // Between frames with nothing left to read: the usual end of a read, which neither
       // path below would get further with.
-      if (reader_.available() == 0) return;
+      if (p.reader.available() == 0) return;
       if (const auto whole = read_whole_frame(out)) {
         if (!*whole) return;
         continue;
       }
       if (!parse_frame_header(out)) return;
     }
-    const bool done = is_control(frame_opcode_) ? read_control_frame(out) : read_data_payload(out);
+    const bool done = is_control(p.frame_opcode) ? read_control_frame(out) : read_data_payload(out);
     if (!done) return;
   }
 }
 
 bool Protocol::parse_frame_header(core::Buffer& out) {
-  auto first = reader_.peek(2);
+  Pending& p = *pending_;
+  auto first = p.reader.peek(2);
   if (!first) return false;
-  auto bytes = reader_.read_exact(header_size((*first)[1]));
+  auto bytes = p.reader.read_exact(header_size((*first)[1]));
   if (!bytes) return false;
   Frame f;
   switch (parse_header(*bytes, f, options_->strict_lengths)) {
@@ -133,7 +186,7 @@ bool Protocol::parse_frame_header(core::Buffer& out) {
   if (const auto e = check_frame(f, role_, compression_enabled())) return fail(*e, out), false;
   if (!is_control(f.opcode)) {
     // RFC 6455 5.4: a continuation needs an open message; a new message needs none open.
-    const bool open_message = message_opcode_ != Opcode::continuation;
+    const bool open_message = p.message_opcode != Opcode::continuation;
     if (f.opcode == Opcode::continuation && !open_message) {
       return fail(Error::unexpected_continuation, out), false;
     }
@@ -142,34 +195,35 @@ bool Protocol::parse_frame_header(core::Buffer& out) {
     }
     if (f.length > options_->max_frame_size) return fail(Error::frame_too_big, out), false;
     if (f.opcode != Opcode::continuation) {
-      message_opcode_ = f.opcode;
-      message_compressed_ = f.rsv1;
-      message_size_ = 0;
-      utf8_.reset();
+      p.message_opcode = f.opcode;
+      p.message_compressed = f.rsv1;
+      p.message_size = 0;
+      p.utf8.reset();
     }
     // Uncompressed sizes are known from the header: fail before any payload is read.
-    if (!message_compressed_ && f.length > options_->max_message_size - message_size_) {
+    if (!p.message_compressed && f.length > options_->max_message_size - p.message_size) {
       return fail(Error::message_too_big, out), false;
     }
   }
-  frame_opcode_ = f.opcode;
-  frame_fin_ = f.fin;
-  frame_remaining_ = f.length;
-  mask_key_ = f.mask_key;
-  mask_offset_ = 0;
-  in_frame_ = true;
+  p.frame_opcode = f.opcode;
+  p.frame_fin = f.fin;
+  p.frame_remaining = f.length;
+  p.mask_key = f.mask_key;
+  p.mask_offset = 0;
+  p.in_frame = true;
   return true;
 }
 
 bool Protocol::read_control_frame(core::Buffer& out) {
+  Pending& p = *pending_;
   // Control payloads are small: wait for all of it, then act.
-  auto bytes = reader_.read_exact(static_cast<std::size_t>(frame_remaining_));
+  auto bytes = p.reader.read_exact(static_cast<std::size_t>(p.frame_remaining));
   if (!bytes) return false;
   std::span<std::uint8_t> payload = *bytes;
-  if (role_ == Role::server) mask_in_place(payload, mask_key_, 0);
-  in_frame_ = false;
-  frame_remaining_ = 0;
-  switch (frame_opcode_) {
+  if (role_ == Role::server) mask_in_place(payload, p.mask_key, 0);
+  p.in_frame = false;
+  p.frame_remaining = 0;
+  switch (p.frame_opcode) {
     case Opcode::ping:
       // RFC 6455 5.5.2: answer with a pong carrying the same payload, unless we already sent
       // a close frame.
@@ -194,6 +248,7 @@ bool Protocol::read_control_frame(core::Buffer& out) {
 }
 
 bool Protocol::handle_close(std::span<std::uint8_t> payload, core::Buffer& out) {
+  Pending& p = *pending_;
   // RFC 6455 5.5.1: an optional 2-byte code, then an optional UTF-8 reason.
   if (payload.size() == 1) return fail(Error::bad_close_payload, out), false;
   std::uint16_t code = close_code::no_status;
@@ -216,28 +271,30 @@ bool Protocol::handle_close(std::span<std::uint8_t> payload, core::Buffer& out) 
   // Both close frames are now sent and received: the handshake is over. Anything after the
   // peer's close frame is ignored (RFC 6455 5.5.1: nothing may follow it).
   state_ = State::closed;
-  message_.release();
+  p.message.release();
   listener().on_close(code, reason);
   return false;
 }
 
 bool Protocol::validate_text(std::span<const std::uint8_t> bytes, core::Buffer& out) {
-  if (message_opcode_ != Opcode::text) return true;
-  if (utf8_.feed(bytes)) return true;
+  Pending& p = *pending_;
+  if (p.message_opcode != Opcode::text) return true;
+  if (p.utf8.feed(bytes)) return true;
   fail(Error::bad_utf8, out);
   return false;
 }
 
 bool Protocol::read_data_payload(core::Buffer& out) {
+  Pending& p = *pending_;
   // Fast path: a frame that is a whole message (or, in frame mode, a whole frame) and whose
   // payload is already here is delivered in place, with no copy.
-  if (!message_compressed_ && message_.empty() && (frame_fin_ || options_->frame_mode) &&
-      reader_.available() >= frame_remaining_) {
-    auto payload = *reader_.read_exact(static_cast<std::size_t>(frame_remaining_));
-    if (role_ == Role::server) mask_in_place(payload, mask_key_, 0);
-    frame_remaining_ = 0;
-    in_frame_ = false;
-    message_size_ += payload.size();
+  if (!p.message_compressed && p.message.empty() && (p.frame_fin || options_->frame_mode) &&
+      p.reader.available() >= p.frame_remaining) {
+    auto payload = *p.reader.read_exact(static_cast<std::size_t>(p.frame_remaining));
+    if (role_ == Role::server) mask_in_place(payload, p.mask_key, 0);
+    p.frame_remaining = 0;
+    p.in_frame = false;
+    p.message_size += payload.size();
     if (!validate_text(payload, out)) return false;
     return deliver_message(payload, out);
   }
@@ -245,71 +302,76 @@ bool Protocol::read_data_payload(core::Buffer& out) {
   // inflating each piece, so failures show at the first bad byte.
   // The reassembly buffer grows with the bytes that actually arrived, not with what a header
   // announces, so a peer cannot make us allocate without sending.
-  while (frame_remaining_ > 0) {
-    auto chunk = reader_.read_some(static_cast<std::size_t>(frame_remaining_));
+  while (p.frame_remaining > 0) {
+    auto chunk = p.reader.read_some(static_cast<std::size_t>(p.frame_remaining));
     if (chunk.empty()) return false;
-    frame_remaining_ -= chunk.size();
+    p.frame_remaining -= chunk.size();
     if (!accept_data(chunk, out)) return false;
   }
-  in_frame_ = false;
+  p.in_frame = false;
   return end_data_frame(out);
 }
 
 bool Protocol::accept_data(std::span<std::uint8_t> chunk, core::Buffer& out) {
+  Pending& p = *pending_;
   const bool masked = role_ == Role::server;
-  if (message_compressed_) {
+  if (p.message_compressed) {
     if (masked) {
-      mask_offset_ = static_cast<std::uint8_t>(mask_in_place(chunk, mask_key_, mask_offset_) & 3);
+      p.mask_offset =
+          static_cast<std::uint8_t>(mask_in_place(chunk, p.mask_key, p.mask_offset) & 3);
     }
-    const std::size_t before = message_.size();
-    const std::size_t room = options_->max_message_size - message_size_;
-    const auto error = extras_->deflate->inflate(chunk, message_, room + before);
+    const std::size_t before = p.message.size();
+    const std::size_t room = options_->max_message_size - p.message_size;
+    const auto error = extras_->deflate->inflate(chunk, p.message, room + before);
     return accept_inflated(before, error, out);
   }
   // Unmasked (or copied) straight into the message buffer: one pass over the bytes.
-  std::uint8_t* dst = message_.prepare(chunk.size());
+  std::uint8_t* dst = p.message.prepare(chunk.size());
   if (masked) {
-    mask_offset_ = static_cast<std::uint8_t>(
-        mask_copy(dst, chunk.data(), chunk.size(), mask_key_, mask_offset_) & 3);
+    p.mask_offset = static_cast<std::uint8_t>(
+        mask_copy(dst, chunk.data(), chunk.size(), p.mask_key, p.mask_offset) & 3);
   } else {
     std::memcpy(dst, chunk.data(), chunk.size());
   }
-  message_.commit(chunk.size());
-  message_size_ += chunk.size();
+  p.message.commit(chunk.size());
+  p.message_size += chunk.size();
   return validate_text({dst, chunk.size()}, out);
 }
 
 bool Protocol::accept_inflated(std::size_t before, std::optional<Error> inflate_error,
                                core::Buffer& out) {
+  Pending& p = *pending_;
   // The output inflated before an error is checked first: zlib produces the same bytes up to
   // the error however the compressed data was split, so a bad byte among them must fail the
   // same way (bad_utf8) whether the error was seen in the same call or a later one.
-  const auto produced = message_.span().subspan(before);
-  message_size_ += produced.size();
+  const auto produced = p.message.span().subspan(before);
+  p.message_size += produced.size();
   if (!validate_text(produced, out)) return false;
   if (inflate_error) return fail(*inflate_error, out), false;
   return true;
 }
 
 bool Protocol::end_data_frame(core::Buffer& out) {
-  if (message_compressed_ && frame_fin_) {
+  Pending& p = *pending_;
+  if (p.message_compressed && p.frame_fin) {
     // RFC 7692 7.2.2: append 0x00 0x00 0xff 0xff and inflate the end of the message.
-    const std::size_t before = message_.size();
-    const std::size_t room = options_->max_message_size - message_size_;
-    const auto error = extras_->deflate->finish_inflate(message_, room + before);
+    const std::size_t before = p.message.size();
+    const std::size_t room = options_->max_message_size - p.message_size;
+    const auto error = extras_->deflate->finish_inflate(p.message, room + before);
     if (!accept_inflated(before, error, out)) return false;
   }
-  if (!options_->frame_mode && !frame_fin_) return true;  // more fragments to come
-  return deliver_message(message_.span(), out);
+  if (!options_->frame_mode && !p.frame_fin) return true;  // more fragments to come
+  return deliver_message(p.message.span(), out);
 }
 
 bool Protocol::deliver_message(std::span<std::uint8_t> payload, core::Buffer& out) {
-  const Opcode op = message_opcode_;
-  const bool fin = frame_fin_;
+  Pending& p = *pending_;
+  const Opcode op = p.message_opcode;
+  const bool fin = p.frame_fin;
   if (fin) {
     // RFC 6455 8.1: a text message must end on a whole code point.
-    if (op == Opcode::text && !utf8_.complete()) return fail(Error::bad_utf8, out), false;
-    message_opcode_ = Opcode::continuation;
+    if (op == Opcode::text && !p.utf8.complete()) return fail(Error::bad_utf8, out), false;
+    p.message_opcode = Opcode::continuation;
   }
   {
     // The reassembly buffer is reset once the listener is done with the payload, also when
@@ -326,7 +388,7 @@ bool Protocol::deliver_message(std::span<std::uint8_t> payload, core::Buffer& ou
           message.clear();
         }
       }
-    } reset{message_, fin};
+    } reset{p.message, fin};
     if (options_->frame_mode) {
       listener().on_fragment(op, payload, fin);
     } else {

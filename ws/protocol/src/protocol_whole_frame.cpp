@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 
+#include "protocol_pending.h"
+#include "uvws/core/utf8.h"
 #include "uvws/ws/mask.h"
 #include "uvws/ws/protocol.h"
 
@@ -62,26 +64,57 @@ std::optional<WholeFrame> whole_data_frame(std::span<const std::uint8_t> bytes, 
 }  // namespace
 
 std::optional<bool> Protocol::read_whole_frame(core::Buffer& out) {
+  Pending& p = *pending_;
   // A continuation or a new message while one is open is an error or a fragment: general path.
-  if (message_opcode_ != Opcode::continuation || !message_.empty()) return std::nullopt;
-  const std::span<std::uint8_t> bytes = reader_.contiguous();
+  if (p.message_opcode != Opcode::continuation || !p.message.empty()) return std::nullopt;
+  const std::span<std::uint8_t> bytes = p.reader.contiguous();
   const auto f = whole_data_frame(bytes, role_, *options_);
   if (!f) return std::nullopt;
-  reader_.skip(f->header + f->length);
-  // The state parse_frame_header() and read_data_payload() leave after such a frame.
-  message_opcode_ = f->opcode;
-  message_compressed_ = false;
-  message_size_ = f->length;
-  utf8_.reset();
-  frame_opcode_ = f->opcode;
-  frame_fin_ = true;
-  frame_remaining_ = 0;
-  mask_key_ = f->mask_key;
-  mask_offset_ = 0;
-  const auto payload = bytes.subspan(f->header, f->length);
-  if (role_ == Role::server) mask_in_place(payload, f->mask_key, 0);
-  if (!validate_text(payload, out)) return false;
-  return deliver_message(payload, out);
+  p.reader.skip(f->header + f->length);
+  // No frame or message state is set: once delivered, the frame leaves it as it found it (no
+  // frame or message open), and every other field is set afresh when the next frame begins.
+  return deliver_whole(f->opcode, bytes.subspan(f->header, f->length), f->mask_key, out);
+}
+
+bool Protocol::deliver_whole(Opcode opcode, std::span<std::uint8_t> payload, std::uint32_t mask_key,
+                             core::Buffer& out) {
+  if (role_ == Role::server) mask_in_place(payload, mask_key, 0);
+  if (opcode == Opcode::text) {
+    // RFC 6455 8.1, as validate_text() and deliver_message() check it for a message in pieces.
+    core::Utf8Validator utf8;
+    if (!utf8.feed(payload) || !utf8.complete()) return fail(Error::bad_utf8, out), false;
+  }
+  if (options_->frame_mode) {
+    listener().on_fragment(opcode, payload, true);
+  } else {
+    listener().on_message(opcode, payload);
+  }
+  return state_ == State::open || state_ == State::closing;
+}
+
+std::span<std::uint8_t> Protocol::receive_whole_frames(std::span<std::uint8_t> data,
+                                                       core::Buffer& out) {
+  // parsing_ as in parse_input(): a hook's receive_held() waits for this call, and a call
+  // nested in a hook parses only what is held (nothing: pending_ is null here).
+  parsing_ = true;
+  try {
+    while (const auto f = whole_data_frame(data, role_, *options_)) {
+      const auto payload = data.subspan(f->header, f->length);
+      data = data.subspan(f->header + f->length);
+      if (!deliver_whole(f->opcode, payload, f->mask_key, out) || receive_paused_) break;
+    }
+  } catch (...) {
+    // A listener threw: what is left is kept for later, as the general path would keep it
+    // (the caller's buffer may be reused once we return).
+    parsing_ = false;
+    if (state_ != State::closed && !data.empty()) {
+      if (pending_ == nullptr) pending_ = borrow_pending();
+      pending_->reader.feed_data(data);
+    }
+    throw;
+  }
+  parsing_ = false;
+  return data;
 }
 
 }  // namespace uvws::ws

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "protocol_extras.h"
+#include "protocol_pending.h"
 #include "uvws/ws/handshake.h"
 
 namespace uvws::ws {
@@ -31,11 +32,11 @@ bool ServerProtocol::awaiting_answer() const {
 }
 
 bool ServerProtocol::receive_handshake(core::Buffer& out) {
-  // Bytes after the request wait in reader_ until the answer (see resume()). RFC 6455 4.1: a
+  // Bytes after the request wait in reader() until the answer (see resume()). RFC 6455 4.1: a
   // client waits for the answer before it sends frames; a few sent early are tolerated, up to
   // the header limit, so that a deferred answer cannot make us hold an unbounded amount.
   if (awaiting_answer()) {
-    if (reader_.available() > options_->http.max_header_bytes) {
+    if (reader().available() > options_->http.max_header_bytes) {
       extras_->unanswered_end = Error::early_data;
       fail_handshake(Error::early_data, error_response(Error::early_data), out);
     }
@@ -44,7 +45,7 @@ bool ServerProtocol::receive_handshake(core::Buffer& out) {
   // A TLS ClientHello, an HTTP/2 frame, binary: refused at its first bytes (400), not after
   // the handshake timeout. Checked before anything else, so that the answer does not depend on
   // how the bytes were split (may_begin_request looks at the first few only).
-  auto head = *reader_.peek(std::min<std::size_t>(reader_.available(), 32));
+  auto head = *reader().peek(std::min<std::size_t>(reader().available(), 32));
   // Only the bytes of the first header block count (what follows it is not the request's).
   if (const std::size_t end = find_header_end(head); end != std::string_view::npos) {
     head = head.first(end);

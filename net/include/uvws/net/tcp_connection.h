@@ -285,8 +285,8 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   void set_tls_session(std::unique_ptr<TlsSession> session);
 };
 
-// The per-connection memory budget (uWebSockets-class: under 512 bytes per idle WebSocket in
-// total, of which the uv_tcp_t is 248).
+// The per-connection memory budget (at most 400 bytes of RSS per idle WebSocket in total, of
+// which the uv_tcp_t is 248; detail::Connection's static_assert holds the whole).
 static_assert(sizeof(TCPConnection) <= 320, "TCPConnection grew beyond its memory budget");
 
 // Called for every message sent (WebSocket::send checks the backpressure limit before and

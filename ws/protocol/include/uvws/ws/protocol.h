@@ -211,7 +211,8 @@ class UVWS_EXPORT Protocol {
   // Bytes of memory held for input not yet delivered: a message spanning reads or frames (its
   // reassembly buffer's capacity) and an incomplete frame's bytes. Zero between messages that
   // arrive whole. What a server's memory budget counts (ServerOptions::memory_budget).
-  std::size_t buffered_bytes() const { return message_.capacity() + reader_.held_bytes(); }
+  // Inline: the server asks after every read and send, and between messages it is zero.
+  std::size_t buffered_bytes() const { return pending_ == nullptr ? 0 : pending_bytes(); }
   // For a connection gone quiet: permessage-deflate gives its zlib state back, keeping only
   // the window context takeover needs (PerMessageDeflate::release_idle). No-op without
   // compression. Any time; a message in progress keeps its stream.
@@ -229,7 +230,7 @@ class UVWS_EXPORT Protocol {
   // The listener the events go to.
   ProtocolListener& listener() { return *listener_; }
 
-  // Consumes handshake bytes from reader_ while connecting, through the role class's
+  // Consumes handshake bytes from reader() while connecting, through the role class's
   // receive_handshake() (dispatched on role_: no virtual call, no vtable pointer); false
   // stops parsing (need more bytes, or the handshake failed).
   bool receive_handshake(core::Buffer& out);
@@ -241,11 +242,12 @@ class UVWS_EXPORT Protocol {
   void fail_handshake(Error e, std::string_view http_answer, core::Buffer& out);
   // The handshake is done: the state becomes open.
   void set_open() { state_ = State::open; }
-  // The next whole HTTP header block from reader_ (consumed), or nullopt: need more bytes, or
+  // The next whole HTTP header block from reader() (consumed), or nullopt: need more bytes, or
   // (with `too_large` set) the block is over options_->http.max_header_bytes.
   std::optional<std::span<std::uint8_t>> read_header_block(bool& too_large);
-  // Parses what reader_ holds (used after a handshake answer) and reclaims the loan.
-  void parse_buffered(core::Buffer& out);
+  // Parses what earlier calls left unparsed (used after a handshake answer), as receive_data()
+  // would with no new bytes.
+  void parse_buffered(core::Buffer& out) { parse_input({}, {}, out); }
   // Turns permessage-deflate on with the negotiated `params`.
   void enable_deflate(const DeflateParams& params);
   // Frees extras_ when it holds nothing an open connection still needs (called once the
@@ -253,8 +255,9 @@ class UVWS_EXPORT Protocol {
   // subprotocol costs one null pointer.
   void trim_extras();
 
-  // The received bytes not parsed yet.
-  core::StreamReader reader_;
+  // The received bytes not parsed yet. Only inside a receive call (parsing_), when the parse
+  // state is at hand (see Pending below).
+  core::StreamReader& reader();
   // Always points to the role's own options type (ServerProtocolOptions or
   // ClientProtocolOptions): only the role classes set it, from parameters of that type, so
   // they may static_cast it back.
@@ -267,9 +270,16 @@ class UVWS_EXPORT Protocol {
   // close answer, the close frame of a failure); false stops parsing.
   void parse(core::Buffer& out);
   bool parse_frame_header(core::Buffer& out);
-  // The fast path for a whole unfragmented text or binary frame in reader_'s contiguous bytes:
+  // The fast path for a whole unfragmented text or binary frame in reader()'s contiguous bytes:
   // nullopt when not taken (nothing consumed), else what read_data_payload() would return.
   std::optional<bool> read_whole_frame(core::Buffer& out);
+  // Unmasks, validates (text) and delivers a frame that is a whole message (or, in frame
+  // mode, a whole frame) without touching the parse state; false stops parsing.
+  bool deliver_whole(Opcode opcode, std::span<std::uint8_t> payload, std::uint32_t mask_key,
+                     core::Buffer& out);
+  // Delivers the whole plain frames at the start of `data` while nothing is held (the common
+  // read, with no parse state at all) and returns the rest, which the general path takes.
+  std::span<std::uint8_t> receive_whole_frames(std::span<std::uint8_t> data, core::Buffer& out);
   bool read_control_frame(core::Buffer& out);
   bool read_data_payload(core::Buffer& out);
   bool accept_data(std::span<std::uint8_t> chunk, core::Buffer& out);
@@ -281,24 +291,43 @@ class UVWS_EXPORT Protocol {
   void write_frame(Opcode opcode, std::span<const std::uint8_t> payload, bool fin, bool rsv1,
                    core::Buffer& out);
 
-  ProtocolListener* listener_;         // never null
-  core::Buffer message_;               // payload of a message spanning reads or frames
-  std::uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
-  std::uint64_t message_size_ = 0;     // payload bytes of the current message so far
-  std::uint32_t mask_key_ = 0;
-  core::Utf8Validator utf8_;
+  // The one receive path: copies `copy` or lends `lend` (at most one is non-empty) to the
+  // reader, parses, and keeps what must outlive the call (see Pending).
+  void parse_input(std::span<const std::uint8_t> copy, std::span<std::uint8_t> lend,
+                   core::Buffer& out);
+  // Ends a parse_input() call: copies the unread lent bytes out, and the outermost call gives
+  // the parse state back when nothing in it must outlive the call.
+  void end_input(bool outer);
+  // buffered_bytes() when pending_ is set.
+  std::size_t pending_bytes() const;
+  // Empties the parse state (terminate, EOF): frees it outside a receive call; inside one,
+  // the call frees it as it ends.
+  void drop_pending();
+
+  // The parse state: the reader with its kept bytes, the frame being read and the message
+  // being assembled (protocol_pending.h). It is needed only while a frame, a message or
+  // unparsed bytes span receive calls, which an idle connection between messages never has,
+  // so it is not part of the protocol: a receive call borrows one (its thread's spare) and
+  // keeps it only when something must outlive the call; the call that finishes what it held
+  // gives it back. `pending_` is owned, null when nothing is pending between calls; during a
+  // call (parsing_) it is never null.
+  struct Pending;
+  // A parse state for a call: the thread's spare one, else a new one.
+  static Pending* borrow_pending();
+  // Done with `pending`: it becomes the thread's spare when that has none and it is empty,
+  // else it is deleted.
+  static void give_back(Pending* pending);
+  // The thread's spare parse state (protocol_receive.cpp), or null.
+  static std::unique_ptr<Pending>& spare_pending();
+  Pending* pending_ = nullptr;
+  ProtocolListener* listener_;  // never null
   State state_ = State::connecting;
   Role role_;
-  Opcode frame_opcode_ = Opcode::continuation;
-  Opcode message_opcode_ = Opcode::continuation;  // continuation = no message open
-  std::uint8_t mask_offset_ = 0;
-  bool in_frame_ = false;
-  bool frame_fin_ = false;
-  bool message_compressed_ = false;
-  bool sending_fragmented_ = false;
-  bool receive_paused_ = false;  // set_receive_paused()
-  bool parsing_ = false;         // inside parse_buffered(): receive_held() waits for it
-  bool compressing_ = false;     // enable_deflate() ran: extras_->deflate is set for good
+  // One byte of flags, so that the close codes fit in the same word as the state.
+  bool sending_fragmented_ : 1 = false;
+  bool receive_paused_ : 1 = false;  // set_receive_paused()
+  bool parsing_ : 1 = false;         // inside parse_input(): receive_held() waits for it
+  bool compressing_ : 1 = false;     // enable_deflate() ran: extras_->deflate is set for good
   std::uint16_t close_received_ = 0;
   std::uint16_t close_sent_ = 0;
 };
