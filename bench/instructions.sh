@@ -145,7 +145,7 @@ for variant in "${variants[@]}"; do
   report "| ${variant} | $per | ${ratio}x |"
   if [[ -n $PROFILE_DIR ]]; then
     name=$(profile_name "${args[*]:-}")
-    python3 "$bench_dir/callgrind_split.py" "$PROFILE_DIR/$name-$MESSAGES.callgrind" \
+    python3 "$(dirname "${BASH_SOURCE[0]}")/callgrind_split.py" "$PROFILE_DIR/$name-$MESSAGES.callgrind" \
       "$PROFILE_DIR/$name-$((2 * MESSAGES)).callgrind" "$MESSAGES" >"$PROFILE_DIR/$name.split.md"
     echo "  (split into categories: $PROFILE_DIR/$name.split.md)" >&2
   fi
