@@ -8,9 +8,10 @@ SMALL.out and LARGE.out are callgrind outputs (valgrind --tool=callgrind --compr
 --compress-pos=no) of runs that echoed MESSAGES and 2 x MESSAGES messages: per message =
 (LARGE - SMALL) / MESSAGES, so start-up, handshakes and shutdown cancel out, as in
 bench/instructions.sh. Every instruction is counted once, where it executes (self cost), and
-given to a category by the source file of its line (inlined code keeps the file it was written
-in) or, without line information, by its function and object file (first matching rule in
-CATEGORIES). The categories add up to the total. bench/results/user_cpu_floor.md explains them.
+given to a category: by its object file for libc and libuv; by the source file of its line when
+that is the metrics', the timers' or the UTF-8 code (inlined code keeps the file it was written
+in); else by its function (FN_RULES), or by its source file (SRC_RULES). The categories add up
+to the total. bench/results/user_cpu_floor.md explains them.
 """
 import re
 import sys
@@ -148,6 +149,10 @@ def category(key):
         return K_UVSTREAM if re.search(r"stream\.c|tcp\.c", src) else K_UVLOOP
     if src.endswith("epoll_echo.cpp"):
         return FLOOR_FUNCTIONS.get(enclosing_function(src, line), K_FLOORLOOP)
+    # Code inlined from the metrics, timer and UTF-8 sources counts there, whoever inlined it.
+    for rx, k in SRC_COMPILED[:3]:
+        if rx.search(src):
+            return k
     for rx, k in FN_COMPILED:
         if rx.search(fn):
             return k
