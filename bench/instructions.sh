@@ -125,7 +125,7 @@ report() {
 }
 
 if [[ -n $OUT ]]; then : >"$OUT"; fi
-report "# uvws-echo: user-mode instructions per echoed message (cachegrind)"
+report "# uvws-echo: user-mode instructions per echoed message ($([[ -n $PROFILE_DIR ]] && echo callgrind || echo cachegrind))"
 report ""
 report "$(date -u '+%Y-%m-%d %H:%M UTC'); build \`$BUILD_DIR\`; 100 connections x $INFLIGHT in flight," \
   "20-byte text; per message: (instructions at $((2 * MESSAGES)) messages - at $MESSAGES) / $MESSAGES."
