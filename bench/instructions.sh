@@ -17,10 +17,22 @@
 #
 #   VARIANTS="default;floor" INFLIGHT=1 bash bench/instructions.sh
 #
+# Other servers under the same count: "floor-utf8" is the conforming floor (bench-echo-epoll
+# --validate-utf8: the floor plus the UTF-8 check of text that RFC 6455 8.1 makes mandatory),
+# "websocketpp" and "beast" the C++ peers of the echo benchmark (bench-echo-websocketpp,
+# bench-echo-beast, when built). Node's ws is not counted: under valgrind a JIT's instructions
+# say little about its speed. bench/results/user_cpu_floor.md compares them all:
+#
+#   VARIANTS="default;floor;floor-utf8;websocketpp;beast" bash bench/instructions.sh
+#
 # Settings (environment): BUILD_DIR (default build/release, with UVWS_BUILD_BENCH=ON),
 # MESSAGES (default 200000), INFLIGHT (messages in flight per connection, default 32),
-# VARIANTS (";"-separated extra arguments of uvws-echo, "default" for none, "floor" for
-# bench-echo-epoll; default "default;--no-metrics"), OUT (default: standard output only).
+# VARIANTS (";"-separated extra arguments of uvws-echo, "default" for none, or one of the other
+# servers above; default "default;--no-metrics"), OUT (default: standard output only),
+# PROFILE_DIR (when set: callgrind instead of cachegrind, the same count, with each run's
+# profile kept there as VARIANT-MESSAGES.callgrind and the per-message split into categories
+# of bench/callgrind_split.py printed after each variant; a libuv with debug information, e.g.
+# LD_LIBRARY_PATH=<a -g build of the same libuv>, lets it see inside libuv).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,6 +41,8 @@ MESSAGES=${MESSAGES:-200000}
 INFLIGHT=${INFLIGHT:-32}
 VARIANTS=${VARIANTS:-"default;--no-metrics"}
 OUT=${OUT:-}
+PROFILE_DIR=${PROFILE_DIR:-}
+if [[ -n $PROFILE_DIR ]]; then mkdir -p "$PROFILE_DIR"; fi
 
 command -v valgrind >/dev/null || die "valgrind is not installed (apt-get install valgrind)"
 echo_bin=$(find_program uvws-echo)
@@ -44,19 +58,39 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Instructions uvws-echo (arguments "$@"; or bench-echo-epoll for the single argument
-# "floor") executes while echoing $1 messages.
+# The command line of the program that is not uvws-echo for variant $1, in the array `server`;
+# returns 1 for a uvws-echo variant.
+other_server() {
+  local bin
+  case "$1" in
+    floor | floor-utf8)
+      [[ -n $floor_bin ]] || die "bench-echo-epoll is not built under $BUILD_DIR"
+      server=("$floor_bin" --port 0)
+      if [[ $1 == floor-utf8 ]]; then server+=(--validate-utf8); fi
+      ;;
+    websocketpp | beast)
+      bin=$(find_program "bench-echo-$1")
+      [[ -n $bin ]] || die "bench-echo-$1 is not built under $BUILD_DIR"
+      server=("$bin" --port 0)
+      ;;
+    *) return 1 ;;
+  esac
+}
+
+# Instructions uvws-echo (arguments "$@"; or the other server a single argument names, see
+# other_server) executes while echoing $1 messages.
 count_instructions() {
-  local messages=$1 port i
+  local messages=$1 port i other=no
   shift
   local server=("$echo_bin" --host 127.0.0.1 --port 0 --log-level warn "$@")
-  if [[ "$*" == floor ]]; then
-    [[ -n $floor_bin ]] || die "bench-echo-epoll is not built under $BUILD_DIR"
-    server=("$floor_bin" --port 0)
-  fi
+  if [[ $# == 1 ]] && other_server "$1"; then other=yes; fi
   : >"$tmp/server.out"
-  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-    --log-file="$tmp/valgrind.log" "${server[@]}" >"$tmp/server.out" 2>&1 &
+  local tool=(--tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null)
+  if [[ -n $PROFILE_DIR ]]; then
+    tool=(--tool=callgrind --compress-strings=no --compress-pos=no
+      "--callgrind-out-file=$PROFILE_DIR/$(profile_name "$*")-$messages.callgrind")
+  fi
+  valgrind "${tool[@]}" --log-file="$tmp/valgrind.log" "${server[@]}" >"$tmp/server.out" 2>&1 &
   server_pid=$!
   port=
   for ((i = 0; i < 300; i++)); do
@@ -71,10 +105,19 @@ count_instructions() {
     --messages "$messages" --warmup 0 --quiet >/dev/null ||
     die "uvws-loadgen failed against ${server[*]}"
   kill -TERM "$server_pid"
-  wait "$server_pid" || [[ "$*" == floor ]] ||
+  # The peers do not handle SIGTERM: only uvws-echo must exit cleanly.
+  wait "$server_pid" || [[ $other == yes ]] ||
     die "uvws-echo $* did not exit cleanly: $(tail -c 300 "$tmp/server.out")"
   server_pid=
-  sed -nE 's/.*I[[:space:]]+refs:[[:space:]]+([0-9,]+).*/\1/p' "$tmp/valgrind.log" | tr -d ,
+  sed -nE -e 's/.*I[[:space:]]+refs:[[:space:]]+([0-9,]+).*/\1/p' \
+    -e 's/.*Collected[[:space:]]*:[[:space:]]+([0-9]+).*/\1/p' "$tmp/valgrind.log" | tr -d ,
+}
+
+# The variant's arguments as a file name.
+profile_name() {
+  local name=${1:-default}
+  name=${name// /_}
+  echo "${name//[^A-Za-z0-9_.-]/}"
 }
 
 report() {
@@ -82,12 +125,12 @@ report() {
 }
 
 if [[ -n $OUT ]]; then : >"$OUT"; fi
-report "# uvws-echo: user-mode instructions per echoed message (cachegrind)"
+report "# uvws-echo: user-mode instructions per echoed message ($([[ -n $PROFILE_DIR ]] && echo callgrind || echo cachegrind))"
 report ""
 report "$(date -u '+%Y-%m-%d %H:%M UTC'); build \`$BUILD_DIR\`; 100 connections x $INFLIGHT in flight," \
   "20-byte text; per message: (instructions at $((2 * MESSAGES)) messages - at $MESSAGES) / $MESSAGES."
 report ""
-report "| uvws-echo arguments | instructions / message | vs first |"
+report "| uvws-echo arguments, or server | instructions / message | vs first |"
 report "|---|---:|---:|"
 first=
 IFS=';' read -r -a variants <<<"$VARIANTS"
@@ -100,4 +143,10 @@ for variant in "${variants[@]}"; do
   if [[ -z $first ]]; then first=$per; fi
   ratio=$(awk -v p="$per" -v f="$first" 'BEGIN { printf "%.3f", p / f }')
   report "| ${variant} | $per | ${ratio}x |"
+  if [[ -n $PROFILE_DIR ]]; then
+    name=$(profile_name "${args[*]:-}")
+    python3 "$(dirname "${BASH_SOURCE[0]}")/callgrind_split.py" "$PROFILE_DIR/$name-$MESSAGES.callgrind" \
+      "$PROFILE_DIR/$name-$((2 * MESSAGES)).callgrind" "$MESSAGES" >"$PROFILE_DIR/$name.split.md"
+    echo "  (split into categories: $PROFILE_DIR/$name.split.md)" >&2
+  fi
 done

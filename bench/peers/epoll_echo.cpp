@@ -1,7 +1,7 @@
 // bench-echo-epoll: the floor of the echo benchmark — the least work a single-threaded
 // WebSocket echo server can do on Linux.
 //
-//   bench-echo-epoll [--port N] [--broadcast]
+//   bench-echo-epoll [--port N] [--broadcast] [--validate-utf8]
 //                                   (0: any free port; prints "listening PORT" first)
 //
 // One epoll loop, level-triggered, on 127.0.0.1. The opening handshake is read until the
@@ -20,6 +20,13 @@
 // are gathered in one shared buffer and written to each receiver with one send() (or queued
 // behind what it has not taken yet), the least work a relay can do; control frames are
 // answered to their sender as in echo mode.
+//
+// --validate-utf8 makes it the conforming floor of bench/instructions.sh ("floor-utf8"): the
+// payload of every text message is also checked as it is unmasked, with uvws's own
+// core::Utf8Validator, as RFC 6455 8.1 requires of every endpoint (a message that is not valid
+// UTF-8 ends the connection). It is the one check of a received data frame's payload the RFC
+// makes mandatory, so the difference to the plain floor is what a conforming server cannot
+// avoid spending beyond it on each message.
 //
 // Not a server to deploy: a peer's bytes are trusted. Errors end that connection.
 // Connections are kept in a table indexed by file descriptor.
@@ -47,6 +54,7 @@
 
 #include "uvws/core/buffer.h"
 #include "uvws/core/crypto.h"
+#include "uvws/core/utf8.h"
 
 namespace {
 
@@ -62,13 +70,18 @@ struct Conn {
   std::uint64_t left = 0;  // payload bytes of the current frame still to come
   std::uint32_t key = 0;   // its masking key, rotated to the next payload byte's phase
   bool in_frame = false;
-  bool echo_payload = true;    // false for a client's pong: its payload is dropped
-  bool relay = false;          // --broadcast: the current frame goes to the others
-  uvws::core::Buffer frame;    // --broadcast: the frame being relayed, until it is whole
-  uvws::core::Buffer pending;  // output the kernel did not take yet
+  bool echo_payload = true;        // false for a client's pong: its payload is dropped
+  bool fin = false;                // the current frame ends its message
+  bool check = false;              // --validate-utf8: the current frame's payload is checked
+  bool relay = false;              // --broadcast: the current frame goes to the others
+  bool text = false;               // --validate-utf8: the current data message is text
+  uvws::core::Utf8Validator utf8;  // --validate-utf8: the current text message so far
+  uvws::core::Buffer frame;        // --broadcast: the frame being relayed, until it is whole
+  uvws::core::Buffer pending;      // output the kernel did not take yet
 };
 
 bool broadcast = false;
+bool validate_utf8 = false;
 uvws::core::Buffer out;  // output of the current read for its own connection (one for all)
 uvws::core::Buffer fan;  // --broadcast: frames of the current read for every other connection
 std::vector<std::unique_ptr<Conn>> conns;  // by file descriptor
@@ -79,9 +92,10 @@ std::size_t header_size(std::uint8_t b1) {
   return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((b1 & 0x80u) ? 4u : 0u);
 }
 
-// Unmasks n bytes from src, appending them to `to`, and advances the key's phase.
-void unmask_append(uvws::core::Buffer& to, const std::uint8_t* src, std::size_t n,
-                   std::uint32_t& key) {
+// Unmasks n bytes from src, appending them to `to`, and advances the key's phase. Returns the
+// unmasked bytes (in `to`).
+const std::uint8_t* unmask_append(uvws::core::Buffer& to, const std::uint8_t* src, std::size_t n,
+                                  std::uint32_t& key) {
   std::uint8_t* dst = to.prepare(n);
   const std::uint64_t key64 = (static_cast<std::uint64_t>(key) << 32) | key;
   std::size_t i = 0;
@@ -98,6 +112,7 @@ void unmask_append(uvws::core::Buffer& to, const std::uint8_t* src, std::size_t 
   }
   key = k;
   to.commit(n);
+  return dst;
 }
 
 void append_header(uvws::core::Buffer& to, std::uint8_t b0, std::uint64_t len) {
@@ -189,7 +204,9 @@ bool handshake(Conn* c, const std::uint8_t* data, std::size_t n, std::size_t& us
   return true;
 }
 
-// Parses and echoes the frames in data[0, n).
+// Parses and echoes the frames in data[0, n); Validate: --validate-utf8 (a template argument,
+// so that the plain floor runs the same code as without the option).
+template <bool Validate>
 bool frames(Conn* c, const std::uint8_t* data, std::size_t n) {
   while (n > 0 && !c->closing) {
     if (!c->in_frame) {
@@ -217,6 +234,18 @@ bool frames(Conn* c, const std::uint8_t* data, std::size_t n) {
       const unsigned opcode = b0 & 0x0Fu;
       c->echo_payload = opcode != 0xA;
       c->relay = broadcast && opcode < 0x8;
+      if constexpr (Validate) {
+        c->fin = (b0 & 0x80) != 0;
+        if (opcode < 0x8) {
+          if (opcode != 0x0) {  // a message starts (0x0: it goes on)
+            c->text = opcode == 0x1;
+            c->utf8.reset();
+          }
+          c->check = c->text;
+        } else {
+          c->check = false;
+        }
+      }
       if (opcode == 0x9) {
         append_header(out, static_cast<std::uint8_t>(0x80 | 0xA), len);  // ping: pong
       } else if (c->relay) {
@@ -227,12 +256,20 @@ bool frames(Conn* c, const std::uint8_t* data, std::size_t n) {
       if (opcode == 0x8) c->closing = true;  // the rest of the close frame is still echoed
     }
     const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(c->left, n));
-    if (c->echo_payload) unmask_append(c->relay ? c->frame : out, data, take, c->key);
+    if (c->echo_payload) {
+      const std::uint8_t* plain = unmask_append(c->relay ? c->frame : out, data, take, c->key);
+      if constexpr (Validate) {
+        if (c->check && !c->utf8.feed({plain, take})) return false;  // RFC 6455 8.1
+      }
+    }
     data += take;
     n -= take;
     c->left -= take;
     if (c->left == 0) {
       c->in_frame = false;
+      if constexpr (Validate) {
+        if (c->check && c->fin && !c->utf8.complete()) return false;  // ends inside a sequence
+      }
       if (c->relay) {
         fan.append(c->frame.span());
         c->frame.clear();
@@ -263,7 +300,9 @@ void on_readable(Conn* c, std::vector<std::uint8_t>& buf) {
     data += used;
     n -= used;
   }
-  if (c->open && !frames(c, data, n)) return close_conn(c);
+  if (c->open && !(validate_utf8 ? frames<true>(c, data, n) : frames<false>(c, data, n))) {
+    return close_conn(c);
+  }
   if (!fan.empty()) {
     for (auto& slot : conns) {
       Conn* to = slot.get();
@@ -297,8 +336,10 @@ int main(int argc, char** argv) {
       port = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
     } else if (std::strcmp(argv[i], "--broadcast") == 0) {
       broadcast = true;
+    } else if (std::strcmp(argv[i], "--validate-utf8") == 0) {
+      validate_utf8 = true;
     } else {
-      std::fprintf(stderr, "usage: bench-echo-epoll [--port N] [--broadcast]\n");
+      std::fprintf(stderr, "usage: bench-echo-epoll [--port N] [--broadcast] [--validate-utf8]\n");
       return 2;
     }
   }

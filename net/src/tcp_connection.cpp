@@ -23,8 +23,17 @@ constexpr std::size_t copy_rest_limit = 64 * 1024;
 // large send so that one big message does not pin memory for the loop's lifetime.
 constexpr std::size_t cork_keep_capacity = 1024 * 1024;
 
+// uv_buf_init() without the call into libuv (it is not inline): the same two fields, the length
+// cut to unsigned int as uv_buf_init() takes it.
+uv_buf_t make_uv_buf(const std::uint8_t* data, std::size_t size) noexcept {
+  uv_buf_t b;
+  b.base = const_cast<char*>(reinterpret_cast<const char*>(data));
+  b.len = static_cast<unsigned int>(size);
+  return b;
+}
+
 uv_buf_t as_uv_buf(core::Buffer& b) noexcept {
-  return uv_buf_init(reinterpret_cast<char*>(b.data()), static_cast<unsigned int>(b.size()));
+  return make_uv_buf(b.data(), b.size());
 }
 
 }  // namespace
@@ -166,8 +175,7 @@ void TCPConnection::write_shared(std::span<const std::span<const std::uint8_t>> 
     const std::size_t n = std::min(batch, parts.size());
     std::size_t total = 0;
     for (std::size_t k = 0; k < n; ++k) {
-      bufs[k] = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(parts[k].data())),
-                            static_cast<unsigned int>(parts[k].size()));
+      bufs[k] = make_uv_buf(parts[k].data(), parts[k].size());
       total += parts[k].size();
     }
     ++loop().stats_.try_writes;
@@ -197,8 +205,7 @@ void TCPConnection::send(core::Buffer& bytes) noexcept {
 std::size_t TCPConnection::try_write(std::span<const std::uint8_t> bytes) noexcept {
   // The fast path: one writev() syscall that usually takes everything, no request, no copy.
   ++loop().stats_.try_writes;
-  uv_buf_t b = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(bytes.data())),
-                           static_cast<unsigned int>(bytes.size()));
+  uv_buf_t b = make_uv_buf(bytes.data(), bytes.size());
   const int n = uv_try_write(stream(), &b, 1);
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
@@ -287,10 +294,6 @@ void TCPConnection::disarm_timer() noexcept {
   l.wheel_->cancel(*this);
   flags_ &= static_cast<std::uint16_t>(~f_armed);
   detail::list_push_back(l.parked_, *this);
-}
-
-void TCPConnection::touch() noexcept {
-  if (flags_ & f_armed) loop().wheel_->touch(*this);
 }
 
 void TCPConnection::timer_expired(TimerNode& node) noexcept {

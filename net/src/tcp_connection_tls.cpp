@@ -18,10 +18,9 @@
 
 namespace uvws::net {
 
-TCPConnection::WriteState* TCPConnection::write_state() const noexcept {
+TCPConnection::WriteState* TCPConnection::tagged_write_state() const noexcept {
   if (side_ & side_tls) return reinterpret_cast<TlsSide*>(side_ & ~side_tls)->write.get();
-  if (side_ & side_tunnel) return tunnel_write_state(side_ & ~side_tunnel).get();
-  return reinterpret_cast<WriteState*>(side_);
+  return tunnel_write_state(side_ & ~side_tunnel).get();
 }
 
 void TCPConnection::set_write_state(std::unique_ptr<WriteState> state) noexcept {

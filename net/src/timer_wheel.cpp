@@ -63,7 +63,7 @@ bool at_or_before(std::uint32_t a, std::uint32_t b) noexcept {
 }  // namespace
 
 TimerWheel::TimerWheel(Loop& loop, ExpireFn on_expire, std::uint32_t tick_ms)
-    : loop_(loop), clock_(loop.clock()), on_expire_(std::move(on_expire)), tick_ms_(tick_ms) {
+    : uv_(loop.uv()), clock_(loop.clock()), on_expire_(std::move(on_expire)), tick_ms_(tick_ms) {
   if (tick_ms == 0) throw std::invalid_argument("uvws::net::TimerWheel: tick_ms must be > 0");
   origin_ms_ = now_ms();
   slots_ = std::make_unique<TimerLink[]>(slot_count);
@@ -83,14 +83,8 @@ bool TimerWheel::running() const noexcept {
   return timer_ != nullptr && timer_->active();
 }
 
-std::uint64_t TimerWheel::now_ms() const noexcept {
-  // Without a clock (production): libuv's cached loop time, no virtual call, as touch() on
-  // every received message needs. With one: one read of it.
-  return clock_ == nullptr ? uv_now(loop_.uv()) : clock_->now_ms();
-}
-
-std::uint64_t TimerWheel::elapsed_ms() const noexcept {
-  return now_ms() - origin_ms_;
+std::uint64_t TimerWheel::clock_now_ms() const noexcept {
+  return clock_->now_ms();
 }
 
 std::uint32_t TimerWheel::tick_floor() const noexcept {
@@ -124,12 +118,6 @@ void TimerWheel::cancel(TimerNode& node) noexcept {
   detail::list_unlink(node);
   --size_;
   if (size_ == 0 && !in_tick_ && timer_ != nullptr) timer_->stop();
-}
-
-void TimerWheel::touch(TimerNode& node) noexcept {
-  if (!scheduled(node)) return;
-  // Rounded up so that touched + period is never before now + the delay.
-  node.touched_ = static_cast<std::uint32_t>((elapsed_ms() + tick_ms_ - 1) / tick_ms_);
 }
 
 void TimerWheel::start_timer() noexcept {

@@ -132,7 +132,7 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   bool timer_armed() const noexcept { return (flags_ & f_armed) != 0; }
   // For idle timeouts: postpones the armed timer to fire its full delay after now. O(1), two
   // stores, no list operation: cheap enough for every message. No-op when not armed.
-  void touch() noexcept;
+  void touch() noexcept;  // inline below: called for every read
 
   // The peer as "1.2.3.4:port", "[::1]:port", or for a Unix-domain socket its path (the local
   // one if the peer is unnamed, as clients usually are). Queried on demand, never stored; empty
@@ -279,7 +279,15 @@ class UVWS_EXPORT TCPConnection : private TimerNode {
   static constexpr std::uintptr_t side_tls = 1;
   static constexpr std::uintptr_t side_tunnel = 2;
   std::uintptr_t side_ = 0;
-  WriteState* write_state() const noexcept;
+  // The write state in flight, or nullptr. Inline for a plain connection (side_ untagged: a
+  // WriteState* or 0), on the path of every read and send; TLS and tunnels ask
+  // tagged_write_state().
+  WriteState* write_state() const noexcept {
+    if ((side_ & (side_tls | side_tunnel)) == 0) return reinterpret_cast<WriteState*>(side_);
+    return tagged_write_state();
+  }
+  // write_state() of a TLS connection or one running a proxy tunnel (tcp_connection_tls.cpp).
+  WriteState* tagged_write_state() const noexcept;
   void set_write_state(std::unique_ptr<WriteState> state) noexcept;
   TlsSession* tls_session() const noexcept;
   void set_tls_session(std::unique_ptr<TlsSession> session);
@@ -300,6 +308,10 @@ inline core::Buffer& TCPConnection::output() {
     return l.cork_;
   }
   return output_slow();
+}
+
+inline void TCPConnection::touch() noexcept {
+  if (flags_ & f_armed) loop().wheel_->touch(*this);
 }
 
 inline std::size_t TCPConnection::queued_amount() const noexcept {

@@ -20,6 +20,8 @@
 // Errors: none reported. An expiry callback that throws is logged and the other nodes still fire.
 #pragma once
 
+#include <uv.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -102,8 +104,12 @@ class UVWS_EXPORT TimerWheel {
   void cancel(TimerNode& node) noexcept;
   // Postpones a scheduled node so that it expires its scheduled delay after now. O(1) and cheap
   // enough for every received message: the node stays in its slot and is moved only when its old
-  // deadline comes. No-op on an unscheduled node.
-  void touch(TimerNode& node) noexcept;
+  // deadline comes. No-op on an unscheduled node. Inline: a connection touches on every read.
+  void touch(TimerNode& node) noexcept {
+    if (!scheduled(node)) return;
+    // Rounded up so that touched + period is never before now + the delay.
+    node.touched_ = static_cast<std::uint32_t>((elapsed_ms() + tick_ms_ - 1) / tick_ms_);
+  }
 
   // True while `node` is scheduled on a wheel.
   static bool scheduled(const TimerNode& node) noexcept { return node.prev_ != nullptr; }
@@ -127,15 +133,20 @@ class UVWS_EXPORT TimerWheel {
  private:
   friend class detail::WheelTimer;
 
-  std::uint64_t now_ms() const noexcept;
-  std::uint64_t elapsed_ms() const noexcept;
+  // The clock's time: without a clock (production) libuv's cached loop time, no virtual call,
+  // as touch() on every received message needs; with one, one read of it (clock_now_ms).
+  std::uint64_t now_ms() const noexcept { return clock_ == nullptr ? uv_now(uv_) : clock_now_ms(); }
+  // clock_->now_ms(), out of line (Clock is only declared here).
+  std::uint64_t clock_now_ms() const noexcept;
+  // Milliseconds since tick 0.
+  std::uint64_t elapsed_ms() const noexcept { return now_ms() - origin_ms_; }
   std::uint32_t tick_floor() const noexcept;
   TimerLink& slot(std::uint32_t tick) noexcept { return slots_[tick & (slot_count - 1)]; }
   void start_timer() noexcept;
   void on_tick() noexcept;
   void expire_slot(std::uint32_t index, std::uint32_t now) noexcept;
 
-  Loop& loop_;
+  uv_loop_t* uv_;       // the loop's libuv loop (Loop::uv()), for now_ms() inline
   const Clock* clock_;  // the loop's clock; nullptr: uv_now()
   ExpireFn on_expire_;
   std::uint32_t tick_ms_;
