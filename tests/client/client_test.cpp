@@ -15,6 +15,7 @@
 
 #include "client/client_helpers.h"
 #include "uvws/blocking_client.h"
+#include "uvws/metrics.h"
 #include "uvws/version.h"
 #include "uvws/ws/error.h"
 
@@ -497,6 +498,15 @@ TEST_CASE("client negotiates permessage-deflate and round-trips compressed messa
     CHECK(server_handler.received[0].data == json);
     CHECK(server_handler.received[1].data == bin);
   }
+  // The server counts a compressing connection's messages in the deflate counters (published
+  // after the read that carried them, hence the wait).
+  REQUIRE(uvws::test::wait_until([&] {
+    const uvws::ServerMetrics m = server.server().metrics();
+    return m.text_received.messages == 2 && m.binary_received.messages == 1;
+  }));
+  const uvws::ServerMetrics m = server.server().metrics();
+  CHECK(m.deflate_payload_received == (expected ? json.size() + bin.size() + 5 : 0));
+  CHECK(m.text_received.bytes == json.size() + 5);
   CHECK_FALSE(run.shut_down());
 }
 

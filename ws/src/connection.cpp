@@ -323,6 +323,9 @@ void Connection::opened_websocket() {
   if (!client_) {
     ++ctx().open_websockets;
     ctx().shared.open_websockets.fetch_add(1, std::memory_order_relaxed);
+    if (LoopMetrics* m = metrics(); m != nullptr && protocol().compression_enabled()) {
+      m->tally.used = m->tally.in.size();  // its messages count in the compressed slots
+    }
   }
   arm_open_timer();
   if (ClientLink* l = link()) l->connection_opened();

@@ -12,7 +12,7 @@ namespace uvws {
 namespace detail {
 
 void LoopMetrics::publish() noexcept {
-  for (std::size_t i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < tally.used; ++i) {
     in_[i].messages.set(tally.in[i].messages);
     in_[i].bytes.set(tally.in[i].bytes);
     out_[i].messages.set(tally.out[i].messages);
