@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,36 @@
 
 using namespace uvws::ws;
 using namespace uvws::ws::test;
+
+namespace {
+
+// A server protocol opened with the RFC request, whose listener (an L, with a `protocol`
+// member) can reach it from its hooks.
+template <typename L>
+struct Opened {
+  ServerProtocolOptions options;
+  L listener;
+  ServerProtocol s{options, listener};
+  uvws::core::Buffer out;
+  Opened() {
+    listener.protocol = &s;
+    open_with_rfc_request(s, out);
+    listener.take();
+  }
+};
+
+// Ends the connection in its first message's hook, then reads the payload it was given.
+struct Terminating : RecordingListener {
+  Protocol* protocol = nullptr;
+  std::string after;
+  void on_message(Opcode op, std::span<std::uint8_t> data) override {
+    protocol->terminate();
+    after.assign(reinterpret_cast<const char*>(data.data()), data.size());
+    RecordingListener::on_message(op, data);
+  }
+};
+
+}  // namespace
 
 TEST_CASE("an idle protocol keeps no parse state inline", "[ws][parser][memory]") {
   // Five words: the parse-state pointer, options, extras, listener, and one word of state,
@@ -77,29 +108,53 @@ TEST_CASE("ending a connection with a frame half received frees its parse state"
     CHECK(s->buffered_bytes() == 0);
   }
   SECTION("terminate inside a hook, with more bytes behind in the same call") {
-    struct Terminating : RecordingListener {
-      Protocol* protocol = nullptr;
-      void on_message(Opcode op, std::span<std::uint8_t> data) override {
-        RecordingListener::on_message(op, data);
-        protocol->terminate();
-      }
-    };
-    ServerProtocolOptions o;
-    Terminating listener;
-    ServerProtocol s(o, listener);
-    listener.protocol = &s;
-    uvws::core::Buffer out;
-    open_with_rfc_request(s, out);
-    listener.take();
+    Opened<Terminating> t;
     const Bytes wire = client_frame(0x81, "one") + client_frame(0x81, "two") + half;
     std::vector<std::uint8_t> buffer(wire.begin(), wire.end());
-    s.receive_data_in_place(buffer, out);
-    const auto events = listener.take();
+    t.s.receive_data_in_place(buffer, t.out);
+    const auto events = t.listener.take();
     REQUIRE(events.size() == 1);
     CHECK(describe(events[0]) == "text one");
-    CHECK(s.buffered_bytes() == 0);
-    CHECK(s.state() == State::closed);
+    CHECK(t.listener.after == "one");
+    CHECK(t.s.buffered_bytes() == 0);
+    CHECK(t.s.state() == State::closed);
   }
+}
+
+TEST_CASE("a hook that ends the connection can still read the message it was given",
+          "[ws][parser][memory]") {
+  // A reassembled message lies in the parse state's buffer: ending the connection inside the
+  // hook (WebSocket::terminate, or the memory budget when the hook sends) must not free it
+  // under the hook's feet; the call frees it as it ends.
+  const bool eof = GENERATE(false, true);
+  Opened<Terminating> t;
+  t.s.receive_data(client_frame(0x01, "frag"), t.out);
+  t.s.receive_data(client_frame(0x80, "mented"), t.out);
+  CHECK(t.listener.after == "fragmented");
+  if (eof) t.s.receive_eof();  // nothing more to report: closed already
+  CHECK(t.s.state() == State::closed);
+  CHECK(t.s.buffered_bytes() == 0);
+}
+
+TEST_CASE("bytes received inside a hook of a receive call are refused", "[ws][parser]") {
+  // They could not be ordered with the rest of the outer call's bytes.
+  struct Feeding : RecordingListener {
+    Protocol* protocol = nullptr;
+    uvws::core::Buffer* out = nullptr;
+    void on_message(Opcode op, std::span<std::uint8_t> data) override {
+      RecordingListener::on_message(op, data);
+      protocol->receive_held(*out);  // allowed: waits for the outer call to go on
+      protocol->receive_data(client_frame(0x81, "nested"), *out);
+    }
+  };
+  Opened<Feeding> f;
+  f.listener.out = &f.out;
+  const Split split{0, GENERATE(false, true)};
+  // A whole frame (no parse state) and one completed from a kept tail (the general path).
+  CHECK_THROWS_AS(feed(f.s, f.out, client_frame(0x81, "one"), split), std::logic_error);
+  const Bytes two = client_frame(0x81, "two");
+  feed(f.s, f.out, two.substr(0, 3), split);
+  CHECK_THROWS_AS(feed(f.s, f.out, two.substr(3), split), std::logic_error);
 }
 
 TEST_CASE("frames behind a request answered inside on_request are parsed by the same call",

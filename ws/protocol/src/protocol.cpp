@@ -40,14 +40,10 @@ std::size_t Protocol::pending_bytes() const {
 
 void Protocol::drop_pending() {
   if (pending_ == nullptr) return;
-  if (parsing_) {
-    // A hook of the call in progress ended the connection: that call may still hold pending_
-    // (even on its stack), and frees it as it ends; until then it only loses its contents.
-    pending_->reader.discard();
-    pending_->reader.reclaim();
-    pending_->message.release();
-    return;
-  }
+  // A hook of the call in progress ended the connection: that call gives the state back as it
+  // ends (closed by then), and until then the hook may still be reading the payload it was
+  // given, which may lie in this state's buffers.
+  if (parsing_) return;
   give_back(pending_);
   pending_ = nullptr;
 }

@@ -43,67 +43,94 @@ void Protocol::receive_held(core::Buffer& out) {
 }
 
 Protocol::Pending* Protocol::borrow_pending() {
-  std::unique_ptr<Pending>& spare = spare_pending();
-  if (spare) return spare.release();
+  Spare& spare = spare_slot();
+  if (Pending* p = spare.pending) {
+    spare.pending = nullptr;
+    return p;
+  }
   return new Pending;
 }
 
 void Protocol::give_back(Pending* pending) {
-  std::unique_ptr<Pending>& spare = spare_pending();
+  Spare& spare = spare_slot();
   // Kept only when it is as new (nothing open, no buffer): a connection that failed in the
-  // middle of a frame leaves one that is not, which goes.
-  if (!spare && pending->empty()) {
-    spare.reset(pending);
+  // middle of a frame leaves one that is not, which goes. Nothing is kept once the thread's
+  // thread-local objects are gone (a protocol destroyed after them, as a static one may be).
+  if (spare.pending == nullptr && !spare.gone && pending->empty()) {
+    spare.pending = pending;
   } else {
     delete pending;
   }
 }
 
-std::unique_ptr<Protocol::Pending>& Protocol::spare_pending() {
+Protocol::Spare& Protocol::spare_slot() {
   // One per thread: a receive call on a protocol that holds none borrows it and, in the
-  // common case (whole messages, nothing left over), gives it back as it ends, so that call
-  // neither allocates nor builds one. A call nested in a hook of another protocol's call on
-  // this thread (a hook that resumes another connection) finds it taken and allocates.
-  thread_local std::unique_ptr<Pending> spare;
-  return spare;
+  // common case (nothing left over), gives it back as it ends, so that call neither allocates
+  // nor builds one. A call in a hook of another protocol's call on this thread (a hook that
+  // feeds another connection) finds it taken and allocates. The slot itself has no destructor,
+  // so it can still be read after `owner`, which frees the spare at thread exit, is gone.
+  thread_local Spare slot;
+  struct Owner {
+    Spare& spare;
+    ~Owner() {
+      delete spare.pending;
+      spare.pending = nullptr;
+      spare.gone = true;
+    }
+  };
+  thread_local Owner owner{slot};
+  return owner.spare;
 }
 
 void Protocol::parse_input(std::span<const std::uint8_t> copy, std::span<std::uint8_t> lend,
                            core::Buffer& out) {
-  // A call made by a hook of another call on this protocol (ServerProtocol::resume() inside
-  // on_request, say) parses with the outer call's state and leaves the rest to that call.
-  const bool outer = !parsing_;
-  if (!outer && pending_ == nullptr) {
-    // Inside a hook of receive_whole_frames(), which holds nothing: nothing to parse here; the
-    // outer call goes on with its bytes once the hook returns.
+  // Called from a hook of a receive call on this protocol (ServerProtocol::resume() inside
+  // on_request, say): what is held is parsed with the outer call's state, which the outer
+  // call keeps or gives back as it ends. Inside receive_whole_frames() nothing is held: the
+  // outer call goes on with its bytes once the hook returns. Bytes given to a nested call
+  // could not be ordered with the outer call's.
+  const bool nested = parsing_;
+  if (nested) {
     if (!copy.empty() || !lend.empty()) {
       throw std::logic_error("Protocol: bytes received inside a hook of a receive call");
     }
-    return;
+    if (pending_ == nullptr) return;
+  } else {
+    if (pending_ == nullptr) pending_ = borrow_pending();
+    parsing_ = true;
   }
-  if (pending_ == nullptr) pending_ = borrow_pending();
-  parsing_ = true;
   try {
     if (!copy.empty()) pending_->reader.feed_data(copy);
     if (!lend.empty()) pending_->reader.lend(lend);
     parse(out);
   } catch (...) {
-    end_input(outer);  // a listener threw: the glue reports that and closes with 1011
+    end_input(nested);  // a listener threw: the glue reports that and closes with 1011
     throw;
   }
-  end_input(outer);
+  end_input(nested);
 }
 
-void Protocol::end_input(bool outer) {
+void Protocol::end_input(bool nested) {
+  if (!nested) parsing_ = false;
   Pending& p = *pending_;
   // The caller's buffer may be reused once the call returns: the unread lent bytes are copied
   // out of it (also when a listener threw). Nothing is parsed after the end.
   const bool closed = state_ == State::closed;
   if (closed) p.reader.discard();
-  p.reader.reclaim();
-  if (!outer) return;
-  parsing_ = false;
-  if (closed || p.empty()) {
+  try {
+    p.reader.reclaim();
+  } catch (...) {
+    // No memory for the unread bytes: the connection cannot go on without them.
+    state_ = State::closed;
+    p.reader.discard();
+    p.reader.reclaim();  // forgets the loan, copying nothing
+    if (!nested) {
+      pending_ = nullptr;
+      give_back(&p);
+    }
+    throw;
+  }
+  if (!nested && (closed || p.empty())) {
     pending_ = nullptr;
     give_back(&p);
   }

@@ -295,13 +295,12 @@ class UVWS_EXPORT Protocol {
   // reader, parses, and keeps what must outlive the call (see Pending).
   void parse_input(std::span<const std::uint8_t> copy, std::span<std::uint8_t> lend,
                    core::Buffer& out);
-  // Ends a parse_input() call: copies the unread lent bytes out, and the outermost call gives
-  // the parse state back when nothing in it must outlive the call.
-  void end_input(bool outer);
+  // Ends a parse_input() call: copies the unread lent bytes out and, unless `nested` in another
+  // receive call, gives the parse state back when nothing in it must outlive the call.
+  void end_input(bool nested);
   // buffered_bytes() when pending_ is set.
   std::size_t pending_bytes() const;
-  // Empties the parse state (terminate, EOF): frees it outside a receive call; inside one,
-  // the call frees it as it ends.
+  // Drops the parse state (terminate, EOF); inside a receive call, that call does as it ends.
   void drop_pending();
 
   // The parse state: the reader with its kept bytes, the frame being read and the message
@@ -309,16 +308,21 @@ class UVWS_EXPORT Protocol {
   // unparsed bytes span receive calls, which an idle connection between messages never has,
   // so it is not part of the protocol: a receive call borrows one (its thread's spare) and
   // keeps it only when something must outlive the call; the call that finishes what it held
-  // gives it back. `pending_` is owned, null when nothing is pending between calls; during a
-  // call (parsing_) it is never null.
+  // gives it back. `pending_` is owned, null when nothing is pending between calls, never null
+  // inside parse_input(), and null inside receive_whole_frames(), which needs none.
   struct Pending;
   // A parse state for a call: the thread's spare one, else a new one.
   static Pending* borrow_pending();
   // Done with `pending`: it becomes the thread's spare when that has none and it is empty,
   // else it is deleted.
   static void give_back(Pending* pending);
-  // The thread's spare parse state (protocol_receive.cpp), or null.
-  static std::unique_ptr<Pending>& spare_pending();
+  // The thread's spare parse state.
+  struct Spare {
+    Pending* pending = nullptr;  // owned; null when lent out or none yet
+    bool gone = false;           // the thread's thread-local objects were destroyed
+  };
+  // This thread's Spare (protocol_receive.cpp).
+  static Spare& spare_slot();
   Pending* pending_ = nullptr;
   ProtocolListener* listener_;  // never null
   State state_ = State::connecting;
