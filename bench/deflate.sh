@@ -62,8 +62,10 @@ python_available() { "$PYTHON" -c 'import websockets' >/dev/null 2>&1; }
 server_command() {
   local echo_bin
   case "$1" in
-    uvws | uvws-held | uvws-released)
+    uvws | uvws-held | uvws-released | uvws-base)
       echo_bin=$(find_program uvws-echo)
+      # uvws-base: the same uvws-echo from BASE_BUILD_DIR (an A/B run against another build).
+      if [[ $1 == uvws-base ]]; then echo_bin=$(BUILD_DIR=${BASE_BUILD_DIR:-} find_program uvws-echo); fi
       [[ -n $echo_bin ]] || return 0
       echo -n "$echo_bin --host 127.0.0.1 --port 0 --log-level warn --compression"
       case "$1" in
@@ -91,6 +93,7 @@ server_label() {
     python) echo "python-websockets" ;;
     uvws-held) echo "uvws (held)" ;;
     uvws-released) echo "uvws (released after $RELEASE_MS ms)" ;;
+    uvws-base) echo "uvws (base: ${BASE_BUILD_DIR:-?})" ;;
     *) echo "$1" ;;
   esac
 }

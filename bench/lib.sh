@@ -89,7 +89,7 @@ server_command() {
     uvws-nometrics/echo)
       program=uvws-echo args="--host 127.0.0.1 --port 0 --log-level warn --no-metrics"
       ;;
-    uvws/tls)
+    uvws/tls | uvws-base/tls)
       program=uvws-echo
       args="--host 127.0.0.1 --port 0 --log-level warn --tls-cert ${TLS_CERT:-} --tls-key ${TLS_KEY:-}"
       ;;

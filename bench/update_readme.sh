@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/update_readme.sh: copies the latest benchmark tables into README.md's "## Performance"
 # section. Each results file bench/results/NAME.md (echo, memory, fanout, redis_fanout, tls,
-# deflate)
+# deflate, threads)
 # has its summary between the lines <!-- bench:NAME:begin --> and <!-- bench:NAME:end -->; the
 # README has the same two lines, and what is between them there is replaced by what is between
 # them in the results file. Nothing else in the README changes. A results file without its block (not run
@@ -10,13 +10,13 @@
 #   bash bench/update_readme.sh                 (bench/run.sh runs it when UPDATE_README=1)
 #
 # Environment: README (default README.md at the root), RESULTS_DIR (bench/results), BLOCKS
-# ("echo memory fanout redis_fanout tls deflate"). Fails, leaving the README untouched, if a marker is
+# ("echo memory fanout redis_fanout tls deflate threads"). Fails, leaving the README untouched, if a marker is
 # missing from the README or appears twice in it.
 set -euo pipefail
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 README=${README:-$(dirname "$bench_dir")/README.md}
 RESULTS_DIR=${RESULTS_DIR:-$bench_dir/results}
-BLOCKS=${BLOCKS:-"echo memory fanout redis_fanout tls deflate"}
+BLOCKS=${BLOCKS:-"echo memory fanout redis_fanout tls deflate threads"}
 
 die() {
   echo "update_readme.sh: $*" >&2
